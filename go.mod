@@ -1,0 +1,3 @@
+module github.com/ddvelabs/terraform-provider-ddve
+
+go 1.25

@@ -1,0 +1,204 @@
+// Package catalog holds the DDVE port profiles: which flows each DDVE service
+// needs, in which direction, and the source that documents each one.
+//
+// It is data only. The compilers in package posture turn a profile plus its
+// peers into security group rules and network ACL entries.
+package catalog
+
+import (
+	"slices"
+	"sort"
+)
+
+// Direction says who opens the connection, seen from DDVE.
+type Direction int
+
+const (
+	// Inbound flows are opened by a peer towards DDVE.
+	Inbound Direction = iota
+	// Outbound flows are opened by DDVE towards a peer.
+	Outbound
+)
+
+func (d Direction) String() string {
+	if d == Outbound {
+		return "outbound"
+	}
+	return "inbound"
+}
+
+// Protocol is an IP protocol a profile uses.
+type Protocol string
+
+const (
+	TCP Protocol = "tcp"
+	UDP Protocol = "udp"
+)
+
+// Flow is one connection DDVE needs: a direction, a protocol and the
+// destination port range of the connection's first packet.
+type Flow struct {
+	Direction Direction
+	Protocol  Protocol
+	FromPort  int
+	ToPort    int
+	// Purpose is a short phrase, used in rule descriptions: it must stay
+	// within the characters AWS accepts in a security group rule description.
+	Purpose string
+}
+
+// Profile is a named DDVE service and the flows it needs.
+type Profile struct {
+	Name        string
+	Summary     string
+	TypicalPeer string
+	// Source names the documents behind the flows, by the letters of the
+	// project's port reference (A: Dell's CloudFormation template, B:
+	// terraforming-dps, C: Dell's port wording, D: IANA/RFC, E: Dell's PPDM
+	// guide and REST API portal, S: the seed article).
+	Source string
+	Flows  []Flow
+}
+
+// HasInbound reports whether any flow of the profile is opened by a peer,
+// which is what makes a public peer (0.0.0.0/0, ::/0) dangerous.
+func (p Profile) HasInbound() bool {
+	return slices.ContainsFunc(p.Flows, func(f Flow) bool { return f.Direction == Inbound })
+}
+
+func in(proto Protocol, port int, purpose string) Flow {
+	return Flow{Direction: Inbound, Protocol: proto, FromPort: port, ToPort: port, Purpose: purpose}
+}
+
+func out(proto Protocol, port int, purpose string) Flow {
+	return Flow{Direction: Outbound, Protocol: proto, FromPort: port, ToPort: port, Purpose: purpose}
+}
+
+// nfsFlows are shared by ddboost and nfs: DD Boost rides on the NFS ports,
+// so both profiles open the same four flows and compile to the same rules.
+func nfsFlows() []Flow {
+	return []Flow{
+		in(TCP, 111, "portmapper"),
+		in(UDP, 111, "portmapper"),
+		in(TCP, 2049, "NFS and DD Boost data"),
+		in(TCP, 2052, "NFS mountd"),
+	}
+}
+
+// profiles is the catalog. Left out on purpose, so users know where to look:
+//   - FTP 20/21, Telnet 23 and HTTP 80, which Dell's CloudFormation template
+//     opens: insecure or redirect-only, so no profile offers them.
+//   - UDP 2049/2052, TCP 3008, TCP 5001 and the Avamar ports 27000/28001: no
+//     Dell source we could read confirms their purpose. custom_rules adds them.
+//   - The Amazon-provided DNS resolver, Amazon Time Sync, instance metadata and
+//     DHCP: neither security groups nor network ACLs filter them, so the dns
+//     and ntp profiles are only for servers of your own.
+var profiles = []Profile{
+	{
+		Name: "management", Summary: "SSH and HTTPS (DD System Manager, REST API) from administrators",
+		TypicalPeer: "bastion or admin hosts", Source: "A, B, S",
+		Flows: []Flow{in(TCP, 22, "SSH"), in(TCP, 443, "HTTPS")},
+	},
+	{
+		Name: "remote_management", Summary: "DD REST API over HTTPS on 3009, used by DD Management Center, PowerProtect Data Manager and backup applications",
+		TypicalPeer: "management servers", Source: "A, B, E",
+		Flows: []Flow{in(TCP, 3009, "REST API")},
+	},
+	{
+		Name: "ddboost", Summary: "DD Boost from backup and media servers",
+		TypicalPeer: "backup or media servers", Source: "A, B, C, E (UDP 111: A, B)",
+		Flows: nfsFlows(),
+	},
+	{
+		Name: "nfs", Summary: "NFS exports for NFS clients (the same ports as DD Boost)",
+		TypicalPeer: "NFS clients", Source: "A, B, C",
+		Flows: nfsFlows(),
+	},
+	{
+		Name: "replication", Summary: "DD replication with peer systems; both ends open connections",
+		TypicalPeer: "peer DD or DDVE systems", Source: "A, C",
+		Flows: []Flow{in(TCP, 2051, "replication"), out(TCP, 2051, "replication")},
+	},
+	{
+		Name: "object_storage", Summary: "HTTPS to S3 for the active and cloud tier, through the gateway endpoint's prefix list",
+		TypicalPeer: "the S3 prefix list", Source: "S, A",
+		Flows: []Flow{out(TCP, 443, "HTTPS to S3")},
+	},
+	{
+		Name: "snmp", Summary: "SNMP polling in and traps out",
+		TypicalPeer: "monitoring system", Source: "A, D",
+		Flows: []Flow{in(UDP, 161, "SNMP polling"), out(UDP, 162, "SNMP traps")},
+	},
+	{
+		Name: "syslog", Summary: "remote syslog",
+		TypicalPeer: "log collector", Source: "A, D",
+		Flows: []Flow{out(UDP, 514, "syslog")},
+	},
+	{
+		Name: "smtp", Summary: "alert and autosupport e-mail",
+		TypicalPeer: "mail relay", Source: "A, D",
+		Flows: []Flow{out(TCP, 25, "SMTP")},
+	},
+	{
+		Name: "dns", Summary: "name resolution against your own DNS servers (the VPC resolver needs no rule)",
+		TypicalPeer: "DNS servers", Source: "A, D",
+		Flows: []Flow{out(TCP, 53, "DNS"), out(UDP, 53, "DNS")},
+	},
+	{
+		Name: "ntp", Summary: "time from your own NTP servers (Amazon Time Sync needs no rule)",
+		TypicalPeer: "NTP servers", Source: "A, D",
+		Flows: []Flow{out(UDP, 123, "NTP")},
+	},
+	{
+		// Template A lists 389 and 464 inbound only, which does not cover the
+		// connections DDVE opens to its domain controllers: this follows D.
+		Name: "directory", Summary: "Active Directory, LDAP and Kerberos towards domain controllers",
+		TypicalPeer: "domain controllers", Source: "D",
+		Flows: []Flow{
+			out(TCP, 88, "Kerberos"), out(UDP, 88, "Kerberos"),
+			out(TCP, 389, "LDAP"),
+			out(TCP, 464, "Kerberos password"), out(UDP, 464, "Kerberos password"),
+			out(TCP, 636, "LDAPS"),
+			out(TCP, 3268, "global catalog"),
+		},
+	},
+	{
+		Name: "kmip", Summary: "external key manager over KMIP",
+		TypicalPeer: "KMIP server", Source: "D (OASIS KMIP)",
+		Flows: []Flow{out(TCP, 5696, "KMIP")},
+	},
+	{
+		Name: "cifs", Summary: "CIFS/SMB shares",
+		TypicalPeer: "CIFS clients", Source: "A, D",
+		Flows: []Flow{
+			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS"},
+			in(TCP, 139, "NetBIOS session"),
+			in(TCP, 445, "SMB"),
+		},
+	},
+}
+
+// All returns every profile, in catalog order.
+func All() []Profile {
+	return slices.Clone(profiles)
+}
+
+// Lookup returns the named profile.
+func Lookup(name string) (Profile, bool) {
+	for _, p := range profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// Names returns the profile names, sorted, for error messages and validators.
+func Names() []string {
+	names := make([]string, 0, len(profiles))
+	for _, p := range profiles {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,204 @@
+// Package evaluate decides whether a packet gets through a security group and
+// a network ACL, with AWS's semantics: the group is stateful and allow-only,
+// the ACL stateless, numbered and first-match. Tests use it as the oracle of
+// the compilers, and it works as well on rules and entries read from AWS.
+package evaluate
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// Packet is one IP packet as the filters see it.
+type Packet struct {
+	Src, Dst         netip.Addr
+	Protocol         int // IANA number: 6 tcp, 17 udp, 1 icmp, 58 icmpv6
+	SrcPort, DstPort int // ICMP: DstPort is the type, SrcPort the code
+}
+
+// Reply is the packet that answers p: addresses and ports swapped.
+func (p Packet) Reply() Packet {
+	return Packet{Src: p.Dst, Dst: p.Src, Protocol: p.Protocol, SrcPort: p.DstPort, DstPort: p.SrcPort}
+}
+
+func (p Packet) String() string {
+	return fmt.Sprintf("%d %s:%d -> %s:%d", p.Protocol, p.Src, p.SrcPort, p.Dst, p.DstPort)
+}
+
+// Verdict is one filter's decision and what made it.
+type Verdict struct {
+	Allowed bool
+	Reason  string
+}
+
+// Resolver tells which addresses stand behind security group references and
+// prefix lists, which the rules name by ID only.
+type Resolver struct {
+	GroupMembers map[string][]netip.Addr
+	PrefixLists  map[string][]netip.Prefix
+}
+
+// Group is a security group's rules.
+type Group struct {
+	Rules    []posture.Rule
+	Resolver Resolver
+}
+
+// Admit decides a connection's first packet. egress is true when the host
+// behind the group sends it. The group is stateful: the reply to an admitted
+// packet always passes, so only requests are asked about.
+func (g Group) Admit(p Packet, egress bool) Verdict {
+	direction, remote := posture.Ingress, p.Src
+	if egress {
+		direction, remote = posture.Egress, p.Dst
+	}
+	for _, r := range g.Rules {
+		if r.Direction != direction || !groupProtocolMatches(r, p) || !g.peerMatches(r, remote) {
+			continue
+		}
+		return Verdict{true, "security group rule " + r.String()}
+	}
+	return Verdict{false, "no security group rule allows " + direction + " " + p.String()}
+}
+
+func groupProtocolMatches(r posture.Rule, p Packet) bool {
+	n, ok := posture.ProtocolNumber(r.Protocol)
+	if !ok {
+		return false
+	}
+	switch {
+	case n == posture.ProtoAll:
+		return true
+	case n != p.Protocol:
+		return false
+	case n == posture.ProtoTCP || n == posture.ProtoUDP:
+		return p.DstPort >= r.FromPort && p.DstPort <= r.ToPort
+	case n == posture.ProtoICMP || n == posture.ProtoICMPv6:
+		return (r.FromPort == -1 || r.FromPort == p.DstPort) && (r.ToPort == -1 || r.ToPort == p.SrcPort)
+	}
+	return true
+}
+
+func (g Group) peerMatches(r posture.Rule, addr netip.Addr) bool {
+	switch {
+	case r.CIDRIPv4 != "":
+		return prefixContains(r.CIDRIPv4, addr)
+	case r.CIDRIPv6 != "":
+		return prefixContains(r.CIDRIPv6, addr)
+	case r.ReferencedGroupID != "":
+		return slices.Contains(g.Resolver.GroupMembers[r.ReferencedGroupID], addr)
+	case r.PrefixListID != "":
+		return slices.ContainsFunc(g.Resolver.PrefixLists[r.PrefixListID], func(p netip.Prefix) bool { return p.Contains(addr) })
+	}
+	return false
+}
+
+func prefixContains(cidr string, addr netip.Addr) bool {
+	p, err := netip.ParsePrefix(cidr)
+	return err == nil && p.Contains(addr)
+}
+
+// ACL is a network ACL's entries, without the built-in deny-all, which the
+// evaluator applies itself.
+type ACL struct {
+	Entries []posture.Entry
+}
+
+// Filter decides one packet crossing the subnet boundary: egress is true
+// when it leaves the subnet. The lowest-numbered matching entry decides.
+func (a ACL) Filter(p Packet, egress bool) Verdict {
+	remote := p.Src
+	if egress {
+		remote = p.Dst
+	}
+	var decider *posture.Entry
+	for i := range a.Entries {
+		e := &a.Entries[i]
+		if e.Egress != egress || !entryMatches(*e, p, remote) {
+			continue
+		}
+		if decider == nil || e.RuleNumber < decider.RuleNumber {
+			decider = e
+		}
+	}
+	if decider == nil {
+		direction := "ingress"
+		if egress {
+			direction = "egress"
+		}
+		return Verdict{false, "built-in deny-all (" + direction + ") drops " + p.String()}
+	}
+	return Verdict{decider.Action == posture.Allow, "network ACL entry " + decider.String()}
+}
+
+func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
+	if !prefixContains(e.CIDR(), remote) {
+		return false
+	}
+	n, ok := posture.ProtocolNumber(e.Protocol)
+	if !ok {
+		return false
+	}
+	switch {
+	case n == posture.ProtoAll:
+		return true
+	case n != p.Protocol:
+		return false
+	case n == posture.ProtoTCP || n == posture.ProtoUDP:
+		return p.DstPort >= e.FromPort && p.DstPort <= e.ToPort
+	case n == posture.ProtoICMP || n == posture.ProtoICMPv6:
+		return (e.ICMPType == -1 || e.ICMPType == p.DstPort) && (e.ICMPCode == -1 || e.ICMPCode == p.SrcPort)
+	}
+	return true
+}
+
+// Host is a DDVE instance: its address, its security group and its subnet's
+// network ACL. Traffic inside the subnet is out of scope: peers are remote.
+type Host struct {
+	Addr  netip.Addr
+	Group Group
+	ACL   ACL
+}
+
+// Conversation is the outcome of one connection: its request and the reply.
+type Conversation struct {
+	Request, Reply []Verdict
+}
+
+// Allowed reports whether the request reached its destination and the reply
+// came back.
+func (c Conversation) Allowed() bool {
+	for _, v := range append(slices.Clone(c.Request), c.Reply...) {
+		if !v.Allowed {
+			return false
+		}
+	}
+	return true
+}
+
+// Deciding returns the first verdict that blocked the conversation, or the
+// last one when it passed: the rule or entry a user would look at.
+func (c Conversation) Deciding() Verdict {
+	all := append(slices.Clone(c.Request), c.Reply...)
+	for _, v := range all {
+		if !v.Allowed {
+			return v
+		}
+	}
+	return all[len(all)-1]
+}
+
+// Connect opens a connection with request p, to or from the host, and
+// follows the reply back: the group admits the request (its reply passes by
+// state), the ACL must pass both packets on its own.
+func (h Host) Connect(request Packet) Conversation {
+	egress := request.Src == h.Addr
+	var c Conversation
+	c.Request = append(c.Request, h.Group.Admit(request, egress), h.ACL.Filter(request, egress))
+	reply := request.Reply()
+	c.Reply = append(c.Reply, Verdict{c.Request[0].Allowed, "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
+	return c
+}

@@ -1,0 +1,485 @@
+package posture
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Defaults of the network ACL compiler.
+const (
+	DefaultEntriesPerDirectionQuota = 20
+	DefaultEphemeralFrom            = 1024
+	DefaultEphemeralTo              = 65535
+)
+
+// Rule number bands: every deny lies below every allow, and the allow-all
+// entries of a deny-list ACL come last. Gaps leave room for entries added
+// later without renumbering the ones that stay.
+const (
+	denyBandFirst, denyBandLast         = 1, 999
+	allowBandFirst, allowBandLast       = 1000, 31999
+	allowAllBandFirst, allowAllBandLast = 32000, 32766
+	numberStep                          = 10
+)
+
+// Entry actions.
+const (
+	Allow = "allow"
+	Deny  = "deny"
+)
+
+// Entry is one network ACL entry.
+type Entry struct {
+	RuleNumber    int
+	Egress        bool
+	Action        string
+	Protocol      string // the AWS number as a string: "6", "17", "-1"
+	CIDRBlock     string
+	IPv6CIDRBlock string
+	FromPort      int // 0 unless the protocol is TCP or UDP
+	ToPort        int
+	ICMPType      int // 0 unless the protocol is ICMP or ICMPv6
+	ICMPCode      int
+	// Purpose says which profile, custom rule or deny produced the entry.
+	Purpose string
+}
+
+// EntryKey identifies what an entry does, whatever its number.
+type EntryKey struct {
+	Egress                   bool
+	Action, Protocol         string
+	CIDRBlock, IPv6CIDRBlock string
+	FromPort, ToPort         int
+	ICMPType, ICMPCode       int
+}
+
+// Key returns what the entry does, without its number and purpose.
+func (e Entry) Key() EntryKey {
+	return EntryKey{e.Egress, e.Action, e.Protocol, e.CIDRBlock, e.IPv6CIDRBlock, e.FromPort, e.ToPort, e.ICMPType, e.ICMPCode}
+}
+
+// CIDR returns the entry's block, whichever family it is.
+func (e Entry) CIDR() string { return e.CIDRBlock + e.IPv6CIDRBlock }
+
+// Direction returns Ingress or Egress.
+func (e Entry) Direction() string {
+	if e.Egress {
+		return Egress
+	}
+	return Ingress
+}
+
+// DenyRule is an explicit deny of the ACL.
+type DenyRule struct {
+	CIDRBlock     string
+	IPv6CIDRBlock string
+	Direction     string // ingress (default), egress or both
+	Protocol      string // all (default), tcp, udp, icmp, icmpv6 or a number
+	FromPort      *int
+	ToPort        *int
+}
+
+// ACLOptions are the network ACL's settings beyond the shared intent.
+type ACLOptions struct {
+	// EphemeralFrom and EphemeralTo bound the ports responses go to; both
+	// zero means 1024-65535, which covers Linux, Windows, NAT gateways and
+	// load balancers.
+	EphemeralFrom, EphemeralTo int
+	Deny                       []DenyRule
+	DefaultAction              string // deny (default) or allow
+	EntriesPerDirectionQuota   int    // defaults to 20, the built-in deny included
+	// PrefixListCIDRs holds each prefix list's CIDRs: ACL entries take
+	// CIDRs only, so the caller resolves the lists first.
+	PrefixListCIDRs map[string][]string
+	// Previous is the numbering in force: an entry that survives keeps it.
+	Previous []Entry
+}
+
+type band int
+
+const (
+	bandDeny band = iota
+	bandAllow
+	bandAllowAll
+)
+
+func (b band) bounds() (int, int) {
+	switch b {
+	case bandDeny:
+		return denyBandFirst, denyBandLast
+	case bandAllow:
+		return allowBandFirst, allowBandLast
+	}
+	return allowAllBandFirst, allowAllBandLast
+}
+
+type pendingEntry struct {
+	Entry
+	band     band
+	purposes []string
+}
+
+// CompileACL turns an intent into stateless entries. Each flow gets its
+// request entry and its return entry on the ephemeral range, scoped to the
+// same peer; denies come first in the order written; numbers are stable
+// against opts.Previous.
+func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
+	flows, problems := flatten(in)
+	ephemeralFrom, ephemeralTo := opts.EphemeralFrom, opts.EphemeralTo
+	if ephemeralFrom == 0 && ephemeralTo == 0 {
+		ephemeralFrom, ephemeralTo = DefaultEphemeralFrom, DefaultEphemeralTo
+	}
+	checkPortRange(Root("ephemeral_ports"), ephemeralFrom, ephemeralTo, &problems)
+	if opts.DefaultAction != "" && opts.DefaultAction != Allow && opts.DefaultAction != Deny {
+		problems.add(Root("default_action"), "Invalid default action",
+			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
+	}
+
+	var list entryList
+	for i, d := range opts.Deny {
+		list.addDeny(Root("deny").Index(i), i, d, &problems)
+	}
+	for _, f := range flows {
+		list.addFlow(f, ephemeralFrom, ephemeralTo, opts.PrefixListCIDRs, &problems)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	if opts.DefaultAction == Allow {
+		list.addAllowAll(list.hasIPv6)
+	}
+
+	entries, err := number(list.entries, opts.Previous)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkACLQuota(entries, opts.EntriesPerDirectionQuota); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// entryList gathers entries in compile order, merging duplicates.
+type entryList struct {
+	entries []*pendingEntry
+	index   map[EntryKey]*pendingEntry
+	hasIPv6 bool
+}
+
+func (l *entryList) add(e Entry, b band, purpose string) {
+	if l.index == nil {
+		l.index = map[EntryKey]*pendingEntry{}
+	}
+	if e.IPv6CIDRBlock != "" {
+		l.hasIPv6 = true
+	}
+	if p, ok := l.index[e.Key()]; ok {
+		if !slices.Contains(p.purposes, purpose) {
+			p.purposes = append(p.purposes, purpose)
+		}
+		return
+	}
+	p := &pendingEntry{Entry: e, band: b, purposes: []string{purpose}}
+	l.index[e.Key()] = p
+	l.entries = append(l.entries, p)
+}
+
+func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
+	var cidr, cidr6 string
+	switch {
+	case d.CIDRBlock != "" && d.IPv6CIDRBlock != "", d.CIDRBlock == "" && d.IPv6CIDRBlock == "":
+		problems.add(at, "Deny needs one CIDR", "Give exactly one of cidr_block and ipv6_cidr_block.")
+		return
+	case d.CIDRBlock != "":
+		p, ok := parseCIDR(at.Name("cidr_block"), d.CIDRBlock, false, false, problems)
+		if !ok {
+			return
+		}
+		cidr = p.String()
+	default:
+		p, ok := parseCIDR(at.Name("ipv6_cidr_block"), d.IPv6CIDRBlock, true, false, problems)
+		if !ok {
+			return
+		}
+		cidr6 = p.String()
+	}
+	protocol := cmp.Or(d.Protocol, "all")
+	proto, ok := ProtocolNumber(protocol)
+	if !ok {
+		problems.add(at.Name("protocol"), "Invalid protocol",
+			"protocol is %q: use all, tcp, udp, icmp, icmpv6 or a protocol number.", protocol)
+		return
+	}
+	from, to, ok := denyPorts(at, proto, d.FromPort, d.ToPort, problems)
+	if !ok {
+		return
+	}
+	var egressValues []bool
+	switch cmp.Or(d.Direction, Ingress) {
+	case Ingress:
+		egressValues = []bool{false}
+	case Egress:
+		egressValues = []bool{true}
+	case "both":
+		egressValues = []bool{false, true}
+	default:
+		problems.add(at.Name("direction"), "Invalid direction",
+			"direction is %q: use ingress, egress or both.", d.Direction)
+		return
+	}
+	for _, egress := range egressValues {
+		e := Entry{Egress: egress, Action: Deny, Protocol: fmt.Sprint(proto), CIDRBlock: cidr, IPv6CIDRBlock: cidr6}
+		setPorts(&e, proto, from, to)
+		l.add(e, bandDeny, fmt.Sprintf("deny[%d]", i))
+	}
+}
+
+// denyPorts: a deny on TCP or UDP without ports covers every port.
+func denyPorts(at Path, proto int, from, to *int, problems *Problems) (int, int, bool) {
+	if hasPorts(proto) && from == nil && to == nil {
+		return 0, 65535, true
+	}
+	return parseRulePorts(at, proto, from, to, problems)
+}
+
+func setPorts(e *Entry, proto, from, to int) {
+	switch {
+	case hasPorts(proto):
+		e.FromPort, e.ToPort = from, to
+	case isICMP(proto):
+		e.ICMPType, e.ICMPCode = from, to
+	}
+}
+
+func (l *entryList) addFlow(f flow, ephemeralFrom, ephemeralTo int, prefixLists map[string][]string, problems *Problems) {
+	cidrs := l.flowCIDRs(f, prefixLists, problems)
+	requestEgress := f.opener == Egress
+	proto := fmt.Sprint(f.proto)
+	for _, cidr := range cidrs {
+		request := Entry{Egress: requestEgress, Action: Allow, Protocol: proto}
+		setCIDR(&request, cidr)
+		setPorts(&request, f.proto, f.from, f.to)
+		l.add(request, bandAllow, f.origin+": "+f.purpose)
+
+		// ICMP carries no ports to return to, and its replies are messages of
+		// their own type: a custom ICMP rule gets its request entry only.
+		if isICMP(f.proto) {
+			continue
+		}
+		response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto}
+		setCIDR(&response, cidr)
+		setPorts(&response, f.proto, ephemeralFrom, ephemeralTo)
+		l.add(response, bandAllow, f.origin+": return traffic")
+	}
+}
+
+// flowCIDRs returns the flow's peers as CIDRs, resolving prefix lists and
+// refusing security groups, which ACL entries cannot reference.
+func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems *Problems) []netip.Prefix {
+	var out []netip.Prefix
+	at := Root("profiles").MapKey(f.origin)
+	if f.origin == CustomOrigin {
+		at = Root("custom_rules")
+	}
+	for _, p := range f.peers {
+		switch p.kind {
+		case peerIPv4, peerIPv6:
+			out = append(out, netip.MustParsePrefix(p.value))
+		case peerGroup:
+			problem := Problem{Path: at.Name("security_group_ids"), Summary: "Security groups cannot be ACL peers",
+				Detail: fmt.Sprintf("Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)}
+			if !slices.ContainsFunc(*problems, func(q Problem) bool { return q.Detail == problem.Detail }) {
+				*problems = append(*problems, problem)
+			}
+		case peerPrefixList:
+			resolved, ok := prefixLists[p.value]
+			if !ok {
+				problems.add(at.Name("prefix_list_ids").SetValue(p.value), "Prefix list not resolved",
+					"The entries of prefix list %s could not be read; check that it exists in this region.", p.value)
+				continue
+			}
+			for _, s := range resolved {
+				prefix, err := netip.ParsePrefix(s)
+				if err != nil {
+					problems.add(at.Name("prefix_list_ids").SetValue(p.value), "Invalid prefix list entry",
+						"Prefix list %s holds %q, which is not a CIDR.", p.value, s)
+					continue
+				}
+				out = append(out, prefix.Masked())
+			}
+		}
+	}
+	return out
+}
+
+func setCIDR(e *Entry, p netip.Prefix) {
+	if p.Addr().Is4() {
+		e.CIDRBlock = p.String()
+	} else {
+		e.IPv6CIDRBlock = p.String()
+	}
+}
+
+func (l *entryList) addAllowAll(ipv6 bool) {
+	for _, egress := range []bool{false, true} {
+		l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", CIDRBlock: "0.0.0.0/0"}, bandAllowAll, "default_action allow")
+		if ipv6 {
+			l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", IPv6CIDRBlock: "::/0"}, bandAllowAll, "default_action allow")
+		}
+	}
+}
+
+// number gives every entry a rule number. An entry whose twin (same key) in
+// previous lies in the right band keeps that number. New entries take the
+// first free number after their predecessor in the same direction and band,
+// on the numberStep grid where it is free, so a fresh ACL reads 1000, 1010...
+func number(pending []*pendingEntry, previous []Entry) ([]Entry, error) {
+	type slot struct {
+		egress bool
+		number int
+	}
+	taken := map[slot]bool{}
+	kept := map[*pendingEntry]int{}
+	prevByKey := map[EntryKey]int{}
+	for _, e := range previous {
+		prevByKey[e.Key()] = e.RuleNumber
+	}
+	for _, p := range pending {
+		n, ok := prevByKey[p.Key()]
+		first, last := p.band.bounds()
+		if ok && n >= first && n <= last && !taken[slot{p.Egress, n}] {
+			kept[p] = n
+			taken[slot{p.Egress, n}] = true
+		}
+	}
+
+	var problems Problems
+	type cursor struct {
+		egress bool
+		band   band
+	}
+	lastNumber := map[cursor]int{}
+	out := make([]Entry, 0, len(pending))
+	for _, p := range pending {
+		c := cursor{p.Egress, p.band}
+		first, last := p.band.bounds()
+		n, ok := kept[p]
+		if !ok {
+			n = freeNumber(first, last, lastNumber[c], func(n int) bool { return taken[slot{p.Egress, n}] })
+			if n == 0 {
+				problems.add(bandPath(p.band), "Rule number band full",
+					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", p.Direction(), bandName(p.band), first, last)
+				continue
+			}
+			taken[slot{p.Egress, n}] = true
+		}
+		lastNumber[c] = n
+		e := p.Entry
+		e.RuleNumber = n
+		e.Purpose = strings.Join(p.purposes, "; ")
+		out = append(out, e)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	SortEntries(out)
+	return out, nil
+}
+
+// freeNumber picks a free number in [first, last]: the next grid point after
+// after, then any free number after it, then any free number in the band.
+func freeNumber(first, last, after int, taken func(int) bool) int {
+	start := (first + numberStep - 1) / numberStep * numberStep
+	if after >= first {
+		start = (after/numberStep + 1) * numberStep
+	}
+	for n := start; n <= last; n += numberStep {
+		if !taken(n) {
+			return n
+		}
+	}
+	for n := max(after+1, first); n <= last; n++ {
+		if !taken(n) {
+			return n
+		}
+	}
+	for n := first; n <= last; n++ {
+		if !taken(n) {
+			return n
+		}
+	}
+	return 0
+}
+
+func bandName(b band) string {
+	switch b {
+	case bandDeny:
+		return "deny"
+	case bandAllow:
+		return "profiles and custom_rules"
+	}
+	return "default_action"
+}
+
+func bandPath(b band) Path {
+	switch b {
+	case bandDeny:
+		return Root("deny")
+	case bandAllow:
+		return Root("profiles")
+	}
+	return Root("default_action")
+}
+
+// SortEntries orders entries as AWS evaluates them: ingress then egress,
+// each by rule number.
+func SortEntries(entries []Entry) {
+	slices.SortFunc(entries, func(a, b Entry) int {
+		return cmp.Or(
+			cmp.Compare(directionOrder(a.Direction()), directionOrder(b.Direction())),
+			cmp.Compare(a.RuleNumber, b.RuleNumber),
+		)
+	})
+}
+
+// checkACLQuota counts entries per direction and IP family, plus the
+// built-in deny-all that AWS counts against the same quota.
+func checkACLQuota(entries []Entry, quota int) error {
+	if quota <= 0 {
+		quota = DefaultEntriesPerDirectionQuota
+	}
+	type bucket struct {
+		egress bool
+		ipv6   bool
+	}
+	counts := map[bucket]int{}
+	for _, e := range entries {
+		counts[bucket{e.Egress, e.IPv6CIDRBlock != ""}]++
+	}
+	var problems Problems
+	for _, egress := range []bool{false, true} {
+		for _, ipv6 := range []bool{false, true} {
+			n := counts[bucket{egress, ipv6}]
+			if n > 0 && n+1 > quota {
+				family, direction := "IPv4", Ingress
+				if ipv6 {
+					family = "IPv6"
+				}
+				if egress {
+					direction = Egress
+				}
+				problems.add(Root("entries_per_direction_quota"), "Network ACL entry quota exceeded",
+					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
+					n, family, direction, n+1, quota)
+			}
+		}
+	}
+	return problems.err()
+}
+
+func (e Entry) String() string {
+	return fmt.Sprintf("%s #%d %s proto %s %s %d-%d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.FromPort, e.ToPort)
+}

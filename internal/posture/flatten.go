@@ -1,0 +1,260 @@
+package posture
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+)
+
+type peerKind int
+
+const (
+	peerIPv4 peerKind = iota
+	peerIPv6
+	peerGroup
+	peerPrefixList
+)
+
+type peer struct {
+	kind  peerKind
+	value string // canonical CIDR or ID
+}
+
+// flow is one connection of the intent with its peers, whatever produced it.
+type flow struct {
+	origin      string // profile name, or "custom"
+	opener      string // Ingress: the peer opens towards DDVE; Egress: DDVE opens
+	proto       int
+	from, to    int // ICMP: type and code
+	purpose     string
+	description string // custom rules: the user's description
+	peers       []peer
+}
+
+// CustomOrigin names the origin of custom rules in descriptions and purposes.
+const CustomOrigin = "custom"
+
+var (
+	groupIDPattern      = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+	prefixListIDPattern = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
+	// descriptionPattern is the character set AWS accepts in security group
+	// rule descriptions.
+	descriptionPattern = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`)
+)
+
+const maxDescriptionLength = 255
+
+// flatten checks an intent and returns its flows, in catalog order then
+// custom rules in the order written. Problems name the attribute and the fix.
+func flatten(in Intent) ([]flow, Problems) {
+	var problems Problems
+	var flows []flow
+
+	names := make([]string, 0, len(in.Profiles))
+	for name := range in.Profiles {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		at := Root("profiles").MapKey(name)
+		profile, ok := catalog.Lookup(name)
+		if !ok {
+			problems.add(at, "Unknown port profile",
+				"%q is not a DDVE port profile. Valid names: %s.", name, strings.Join(catalog.Names(), ", "))
+			continue
+		}
+		peers := in.Profiles[name]
+		if peers.Empty() {
+			problems.add(at, "Profile without peers",
+				"Profile %q names no peer: give cidr_blocks, ipv6_cidr_blocks, security_group_ids or prefix_list_ids, or remove the profile.", name)
+			continue
+		}
+		parsed := parsePeers(at, peers, profile.HasInbound() && !in.AllowPublicIngress, &problems)
+		for _, f := range profile.Flows {
+			opener := Ingress
+			if f.Direction == catalog.Outbound {
+				opener = Egress
+			}
+			proto, _ := ProtocolNumber(string(f.Protocol))
+			flows = append(flows, flow{
+				origin: name, opener: opener, proto: proto,
+				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, peers: parsed,
+			})
+		}
+	}
+
+	for i, rule := range in.CustomRules {
+		at := Root("custom_rules").Index(i)
+		f, ok := parseCustomRule(at, rule, in.AllowPublicIngress, &problems)
+		if ok {
+			flows = append(flows, f)
+		}
+	}
+	return flows, problems
+}
+
+func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Problems) (flow, bool) {
+	ok := true
+	if rule.Direction != Ingress && rule.Direction != Egress {
+		problems.add(at.Name("direction"), "Invalid direction",
+			"direction is %q: use \"ingress\" (the peer connects to DDVE) or \"egress\" (DDVE connects to the peer).", rule.Direction)
+		ok = false
+	}
+	proto, known := ProtocolNumber(rule.Protocol)
+	if !known {
+		problems.add(at.Name("protocol"), "Invalid protocol",
+			"protocol is %q: use tcp, udp, icmp, icmpv6, all, or a protocol number 0-255.", rule.Protocol)
+		ok = false
+	}
+	from, to := -1, -1
+	if known {
+		from, to = -1, -1
+		if f, t, good := parseRulePorts(at, proto, rule.FromPort, rule.ToPort, problems); good {
+			from, to = f, t
+		} else {
+			ok = false
+		}
+	}
+	if !descriptionPattern.MatchString(rule.Description) || len(rule.Description) > maxDescriptionLength {
+		problems.add(at.Name("description"), "Invalid description",
+			"AWS accepts up to %d characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$* in a rule description.", maxDescriptionLength)
+		ok = false
+	}
+	if rule.Peers.Empty() {
+		problems.add(at, "Custom rule without peers",
+			"Give cidr_blocks, ipv6_cidr_blocks, security_group_ids or prefix_list_ids.")
+		ok = false
+	}
+	peers := parsePeers(at, rule.Peers, rule.Direction == Ingress && !allowPublic, problems)
+	return flow{
+		origin: CustomOrigin, opener: rule.Direction, proto: proto, from: from, to: to,
+		purpose: rule.Description, description: rule.Description, peers: peers,
+	}, ok
+}
+
+// parseRulePorts checks a rule's ports against its protocol: TCP and UDP need
+// a range within 0-65535, ICMP takes a type and code (-1: any), all and the
+// other protocols take none.
+func parseRulePorts(at Path, proto int, from, to *int, problems *Problems) (int, int, bool) {
+	switch {
+	case hasPorts(proto):
+		if from == nil || to == nil {
+			problems.add(at, "Missing ports", "%s needs from_port and to_port.", GroupProtocol(proto))
+			return 0, 0, false
+		}
+		return checkPortRange(at, *from, *to, problems)
+	case isICMP(proto):
+		t, c := -1, -1
+		if from != nil {
+			t = *from
+		}
+		if to != nil {
+			c = *to
+		}
+		if t < -1 || t > 255 || c < -1 || c > 255 {
+			problems.add(at, "Invalid ICMP type or code",
+				"For ICMP, from_port is the type and to_port the code: each -1 (any) or 0-255.")
+			return 0, 0, false
+		}
+		return t, c, true
+	default:
+		if from != nil || to != nil {
+			problems.add(at, "Ports with a protocol that has none",
+				"Protocol %s has no ports: remove from_port and to_port, or use tcp or udp.", protocolLabel(proto))
+			return 0, 0, false
+		}
+		return -1, -1, true
+	}
+}
+
+func checkPortRange(at Path, from, to int, problems *Problems) (int, int, bool) {
+	if from < 0 || from > 65535 || to < 0 || to > 65535 {
+		problems.add(at, "Port out of range", "Ports must lie in 0-65535; got %d-%d.", from, to)
+		return 0, 0, false
+	}
+	if from > to {
+		problems.add(at, "Port range reversed", "from_port %d is above to_port %d: swap them.", from, to)
+		return 0, 0, false
+	}
+	return from, to, true
+}
+
+func protocolLabel(n int) string {
+	if n == ProtoAll {
+		return "all"
+	}
+	return GroupProtocol(n)
+}
+
+func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer {
+	var out []peer
+	for _, s := range p.CIDRBlocks {
+		if prefix, ok := parseCIDR(at.Name("cidr_blocks").SetValue(s), s, false, refusePublic, problems); ok {
+			out = append(out, peer{kind: peerIPv4, value: prefix.String()})
+		}
+	}
+	for _, s := range p.IPv6CIDRBlocks {
+		if prefix, ok := parseCIDR(at.Name("ipv6_cidr_blocks").SetValue(s), s, true, refusePublic, problems); ok {
+			out = append(out, peer{kind: peerIPv6, value: prefix.String()})
+		}
+	}
+	for _, s := range p.SecurityGroupIDs {
+		if !groupIDPattern.MatchString(s) {
+			problems.add(at.Name("security_group_ids").SetValue(s), "Invalid security group ID",
+				"%q is not a security group ID: it must look like sg-0123456789abcdef0.", s)
+			continue
+		}
+		out = append(out, peer{kind: peerGroup, value: s})
+	}
+	for _, s := range p.PrefixListIDs {
+		if !prefixListIDPattern.MatchString(s) {
+			problems.add(at.Name("prefix_list_ids").SetValue(s), "Invalid prefix list ID",
+				"%q is not a prefix list ID: it must look like pl-63a5400a.", s)
+			continue
+		}
+		out = append(out, peer{kind: peerPrefixList, value: s})
+	}
+	return out
+}
+
+// parseCIDR accepts only canonical CIDRs of the expected family: AWS would
+// silently mask 10.0.1.10/24 to 10.0.1.0/24, which is rarely what was meant.
+func parseCIDR(at Path, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
+	prefix, err := netip.ParsePrefix(s)
+	if err != nil {
+		example := "10.0.1.0/24"
+		if wantIPv6 {
+			example = "2001:db8::/64"
+		}
+		problems.add(at, "Invalid CIDR block", "%q is not a CIDR block such as %s.", s, example)
+		return prefix, false
+	}
+	switch {
+	case wantIPv6 && !prefix.Addr().Is6():
+		problems.add(at, "IPv4 CIDR in an IPv6 field", "%s is IPv4: move it to cidr_blocks.", s)
+		return prefix, false
+	case !wantIPv6 && !prefix.Addr().Is4():
+		problems.add(at, "IPv6 CIDR in an IPv4 field", "%s is IPv6: move it to ipv6_cidr_blocks.", s)
+		return prefix, false
+	}
+	if masked := prefix.Masked(); masked != prefix {
+		host := netip.PrefixFrom(prefix.Addr(), prefix.Addr().BitLen())
+		problems.add(at, "CIDR block not canonical",
+			"%s has host bits set: write %s for the network, or %s for the single host.", s, masked, host)
+		return prefix, false
+	}
+	if refusePublic && prefix.Bits() == 0 {
+		problems.add(at, "Public ingress refused",
+			"%s opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.", s)
+		return prefix, false
+	}
+	return prefix, true
+}
+
+func (f flow) String() string {
+	return fmt.Sprintf("%s %s %s %d-%d", f.origin, f.opener, protocolLabel(f.proto), f.from, f.to)
+}

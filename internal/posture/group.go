@@ -1,0 +1,206 @@
+package posture
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// DefaultRulesPerDirectionQuota is AWS's default quota of security group
+// rules per direction and IP family.
+const DefaultRulesPerDirectionQuota = 60
+
+// Rule is one security group rule as AWS stores it: one direction, protocol,
+// port range and a single peer.
+type Rule struct {
+	Direction         string // Ingress or Egress
+	Protocol          string // as AWS reports it: tcp, udp, icmp, icmpv6, -1
+	FromPort          int    // -1 with protocol -1; the type for ICMP
+	ToPort            int    // -1 with protocol -1; the code for ICMP
+	CIDRIPv4          string
+	CIDRIPv6          string
+	ReferencedGroupID string
+	PrefixListID      string
+	Description       string
+	// Profiles names what produced the rule: catalog profiles, or "custom".
+	Profiles []string
+}
+
+// RuleKey identifies a rule in AWS, whatever its description.
+type RuleKey struct {
+	Direction, Protocol             string
+	FromPort, ToPort                int
+	CIDRIPv4, CIDRIPv6              string
+	ReferencedGroupID, PrefixListID string
+}
+
+// Key returns the rule's identity.
+func (r Rule) Key() RuleKey {
+	return RuleKey{r.Direction, r.Protocol, r.FromPort, r.ToPort, r.CIDRIPv4, r.CIDRIPv6, r.ReferencedGroupID, r.PrefixListID}
+}
+
+// Peer returns the rule's single peer, whichever kind it is.
+func (r Rule) Peer() string {
+	return r.CIDRIPv4 + r.CIDRIPv6 + r.ReferencedGroupID + r.PrefixListID
+}
+
+// GroupOptions tune the security group compiler.
+type GroupOptions struct {
+	// RulesPerDirectionQuota defaults to DefaultRulesPerDirectionQuota.
+	RulesPerDirectionQuota int
+	// PrefixListWeights is what each prefix list counts against the quota:
+	// its max entries for a customer-managed list, its weight for an
+	// AWS-managed one. A list not named here counts 1.
+	PrefixListWeights map[string]int
+}
+
+// CompileGroup expands an intent into the rules of one security group. Rules
+// that several profiles need (ddboost and nfs with the same peers) appear
+// once, with both profiles named. The order is deterministic.
+func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
+	flows, problems := flatten(in)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	byKey := map[RuleKey]*Rule{}
+	var purposes = map[RuleKey][]string{}
+	for _, f := range flows {
+		for _, p := range f.peers {
+			r := Rule{Direction: f.opener, Protocol: GroupProtocol(f.proto), FromPort: f.from, ToPort: f.to}
+			switch p.kind {
+			case peerIPv4:
+				r.CIDRIPv4 = p.value
+			case peerIPv6:
+				r.CIDRIPv6 = p.value
+			case peerGroup:
+				r.ReferencedGroupID = p.value
+			case peerPrefixList:
+				r.PrefixListID = p.value
+			}
+			key := r.Key()
+			existing, seen := byKey[key]
+			if !seen {
+				existing = &r
+				byKey[key] = existing
+			}
+			if !slices.Contains(existing.Profiles, f.origin) {
+				existing.Profiles = append(existing.Profiles, f.origin)
+			}
+			if f.origin == CustomOrigin && f.description != "" {
+				// A custom description is the user's own words: keep it whole.
+				purposes[key] = []string{f.description}
+				existing.Description = f.description
+			} else if !slices.Contains(purposes[key], f.purpose) && existing.Description == "" {
+				purposes[key] = append(purposes[key], f.purpose)
+			}
+		}
+	}
+	rules := make([]Rule, 0, len(byKey))
+	for key, r := range byKey {
+		slices.Sort(r.Profiles)
+		if r.Description == "" {
+			r.Description = RuleDescription(r.Profiles, purposes[key])
+		}
+		rules = append(rules, *r)
+	}
+	SortRules(rules)
+	if err := checkGroupQuota(rules, opts); err != nil {
+		return nil, err
+	}
+	return rules, nil
+}
+
+const descriptionPrefix = "ddve "
+
+// RuleDescription is the description of a rule produced by profiles, such as
+// "ddve management: SSH". ProfilesFromDescription reads it back on import.
+func RuleDescription(profiles, purposes []string) string {
+	d := descriptionPrefix + strings.Join(profiles, ", ") + ": " + strings.Join(purposes, "; ")
+	if len(d) > maxDescriptionLength {
+		d = d[:maxDescriptionLength]
+	}
+	return d
+}
+
+// ProfilesFromDescription returns the profiles a rule description names, or
+// nil when the description was not written by RuleDescription.
+func ProfilesFromDescription(description string, known func(string) bool) []string {
+	rest, ok := strings.CutPrefix(description, descriptionPrefix)
+	if !ok {
+		return nil
+	}
+	names, _, ok := strings.Cut(rest, ": ")
+	if !ok {
+		return nil
+	}
+	profiles := strings.Split(names, ", ")
+	for _, p := range profiles {
+		if !known(p) {
+			return nil
+		}
+	}
+	return profiles
+}
+
+// SortRules puts rules in the order the compiler emits them: ingress first,
+// then by protocol, ports and peer.
+func SortRules(rules []Rule) {
+	slices.SortFunc(rules, func(a, b Rule) int {
+		return cmp.Or(
+			cmp.Compare(directionOrder(a.Direction), directionOrder(b.Direction)),
+			cmp.Compare(a.Protocol, b.Protocol),
+			cmp.Compare(a.FromPort, b.FromPort),
+			cmp.Compare(a.ToPort, b.ToPort),
+			cmp.Compare(a.CIDRIPv4, b.CIDRIPv4),
+			cmp.Compare(a.CIDRIPv6, b.CIDRIPv6),
+			cmp.Compare(a.ReferencedGroupID, b.ReferencedGroupID),
+			cmp.Compare(a.PrefixListID, b.PrefixListID),
+		)
+	})
+}
+
+func checkGroupQuota(rules []Rule, opts GroupOptions) error {
+	quota := opts.RulesPerDirectionQuota
+	if quota <= 0 {
+		quota = DefaultRulesPerDirectionQuota
+	}
+	type bucket struct{ direction, family string }
+	counts := map[bucket]int{}
+	for _, r := range rules {
+		b := bucket{r.Direction, "IPv4"}
+		weight := 1
+		switch {
+		case r.CIDRIPv6 != "":
+			b.family = "IPv6"
+		case r.PrefixListID != "":
+			if w, ok := opts.PrefixListWeights[r.PrefixListID]; ok {
+				weight = w
+			}
+		}
+		counts[b] += weight
+	}
+	var problems Problems
+	for _, direction := range []string{Ingress, Egress} {
+		for _, family := range []string{"IPv4", "IPv6"} {
+			if n := counts[bucket{direction, family}]; n > quota {
+				problems.add(Root("profiles"), "Security group rule quota exceeded",
+					"The posture needs %d %s %s rules (prefix lists count their weight or max entries), over the quota of %d. Merge peers into wider CIDRs, use a security group or prefix list as the peer, or raise rules_per_direction_quota after raising the quota in AWS.",
+					n, family, direction, quota)
+			}
+		}
+	}
+	return problems.err()
+}
+
+func (r Rule) String() string {
+	return fmt.Sprintf("%s %s %d-%d %s", r.Direction, r.Protocol, r.FromPort, r.ToPort, r.Peer())
+}
+
+// directionOrder sorts ingress before egress.
+func directionOrder(d string) int {
+	if d == Ingress {
+		return 0
+	}
+	return 1
+}

@@ -1,0 +1,44 @@
+// Package posture compiles a DDVE network intent (port profiles and their
+// peers) into the exact security group rules and stateless network ACL
+// entries AWS will hold. It has no AWS or Terraform types: the provider's
+// resources adapt their models to these structs and back.
+package posture
+
+// Peers are the other ends of a profile's flows.
+type Peers struct {
+	CIDRBlocks       []string
+	IPv6CIDRBlocks   []string
+	SecurityGroupIDs []string
+	PrefixListIDs    []string
+}
+
+// Empty reports whether no peer is given at all.
+func (p Peers) Empty() bool {
+	return len(p.CIDRBlocks)+len(p.IPv6CIDRBlocks)+len(p.SecurityGroupIDs)+len(p.PrefixListIDs) == 0
+}
+
+// CustomRule is a flow the catalog does not offer. Like a profile's flows it
+// is one connection: for a network ACL it also gets its return entry.
+type CustomRule struct {
+	Direction   string // "ingress" (peer opens) or "egress" (DDVE opens)
+	Protocol    string // tcp, udp, icmp, icmpv6 or all
+	FromPort    *int   // nil for protocol all; ICMP: the type (-1: any)
+	ToPort      *int   // nil for protocol all; ICMP: the code (-1: any)
+	Peers       Peers
+	Description string
+}
+
+// Intent is what the user declares: profiles by name with their peers, and
+// custom rules.
+type Intent struct {
+	Profiles    map[string]Peers
+	CustomRules []CustomRule
+	// AllowPublicIngress permits 0.0.0.0/0 and ::/0 as peers of inbound flows.
+	AllowPublicIngress bool
+}
+
+// Direction of a rule or entry, as AWS names it.
+const (
+	Ingress = "ingress"
+	Egress  = "egress"
+)

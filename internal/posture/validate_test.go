@@ -1,0 +1,133 @@
+package posture_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+func ptr(n int) *int { return &n }
+
+func TestValidationProblems(t *testing.T) {
+	mgmt := func(p posture.Peers) posture.Intent {
+		return posture.Intent{Profiles: map[string]posture.Peers{"management": p}}
+	}
+	cases := []struct {
+		name     string
+		intent   posture.Intent
+		acl      *posture.ACLOptions // nil: compile the security group
+		group    posture.GroupOptions
+		path     string
+		contains string
+	}{
+		{"unknown profile", posture.Intent{Profiles: map[string]posture.Peers{"ftp": {CIDRBlocks: []string{"10.0.0.0/8"}}}}, nil, posture.GroupOptions{},
+			`profiles["ftp"]`, "Valid names: cifs, ddboost, directory"},
+		{"no peers", mgmt(posture.Peers{}), nil, posture.GroupOptions{},
+			`profiles["management"]`, "names no peer"},
+		{"not a CIDR", mgmt(posture.Peers{CIDRBlocks: []string{"10.0.1"}}), nil, posture.GroupOptions{},
+			`profiles["management"].cidr_blocks["10.0.1"]`, "not a CIDR block"},
+		{"non-canonical", mgmt(posture.Peers{CIDRBlocks: []string{"10.0.1.10/24"}}), nil, posture.GroupOptions{},
+			`profiles["management"].cidr_blocks["10.0.1.10/24"]`, "write 10.0.1.0/24 for the network, or 10.0.1.10/32"},
+		{"IPv6 in IPv4 field", mgmt(posture.Peers{CIDRBlocks: []string{"2001:db8::/64"}}), nil, posture.GroupOptions{},
+			`profiles["management"].cidr_blocks["2001:db8::/64"]`, "move it to ipv6_cidr_blocks"},
+		{"IPv4 in IPv6 field", mgmt(posture.Peers{IPv6CIDRBlocks: []string{"10.0.0.0/8"}}), nil, posture.GroupOptions{},
+			`profiles["management"].ipv6_cidr_blocks["10.0.0.0/8"]`, "move it to cidr_blocks"},
+		{"public ingress", mgmt(posture.Peers{CIDRBlocks: []string{"0.0.0.0/0"}}), nil, posture.GroupOptions{},
+			`profiles["management"].cidr_blocks["0.0.0.0/0"]`, "allow_public_ingress = true"},
+		{"public IPv6 ingress", mgmt(posture.Peers{IPv6CIDRBlocks: []string{"::/0"}}), nil, posture.GroupOptions{},
+			`profiles["management"].ipv6_cidr_blocks["::/0"]`, "allow_public_ingress"},
+		{"bad group ID", mgmt(posture.Peers{SecurityGroupIDs: []string{"bastion"}}), nil, posture.GroupOptions{},
+			`profiles["management"].security_group_ids["bastion"]`, "sg-0123456789abcdef0"},
+		{"group as ACL peer", mgmt(posture.Peers{SecurityGroupIDs: []string{"sg-0123456789abcdef0"}}), &posture.ACLOptions{}, posture.GroupOptions{},
+			`profiles["management"].security_group_ids`, "use the CIDR blocks"},
+		{"ports reversed", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "tcp", FromPort: ptr(9000), ToPort: ptr(8000), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0]`, "swap them"},
+		{"port out of range", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "udp", FromPort: ptr(1), ToPort: ptr(70000), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0]`, "0-65535"},
+		{"ports with all", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "egress", Protocol: "all", FromPort: ptr(1), ToPort: ptr(2), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0]`, "Protocol all has no ports"},
+		{"bad description", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "egress", Protocol: "all", Description: "naïve <agent>", Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0].description`, "255 characters"},
+		{"ephemeral reversed", mgmt(posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}), &posture.ACLOptions{EphemeralFrom: 60000, EphemeralTo: 1024}, posture.GroupOptions{},
+			`ephemeral_ports`, "swap them"},
+		{"deny ports with all", posture.Intent{}, &posture.ACLOptions{Deny: []posture.DenyRule{{CIDRBlock: "5.5.5.5/32", FromPort: ptr(22), ToPort: ptr(22)}}}, posture.GroupOptions{},
+			`deny[0]`, "Protocol all has no ports"},
+		{"deny non-canonical", posture.Intent{}, &posture.ACLOptions{Deny: []posture.DenyRule{{CIDRBlock: "5.5.5.5/24"}}}, posture.GroupOptions{},
+			`deny[0].cidr_block`, "write 5.5.5.0/24"},
+		{"group quota", mgmt(posture.Peers{CIDRBlocks: hosts(31)}), nil, posture.GroupOptions{},
+			`profiles`, "needs 62 IPv4 ingress rules (prefix lists count their weight or max entries), over the quota of 60"},
+		{"group quota with prefix list weight", posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {PrefixListIDs: []string{"pl-0123456789abcdef0"}}}}, nil,
+			posture.GroupOptions{PrefixListWeights: map[string]int{"pl-0123456789abcdef0": 61}},
+			`profiles`, "needs 61 IPv4 egress rules"},
+		{"ACL quota", mgmt(posture.Peers{CIDRBlocks: hosts(10)}), &posture.ACLOptions{}, posture.GroupOptions{},
+			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
+		{"deny band full", posture.Intent{}, &posture.ACLOptions{Deny: denies(1000), EntriesPerDirectionQuota: 2000}, posture.GroupOptions{},
+			`deny`, "need more numbers than 1-999 holds"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.acl != nil {
+				_, err = posture.CompileACL(tc.intent, *tc.acl)
+			} else {
+				_, err = posture.CompileGroup(tc.intent, tc.group)
+			}
+			var problems posture.Problems
+			if !errors.As(err, &problems) {
+				t.Fatalf("want problems, got %v", err)
+			}
+			for _, p := range problems {
+				if p.Path.String() == tc.path && strings.Contains(p.Detail, tc.contains) {
+					return
+				}
+			}
+			t.Fatalf("no problem at %s containing %q in:\n%v", tc.path, tc.contains, err)
+		})
+	}
+}
+
+func TestPublicIngressOptIn(t *testing.T) {
+	intent := posture.Intent{
+		Profiles:           map[string]posture.Peers{"management": {CIDRBlocks: []string{"0.0.0.0/0"}}},
+		AllowPublicIngress: true,
+	}
+	if _, err := posture.CompileGroup(intent, posture.GroupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Outbound-only profiles may reach the whole internet without opting in.
+	outbound := posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {CIDRBlocks: []string{"0.0.0.0/0"}}}}
+	if _, err := posture.CompileGroup(outbound, posture.GroupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAllProblemsReportedTogether(t *testing.T) {
+	intent := posture.Intent{Profiles: map[string]posture.Peers{
+		"ftp":        {CIDRBlocks: []string{"10.0.0.0/8"}},
+		"management": {CIDRBlocks: []string{"10.0.1.10/24"}},
+	}}
+	_, err := posture.CompileGroup(intent, posture.GroupOptions{})
+	var problems posture.Problems
+	if !errors.As(err, &problems) || len(problems) != 2 {
+		t.Fatalf("want 2 problems, got %v", err)
+	}
+}
+
+func hosts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("10.0.%d.%d/32", i/250, i%250+1)
+	}
+	return out
+}
+
+func denies(n int) []posture.DenyRule {
+	out := make([]posture.DenyRule, n)
+	for i := range out {
+		out[i] = posture.DenyRule{CIDRBlock: fmt.Sprintf("5.%d.%d.0/24", i/250, i%250)}
+	}
+	return out
+}
