@@ -130,9 +130,20 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 		ok = false
 	}
 	peers := parsePeers(at, rule.Peers, rule.Direction == Ingress && !allowPublic, problems)
+	purpose := rule.Description
+	if purpose == "" {
+		switch {
+		case hasPorts(proto):
+			purpose = fmt.Sprintf("%s %d-%d", protocolLabel(proto), from, to)
+		case isICMP(proto):
+			purpose = fmt.Sprintf("%s type %d code %d", protocolLabel(proto), from, to)
+		default:
+			purpose = protocolLabel(proto)
+		}
+	}
 	return flow{
 		origin: CustomOrigin, opener: rule.Direction, proto: proto, from: from, to: to,
-		purpose: rule.Description, description: rule.Description, peers: peers,
+		purpose: purpose, description: rule.Description, peers: peers,
 	}, ok
 }
 

@@ -146,18 +146,21 @@ func ProfilesFromDescription(description string, known func(string) bool) []stri
 // SortRules puts rules in the order the compiler emits them: ingress first,
 // then by protocol, ports and peer.
 func SortRules(rules []Rule) {
-	slices.SortFunc(rules, func(a, b Rule) int {
-		return cmp.Or(
-			cmp.Compare(directionOrder(a.Direction), directionOrder(b.Direction)),
-			cmp.Compare(a.Protocol, b.Protocol),
-			cmp.Compare(a.FromPort, b.FromPort),
-			cmp.Compare(a.ToPort, b.ToPort),
-			cmp.Compare(a.CIDRIPv4, b.CIDRIPv4),
-			cmp.Compare(a.CIDRIPv6, b.CIDRIPv6),
-			cmp.Compare(a.ReferencedGroupID, b.ReferencedGroupID),
-			cmp.Compare(a.PrefixListID, b.PrefixListID),
-		)
-	})
+	slices.SortFunc(rules, CompareRules)
+}
+
+// CompareRules orders two rules as SortRules does.
+func CompareRules(a, b Rule) int {
+	return cmp.Or(
+		cmp.Compare(directionOrder(a.Direction), directionOrder(b.Direction)),
+		cmp.Compare(a.Protocol, b.Protocol),
+		cmp.Compare(a.FromPort, b.FromPort),
+		cmp.Compare(a.ToPort, b.ToPort),
+		cmp.Compare(a.CIDRIPv4, b.CIDRIPv4),
+		cmp.Compare(a.CIDRIPv6, b.CIDRIPv6),
+		cmp.Compare(a.ReferencedGroupID, b.ReferencedGroupID),
+		cmp.Compare(a.PrefixListID, b.PrefixListID),
+	)
 }
 
 func checkGroupQuota(rules []Rule, opts GroupOptions) error {

@@ -71,8 +71,8 @@ func TestCustomRules(t *testing.T) {
 	want := []string{
 		"ingress tcp 8443-8443 10.0.8.0/24 | vendor agent",
 		"ingress tcp 8443-8443 10.0.9.0/24 | vendor agent",
-		"egress -1 -1--1 10.7.0.0/16 | ddve custom: ",
-		"egress icmp 8--1 10.0.9.0/24 | ddve custom: ",
+		"egress -1 -1--1 10.7.0.0/16 | ddve custom: all",
+		"egress icmp 8--1 10.0.9.0/24 | ddve custom: icmp type 8 code -1",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -1,0 +1,129 @@
+package acctest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Recorder is a reverse proxy in front of the emulator that counts EC2
+// calls by action and can answer some with throttling errors, as AWS does
+// under load.
+type Recorder struct {
+	URL      string
+	server   *http.Server
+	mu       sync.Mutex
+	calls    map[string]int
+	throttle map[string]int
+}
+
+// StartRecorder listens on a free 127.0.0.1 port and forwards to target.
+func StartRecorder(target string) (*Recorder, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, throttle: map[string]int{}}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		action := actionOf(req, body)
+		if r.record(action) {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttled</RequestID></Response>`)
+			return
+		}
+		proxy.ServeHTTP(w, req)
+	})}
+	go func() { _ = r.server.Serve(l) }()
+	return r, nil
+}
+
+func actionOf(req *http.Request, body []byte) string {
+	if values, err := url.ParseQuery(string(body)); err == nil && values.Get("Action") != "" {
+		return values.Get("Action")
+	}
+	return req.Method + " " + req.URL.Path
+}
+
+// record counts the call and reports whether it is to be throttled.
+func (r *Recorder) record(action string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[action]++
+	if r.throttle[action] > 0 {
+		r.throttle[action]--
+		return true
+	}
+	return false
+}
+
+// Throttle makes the next n calls of action fail with RequestLimitExceeded.
+func (r *Recorder) Throttle(action string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.throttle[action] = n
+}
+
+// Reset forgets the counts.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = map[string]int{}
+}
+
+// Calls returns the counts by action since the last Reset.
+func (r *Recorder) Calls() Calls {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.calls)
+}
+
+// Stop closes the proxy.
+func (r *Recorder) Stop() { _ = r.server.Close() }
+
+// Calls counts EC2 calls by action.
+type Calls map[string]int
+
+// Total is the number of calls.
+func (c Calls) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Mutating returns the calls that change something: all but Describe*
+// and Get*.
+func (c Calls) Mutating() Calls {
+	out := Calls{}
+	for k, v := range c {
+		if !strings.HasPrefix(k, "Describe") && !strings.HasPrefix(k, "Get") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (c Calls) String() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, c[k]))
+	}
+	return fmt.Sprintf("%d calls (%s)", c.Total(), strings.Join(parts, ", "))
+}

@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
+)
+
+type (
+	validatorString = validator.String
+	validatorInt64  = validator.Int64
+)
+
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`)
+
+var objectAsOptions = basetypes.ObjectAsOptions{UnhandledNullAsEmpty: true, UnhandledUnknownAsEmpty: true}
+
+// resourceBase is what both resources share: the configured client and the
+// provider's default tags.
+type resourceBase struct {
+	data *providerData
+}
+
+func (r *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return // the provider is not configured yet, e.g. during validation
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *resourceBase) client() *awsclient.Client { return r.data.client }
+
+// allTags merges the provider's default tags under the resource's own.
+func (r *resourceBase) allTags(own map[string]string) map[string]string {
+	all := map[string]string{}
+	if r.data != nil {
+		maps.Copy(all, r.data.defaultTags)
+	}
+	maps.Copy(all, own)
+	return all
+}
+
+// ownTags splits the tags AWS holds into the resource's own: a default tag
+// with its default value belongs to the provider, unless the configuration
+// set it on the resource too.
+func (r *resourceBase) ownTags(actual, previous map[string]string) map[string]string {
+	own := map[string]string{}
+	for k, v := range actual {
+		if d, isDefault := r.data.defaultTags[k]; isDefault && d == v {
+			if _, wasOwn := previous[k]; !wasOwn {
+				continue
+			}
+		}
+		own[k] = v
+	}
+	return own
+}

@@ -1,0 +1,413 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+var (
+	_ resource.Resource                   = &securityGroupResource{}
+	_ resource.ResourceWithConfigure      = &securityGroupResource{}
+	_ resource.ResourceWithImportState    = &securityGroupResource{}
+	_ resource.ResourceWithModifyPlan     = &securityGroupResource{}
+	_ resource.ResourceWithValidateConfig = &securityGroupResource{}
+)
+
+const (
+	defaultGroupDescription = "DDVE security group managed by Terraform"
+	groupCreateTimeout      = 10 * time.Minute
+	groupUpdateTimeout      = 10 * time.Minute
+	groupDeleteTimeout      = 15 * time.Minute
+)
+
+var groupIDPattern = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+
+func newSecurityGroupResource() resource.Resource {
+	return &securityGroupResource{}
+}
+
+type securityGroupResource struct {
+	resourceBase
+}
+
+func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_security_group"
+}
+
+func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = securityGroupSchema(ctx)
+}
+
+func securityGroupSchema(ctx context.Context) schema.Schema {
+	tags, tagsAll := tagsAttributes()
+	return schema.Schema{
+		Description: "A VPC security group for DDVE whose rules are expanded from port profiles. " +
+			"The resource owns every rule of the group: rules added outside Terraform, the default allow-all egress rule among them, are removed on apply.",
+		Attributes: map[string]schema.Attribute{
+			// Required, forcing replacement: AWS cannot change them.
+			"name": schema.StringAttribute{
+				Required: true, Description: "Group name; it cannot start with `sg-`. Changing it replaces the group.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators: []validatorString{
+					stringvalidator.LengthBetween(1, 255),
+					stringvalidator.RegexMatches(regexp.MustCompile(`^(?i:[^s]|s[^g]|sg[^-]|.{0,2}$)`), "must not start with sg-"),
+				},
+			},
+			"vpc_id": schema.StringAttribute{
+				Required: true, Description: "VPC of the group. Changing it replaces the group.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+
+			// Optional.
+			"description": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(defaultGroupDescription),
+				Description:   "Group description. AWS cannot change it later, so a change replaces the group.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validatorString{stringvalidator.LengthBetween(1, 255)},
+			},
+			"profiles":             profilesAttribute(false),
+			"custom_rules":         customRulesAttribute(false),
+			"allow_public_ingress": allowPublicIngressAttribute(),
+			"rules_per_direction_quota": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultRulesPerDirectionQuota),
+				Description: "Rules allowed per direction and IP family (AWS default 60). A plan needing more fails with the count. " +
+					"A prefix list counts its max entries (AWS-managed gateway lists count 1).",
+				Validators: []validatorInt64{int64validator.Between(1, 1000)},
+			},
+			"tags": tags,
+
+			// Computed.
+			"tags_all": tagsAll,
+			"id": schema.StringAttribute{
+				Computed: true, Description: "Security group ID.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"arn": schema.StringAttribute{
+				Computed: true, Description: "Security group ARN.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"owner_id": schema.StringAttribute{
+				Computed: true, Description: "AWS account that owns the group.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"rules": schema.ListNestedAttribute{
+				Computed: true,
+				Description: "Every rule of the group as AWS holds it: one per direction, protocol, port range and peer. " +
+					"Known at plan time; only a new rule's `rule_id` is unknown.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"direction":                    schema.StringAttribute{Computed: true, Description: "`ingress` or `egress`."},
+					"protocol":                     schema.StringAttribute{Computed: true, Description: "`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or a number."},
+					"from_port":                    schema.Int64Attribute{Computed: true, Description: "First port, the ICMP type, or -1."},
+					"to_port":                      schema.Int64Attribute{Computed: true, Description: "Last port, the ICMP code, or -1."},
+					"cidr_ipv4":                    schema.StringAttribute{Computed: true, Description: "IPv4 peer."},
+					"cidr_ipv6":                    schema.StringAttribute{Computed: true, Description: "IPv6 peer."},
+					"referenced_security_group_id": schema.StringAttribute{Computed: true, Description: "Security group peer."},
+					"prefix_list_id":               schema.StringAttribute{Computed: true, Description: "Prefix list peer."},
+					"description":                  schema.StringAttribute{Computed: true, Description: "Rule description, naming its profiles and purpose."},
+					"profile":                      schema.StringAttribute{Computed: true, Description: "Profiles that produced the rule, comma-separated; `custom` for custom rules; null for a rule made outside Terraform."},
+					"rule_id":                      schema.StringAttribute{Computed: true, Description: "Security group rule ID (`sgr-...`)."},
+				}},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *securityGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config securityGroupModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	intent, known := intentFromModel(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	if !known || config.RulesPerDirectionQuota.IsUnknown() {
+		return
+	}
+	if _, err := posture.CompileGroup(intent, posture.GroupOptions{RulesPerDirectionQuota: int(config.RulesPerDirectionQuota.ValueInt64())}); err != nil {
+		addProblems(&resp.Diagnostics, err, "Invalid security group posture")
+	}
+}
+
+// ModifyPlan puts the exact rules in the plan: compiled from the intent,
+// with the IDs of rules that stay.
+func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan securityGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *securityGroupModel
+	if !req.State.Raw.IsNull() {
+		state = &securityGroupModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+
+	if plan.Tags.IsUnknown() {
+		plan.TagsAll = types.MapUnknown(types.StringType)
+	} else {
+		plan.TagsAll = mapValue(r.allTags(stringMap(ctx, plan.Tags)))
+	}
+
+	intent, known := intentFromModel(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	if !known || plan.RulesPerDirectionQuota.IsUnknown() {
+		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	opts := posture.GroupOptions{RulesPerDirectionQuota: int(plan.RulesPerDirectionQuota.ValueInt64())}
+	if ids := prefixListIDs(intent); len(ids) > 0 && r.data != nil {
+		weights, err := awsec2.PrefixListWeights(ctx, r.client().EC2, ids)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot read prefix lists", err.Error())
+			return
+		}
+		opts.PrefixListWeights = weights
+	}
+	rules, err := posture.CompileGroup(intent, opts)
+	if err != nil {
+		addProblems(&resp.Diagnostics, err, "Invalid security group posture")
+		return
+	}
+
+	existing := map[posture.RuleKey]string{}
+	if state != nil {
+		for _, rule := range rulesFromList(ctx, state.Rules) {
+			existing[rule.Key()] = rule.ID
+		}
+	}
+	planned := make([]awsec2.GroupRule, len(rules))
+	for i, rule := range rules {
+		planned[i] = awsec2.GroupRule{Rule: rule, ID: existing[rule.Key()]}
+	}
+	plan.Rules = rulesToList(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan securityGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, groupCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	want := postureRules(ctx, plan.Rules)
+	tagsAll := stringMap(ctx, plan.TagsAll)
+	group, rules, err := awsec2.CreateSecurityGroup(ctx, r.client().EC2, awsec2.CreateGroupInput{
+		Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), VPCID: plan.VPCID.ValueString(),
+		Tags: tagsAll, Rules: want,
+	})
+	if group != nil {
+		// Saved even when a later step failed: the next apply converges
+		// the group (it is tainted and replaced) instead of orphaning it.
+		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
+		plan.Rules = r.rulesState(rules, plan.Rules, ctx)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Creating DDVE security group", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "created DDVE security group", map[string]any{"id": group.ID, "rules": len(rules)})
+}
+
+// rulesState turns rules read from AWS into the rules attribute, in the
+// compiler's order, naming each rule's profiles as the plan or previous
+// state did, else as its description says.
+func (r *securityGroupResource) rulesState(rules []awsec2.GroupRule, previous types.List, ctx context.Context) types.List {
+	profiles := map[posture.RuleKey]types.String{}
+	for _, p := range rulesFromList(ctx, previous) {
+		profiles[p.Key()] = joinProfiles(p.Profiles)
+	}
+	sorted := slices.Clone(rules)
+	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
+	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
+	return rulesToList(sorted, func(g awsec2.GroupRule) types.String {
+		if p, ok := profiles[g.Key()]; ok && !p.IsNull() {
+			return p
+		}
+		return joinProfiles(posture.ProfilesFromDescription(g.Description, known))
+	})
+}
+
+func postureRules(ctx context.Context, list types.List) []posture.Rule {
+	groupRules := rulesFromList(ctx, list)
+	out := make([]posture.Rule, len(groupRules))
+	for i, g := range groupRules {
+		out[i] = g.Rule
+	}
+	return out
+}
+
+func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state securityGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client().EC2
+	group, err := awsec2.FindSecurityGroupByID(ctx, client, state.ID.ValueString())
+	if awsec2.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("DDVE security group gone",
+			"Security group "+state.ID.ValueString()+" no longer exists; it is removed from the state and will be planned for creation.")
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Reading DDVE security group "+state.ID.ValueString(), err.Error())
+		return
+	}
+	rules, err := awsec2.FindGroupRules(ctx, client, group.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Reading rules of DDVE security group "+group.ID, err.Error())
+		return
+	}
+
+	imported := state.Rules.IsNull() && state.Profiles.IsNull() && state.CustomRules.IsNull()
+	state.ARN, state.OwnerID = types.StringValue(group.ARN), types.StringValue(group.OwnerID)
+	state.Name, state.Description, state.VPCID = types.StringValue(group.Name), types.StringValue(group.Description), types.StringValue(group.VPCID)
+	state.Tags = mapValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)))
+	state.TagsAll = mapValue(group.Tags)
+	state.Rules = r.rulesState(rules, state.Rules, ctx)
+	if imported {
+		r.recoverIntent(ctx, &state, rules)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// recoverIntent fills the arguments of an imported group from its rules,
+// so that the configuration that made the group plans no change.
+func (r *securityGroupResource) recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec2.GroupRule) {
+	state.AllowPublicIngress = types.BoolValue(false)
+	state.RulesPerDirectionQuota = types.Int64Value(posture.DefaultRulesPerDirectionQuota)
+	state.Profiles = types.MapNull(types.ObjectType{AttrTypes: peersAttrTypes})
+	state.CustomRules = types.ListNull(types.ObjectType{AttrTypes: customRuleAttrTypes})
+	plain := make([]posture.Rule, len(rules))
+	for i, g := range rules {
+		plain[i] = g.Rule
+	}
+	intent, ok := posture.IntentFromRules(plain)
+	if !ok {
+		tflog.Info(ctx, "imported security group rules do not read as profiles; the next plan records the configuration's intent")
+		return
+	}
+	state.AllowPublicIngress = types.BoolValue(intent.AllowPublicIngress)
+	if len(intent.Profiles) > 0 {
+		profiles := map[string]attr.Value{}
+		for name, p := range intent.Profiles {
+			profiles[name] = peersObject(p)
+		}
+		state.Profiles = types.MapValueMust(types.ObjectType{AttrTypes: peersAttrTypes}, profiles)
+	}
+	if len(intent.CustomRules) > 0 {
+		var elems []attr.Value
+		for _, c := range intent.CustomRules {
+			values := map[string]attr.Value{
+				"direction": types.StringValue(c.Direction), "protocol": types.StringValue(c.Protocol),
+				"from_port": optionalInt64(c.FromPort), "to_port": optionalInt64(c.ToPort),
+				"description": optString(c.Description),
+			}
+			for k, v := range peersObject(c.Peers).Attributes() {
+				values[k] = v
+			}
+			elems = append(elems, types.ObjectValueMust(customRuleAttrTypes, values))
+		}
+		state.CustomRules = types.ListValueMust(types.ObjectType{AttrTypes: customRuleAttrTypes}, elems)
+	}
+}
+
+func peersObject(p posture.Peers) types.Object {
+	return types.ObjectValueMust(peersAttrTypes, map[string]attr.Value{
+		"cidr_blocks":        stringSet(p.CIDRBlocks),
+		"ipv6_cidr_blocks":   stringSet(p.IPv6CIDRBlocks),
+		"security_group_ids": stringSet(p.SecurityGroupIDs),
+		"prefix_list_ids":    stringSet(p.PrefixListIDs),
+	})
+}
+
+func optionalInt64(n *int) types.Int64 {
+	if n == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*n))
+}
+
+func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state securityGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, groupUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := r.client().EC2
+	id := state.ID.ValueString()
+
+	if !plan.TagsAll.Equal(state.TagsAll) {
+		if err := awsec2.UpdateTags(ctx, client, id, stringMap(ctx, state.TagsAll), stringMap(ctx, plan.TagsAll)); err != nil {
+			resp.Diagnostics.AddError("Updating tags of DDVE security group "+id, err.Error())
+			return
+		}
+	}
+	rules, err := awsec2.SyncGroupRules(ctx, client, id, rulesFromList(ctx, state.Rules), postureRules(ctx, plan.Rules))
+	if err != nil {
+		resp.Diagnostics.AddError("Updating rules of DDVE security group "+id, err.Error())
+		return
+	}
+	plan.Rules = r.rulesState(rules, plan.Rules, ctx)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state securityGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, groupDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if err := awsec2.DeleteSecurityGroup(ctx, r.client().EC2, state.ID.ValueString(), timeout); err != nil {
+		resp.Diagnostics.AddError("Deleting DDVE security group "+state.ID.ValueString(), err.Error())
+	}
+}
+
+func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := strings.TrimSpace(req.ID)
+	if !groupIDPattern.MatchString(id) {
+		resp.Diagnostics.AddError("Invalid import ID", "Import a DDVE security group by its ID, such as sg-0123456789abcdef0; got \""+req.ID+"\".")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}

@@ -1,0 +1,486 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+var (
+	_ resource.Resource                   = &subnetNACLResource{}
+	_ resource.ResourceWithConfigure      = &subnetNACLResource{}
+	_ resource.ResourceWithImportState    = &subnetNACLResource{}
+	_ resource.ResourceWithModifyPlan     = &subnetNACLResource{}
+	_ resource.ResourceWithValidateConfig = &subnetNACLResource{}
+)
+
+const (
+	aclCreateTimeout = 10 * time.Minute
+	aclUpdateTimeout = 10 * time.Minute
+	aclDeleteTimeout = 10 * time.Minute
+)
+
+var aclIDPattern = regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`)
+
+func newSubnetNACLResource() resource.Resource {
+	return &subnetNACLResource{}
+}
+
+type subnetNACLResource struct {
+	resourceBase
+	// entryConcurrency bounds the entry calls in flight; 0 is the default.
+	entryConcurrency int
+}
+
+func (r *subnetNACLResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_subnet_nacl"
+}
+
+func (r *subnetNACLResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = subnetNACLSchema(ctx)
+}
+
+func defaultEphemeralPorts() types.Object {
+	return types.ObjectValueMust(portRangeAttrTypes, map[string]attr.Value{
+		"from_port": types.Int64Value(posture.DefaultEphemeralFrom),
+		"to_port":   types.Int64Value(posture.DefaultEphemeralTo),
+	})
+}
+
+func subnetNACLSchema(ctx context.Context) schema.Schema {
+	tags, tagsAll := tagsAttributes()
+	return schema.Schema{
+		Description: "A network ACL for DDVE subnets whose stateless entries are expanded from port profiles: " +
+			"each flow gets its request entry and its return entry on the ephemeral range, scoped to the same peers; " +
+			"explicit denies come first. Subnets left out, or the ACL destroyed, go back to the VPC's default ACL.",
+		Attributes: map[string]schema.Attribute{
+			// Required, forcing replacement.
+			"vpc_id": schema.StringAttribute{
+				Required: true, Description: "VPC of the ACL. Changing it replaces the ACL.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+
+			// Optional.
+			"subnet_ids": schema.SetAttribute{
+				Optional: true, ElementType: types.StringType,
+				Description: "Subnets to move onto this ACL. A subnet left out goes back to the VPC's default ACL.",
+			},
+			"profiles":             profilesAttribute(true),
+			"custom_rules":         customRulesAttribute(true),
+			"allow_public_ingress": allowPublicIngressAttribute(),
+			"ephemeral_ports": schema.SingleNestedAttribute{
+				Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEphemeralPorts()),
+				Description: "Port range that return traffic goes to. The default 1024-65535 covers Linux (32768-60999), " +
+					"Windows (49152-65535), NAT gateways and load balancers.",
+				Attributes: map[string]schema.Attribute{
+					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
+					"to_port":   schema.Int64Attribute{Required: true, Description: "Last ephemeral port."},
+				},
+			},
+			"deny": schema.ListNestedAttribute{
+				Optional:    true,
+				Description: "Explicit deny entries, numbered before every allow entry, in the order written.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"cidr_block":      schema.StringAttribute{Optional: true, Description: "IPv4 CIDR to deny; give this or `ipv6_cidr_block`."},
+					"ipv6_cidr_block": schema.StringAttribute{Optional: true, Description: "IPv6 CIDR to deny."},
+					"direction": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString("ingress"),
+						Description: "`ingress` (default), `egress` or `both`.",
+						Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress", "both")},
+					},
+					"protocol": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString("all"),
+						Description: "`all` (default), `tcp`, `udp`, `icmp`, `icmpv6` or a protocol number.",
+					},
+					"from_port": schema.Int64Attribute{Optional: true, Description: "First port (TCP, UDP; default all ports) or ICMP type."},
+					"to_port":   schema.Int64Attribute{Optional: true, Description: "Last port (TCP, UDP) or ICMP code."},
+				}},
+			},
+			"default_action": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(posture.Deny),
+				Description: "`deny` (default): only the profiles' flows pass. `allow`: allow-all entries come last, " +
+					"making a deny-list ACL (IPv6 allow-all only when the ACL names IPv6 blocks).",
+				Validators: []validatorString{stringvalidator.OneOf(posture.Deny, posture.Allow)},
+			},
+			"entries_per_direction_quota": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultEntriesPerDirectionQuota),
+				Description: "Entries allowed per direction and IP family, AWS's built-in deny-all included (AWS default 20, at most 40).",
+				Validators:  []validatorInt64{int64validator.Between(2, 1000)},
+			},
+			"tags": tags,
+
+			// Computed.
+			"tags_all": tagsAll,
+			"id": schema.StringAttribute{
+				Computed: true, Description: "Network ACL ID.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"arn": schema.StringAttribute{
+				Computed: true, Description: "Network ACL ARN.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"owner_id": schema.StringAttribute{
+				Computed: true, Description: "AWS account that owns the ACL.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"default_network_acl_id": schema.StringAttribute{
+				Computed: true, Description: "The VPC's default network ACL, where released subnets go.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"entries": schema.ListNestedAttribute{
+				Computed: true,
+				Description: "Every entry of the ACL, ingress then egress, by rule number; known at plan time. " +
+					"AWS's built-in deny-all entries (32767, 32768) are left out.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"rule_number":     schema.Int64Attribute{Computed: true, Description: "Rule number; entries that survive an update keep theirs."},
+					"egress":          schema.BoolAttribute{Computed: true, Description: "True for outbound entries."},
+					"rule_action":     schema.StringAttribute{Computed: true, Description: "`allow` or `deny`."},
+					"protocol":        schema.StringAttribute{Computed: true, Description: "AWS protocol number: `6` TCP, `17` UDP, `1` ICMP, `58` ICMPv6, `-1` all."},
+					"cidr_block":      schema.StringAttribute{Computed: true, Description: "IPv4 block."},
+					"ipv6_cidr_block": schema.StringAttribute{Computed: true, Description: "IPv6 block."},
+					"from_port":       schema.Int64Attribute{Computed: true, Description: "First port (TCP, UDP), else 0."},
+					"to_port":         schema.Int64Attribute{Computed: true, Description: "Last port (TCP, UDP), else 0."},
+					"icmp_type":       schema.Int64Attribute{Computed: true, Description: "ICMP type, else 0."},
+					"icmp_code":       schema.Int64Attribute{Computed: true, Description: "ICMP code, else 0."},
+					"purpose":         schema.StringAttribute{Computed: true, Description: "Which profile, custom rule or deny produced the entry; kept in state only."},
+				}},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// aclSettings reads what the ACL compiler needs beyond the intent; known
+// is false when part of it is only known at apply.
+func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bool) {
+	opts := posture.ACLOptions{
+		DefaultAction:            m.DefaultAction.ValueString(),
+		EntriesPerDirectionQuota: int(m.EntriesPerDirectionQuota.ValueInt64()),
+	}
+	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown()
+	if !m.EphemeralPorts.IsNull() && !m.EphemeralPorts.IsUnknown() {
+		var ports portRangeModel
+		m.EphemeralPorts.As(ctx, &ports, objectAsOptions)
+		known = known && !ports.FromPort.IsUnknown() && !ports.ToPort.IsUnknown()
+		opts.EphemeralFrom, opts.EphemeralTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
+	}
+	if !m.Deny.IsNull() && !m.Deny.IsUnknown() {
+		var denies []denyModel
+		m.Deny.ElementsAs(ctx, &denies, false)
+		for _, d := range denies {
+			known = known && !d.CIDRBlock.IsUnknown() && !d.IPv6CIDRBlock.IsUnknown() && !d.Direction.IsUnknown() &&
+				!d.Protocol.IsUnknown() && !d.FromPort.IsUnknown() && !d.ToPort.IsUnknown()
+			opts.Deny = append(opts.Deny, posture.DenyRule{
+				CIDRBlock: d.CIDRBlock.ValueString(), IPv6CIDRBlock: d.IPv6CIDRBlock.ValueString(),
+				Direction: d.Direction.ValueString(), Protocol: d.Protocol.ValueString(),
+				FromPort: optionalInt(d.FromPort), ToPort: optionalInt(d.ToPort),
+			})
+		}
+	}
+	return opts, known
+}
+
+func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config subnetNACLModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	intent, known := intentFromModel(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	opts, settingsKnown := aclSettings(ctx, config)
+	if !known || !settingsKnown {
+		return
+	}
+	if config.EphemeralPorts.IsNull() {
+		opts.EphemeralFrom, opts.EphemeralTo = posture.DefaultEphemeralFrom, posture.DefaultEphemeralTo
+	}
+	// Prefix lists are resolved at plan time; here every list stands for
+	// one placeholder block, so the rest of the posture is still checked.
+	opts.PrefixListCIDRs = map[string][]string{}
+	for _, id := range prefixListIDs(intent) {
+		opts.PrefixListCIDRs[id] = []string{"192.0.2.0/24"}
+	}
+	if _, err := posture.CompileACL(intent, opts); err != nil {
+		var problems posture.Problems
+		if !errorsAs(err, &problems) {
+			addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
+			return
+		}
+		// The quota depends on the lists' real sizes: ModifyPlan checks it.
+		var structural posture.Problems
+		for _, p := range problems {
+			if p.Path.String() != "entries_per_direction_quota" {
+				structural = append(structural, p)
+			}
+		}
+		if len(structural) > 0 || len(opts.PrefixListCIDRs) == 0 {
+			addProblems(&resp.Diagnostics, problemsOrAll(structural, problems), "Invalid network ACL posture")
+		}
+	}
+}
+
+// ModifyPlan puts the exact entries in the plan, prefix lists resolved and
+// rule numbers kept from the state.
+func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan subnetNACLModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var previous []posture.Entry
+	if !req.State.Raw.IsNull() {
+		var state subnetNACLModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		previous = entriesFromList(ctx, state.Entries)
+	}
+	if plan.Tags.IsUnknown() {
+		plan.TagsAll = types.MapUnknown(types.StringType)
+	} else {
+		plan.TagsAll = mapValue(r.allTags(stringMap(ctx, plan.Tags)))
+	}
+
+	intent, known := intentFromModel(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	opts, settingsKnown := aclSettings(ctx, plan)
+	if !known || !settingsKnown || r.data == nil {
+		plan.Entries = types.ListUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	if ids := prefixListIDs(intent); len(ids) > 0 {
+		cidrs, err := awsec2.PrefixListCIDRs(ctx, r.client().EC2, ids)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
+			return
+		}
+		opts.PrefixListCIDRs = cidrs
+	}
+	opts.Previous = previous
+	entries, err := posture.CompileACL(intent, opts)
+	if err != nil {
+		addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
+		return
+	}
+	plan.Entries = entriesToList(entries)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan subnetNACLModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, aclCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := r.client().EC2
+	vpcID := plan.VPCID.ValueString()
+
+	defaultACL, err := awsec2.FindDefaultNetworkACLID(ctx, client, vpcID)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "Finding the default network ACL of "+vpcID, err.Error())
+		return
+	}
+	subnets, _ := setStrings(ctx, plan.SubnetIDs)
+	entries := entriesFromList(ctx, plan.Entries)
+	acl, err := awsec2.CreateNetworkACL(ctx, client, awsec2.CreateACLInput{
+		VPCID: vpcID, Tags: stringMap(ctx, plan.TagsAll), Entries: entries, SubnetIDs: subnets,
+		Concurrency: r.entryConcurrency,
+	})
+	if acl != nil {
+		// Saved even when a later step failed, so the next apply converges.
+		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
+		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
+		if err != nil {
+			plan.Entries = entriesState(acl.Entries, entries)
+		} else {
+			plan.Entries = entriesState(acl.Entries, entries)
+			plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Creating DDVE network ACL", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
+}
+
+// entriesState is the entries attribute for entries read from AWS, each
+// with the purpose the plan or previous state gave the same entry.
+func entriesState(actual, previous []posture.Entry) types.List {
+	type slot struct {
+		key    posture.EntryKey
+		number int
+	}
+	purposes := map[slot]string{}
+	for _, e := range previous {
+		purposes[slot{e.Key(), e.RuleNumber}] = e.Purpose
+	}
+	out := slices.Clone(actual)
+	for i := range out {
+		out[i].Purpose = purposes[slot{out[i].Key(), out[i].RuleNumber}]
+	}
+	posture.SortEntries(out)
+	return entriesToList(out)
+}
+
+func subnetState(acl *awsec2.NetworkACL, previous types.Set) types.Set {
+	subnets := make([]string, 0, len(acl.Associations))
+	for s := range acl.Associations {
+		subnets = append(subnets, s)
+	}
+	if len(subnets) == 0 && !previous.IsNull() && !previous.IsUnknown() {
+		return types.SetValueMust(types.StringType, []attr.Value{})
+	}
+	return stringSet(subnets)
+}
+
+func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state subnetNACLModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client().EC2
+	acl, err := awsec2.FindNetworkACLByID(ctx, client, state.ID.ValueString())
+	if awsec2.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("DDVE network ACL gone",
+			"Network ACL "+state.ID.ValueString()+" no longer exists; it is removed from the state and will be planned for creation.")
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Reading DDVE network ACL "+state.ID.ValueString(), err.Error())
+		return
+	}
+	if state.DefaultNetworkACLID.IsNull() {
+		// Only after an import: the default ACL of a VPC never changes.
+		defaultACL, err := awsec2.FindDefaultNetworkACLID(ctx, client, acl.VPCID)
+		if err != nil {
+			resp.Diagnostics.AddError("Finding the default network ACL of "+acl.VPCID, err.Error())
+			return
+		}
+		state.DefaultNetworkACLID = types.StringValue(defaultACL)
+		state.AllowPublicIngress = types.BoolValue(false)
+		state.DefaultAction = types.StringValue(posture.Deny)
+		state.EntriesPerDirectionQuota = types.Int64Value(posture.DefaultEntriesPerDirectionQuota)
+		state.EphemeralPorts = defaultEphemeralPorts()
+	}
+	state.ARN, state.OwnerID, state.VPCID = types.StringValue(acl.ARN), types.StringValue(acl.OwnerID), types.StringValue(acl.VPCID)
+	state.Tags = mapValue(r.ownTags(acl.Tags, stringMap(ctx, state.Tags)))
+	state.TagsAll = mapValue(acl.Tags)
+	state.Entries = entriesState(acl.Entries, entriesFromList(ctx, state.Entries))
+	state.SubnetIDs = subnetState(acl, state.SubnetIDs)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state subnetNACLModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, aclUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := r.client().EC2
+	id := state.ID.ValueString()
+
+	if !plan.TagsAll.Equal(state.TagsAll) {
+		if err := awsec2.UpdateTags(ctx, client, id, stringMap(ctx, state.TagsAll), stringMap(ctx, plan.TagsAll)); err != nil {
+			resp.Diagnostics.AddError("Updating tags of DDVE network ACL "+id, err.Error())
+			return
+		}
+	}
+	// Entries first, so a subnet that joins finds the ACL complete.
+	want := entriesFromList(ctx, plan.Entries)
+	if err := awsec2.SyncEntries(ctx, client, id, entriesFromList(ctx, state.Entries), want, r.entryConcurrency); err != nil {
+		resp.Diagnostics.AddError("Updating entries of DDVE network ACL "+id, err.Error())
+		return
+	}
+	have, _ := setStrings(ctx, state.SubnetIDs)
+	wantSubnets, _ := setStrings(ctx, plan.SubnetIDs)
+	added := without(wantSubnets, have)
+	removed := without(have, wantSubnets)
+	if len(added) > 0 {
+		if err := awsec2.AssociateSubnets(ctx, client, id, plan.VPCID.ValueString(), added); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Associating subnets with DDVE network ACL "+id, err.Error())
+			return
+		}
+	}
+	if len(removed) > 0 {
+		acl, err := awsec2.FindNetworkACLByID(ctx, client, id)
+		if err == nil {
+			err = awsec2.ReleaseSubnets(ctx, client, acl, state.DefaultNetworkACLID.ValueString(), removed)
+		}
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Releasing subnets from DDVE network ACL "+id, err.Error())
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func without(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *subnetNACLResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state subnetNACLModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, aclDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := awsec2.DeleteNetworkACL(ctx, r.client().EC2, state.ID.ValueString(), state.DefaultNetworkACLID.ValueString(), timeout)
+	if err != nil {
+		resp.Diagnostics.AddError("Deleting DDVE network ACL "+state.ID.ValueString(), err.Error())
+	}
+}
+
+func (r *subnetNACLResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := strings.TrimSpace(req.ID)
+	if !aclIDPattern.MatchString(id) {
+		resp.Diagnostics.AddError("Invalid import ID", "Import a DDVE network ACL by its ID, such as acl-0123456789abcdef0; got \""+req.ID+"\".")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}

@@ -1,0 +1,126 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+)
+
+// Schema pieces both resources use, so profiles read the same everywhere.
+
+func peerAttributes(forACL bool) map[string]schema.Attribute {
+	groupNote := "Security group IDs (`sg-...`), as nested references."
+	listNote := "Managed prefix list IDs (`pl-...`), such as the S3 gateway endpoint's list."
+	if forACL {
+		groupNote = "Not accepted by network ACLs, which take CIDR blocks only: an error says so at plan time."
+		listNote = "Managed prefix list IDs (`pl-...`), resolved to their CIDR blocks at plan time, since ACL entries cannot reference a list."
+	}
+	return map[string]schema.Attribute{
+		"cidr_blocks": schema.SetAttribute{
+			Optional: true, ElementType: types.StringType,
+			Description: "Canonical IPv4 CIDR blocks of the peers, such as `10.0.1.10/32`.",
+		},
+		"ipv6_cidr_blocks": schema.SetAttribute{
+			Optional: true, ElementType: types.StringType,
+			Description: "Canonical IPv6 CIDR blocks of the peers.",
+		},
+		"security_group_ids": schema.SetAttribute{
+			Optional: true, ElementType: types.StringType, Description: groupNote,
+		},
+		"prefix_list_ids": schema.SetAttribute{
+			Optional: true, ElementType: types.StringType, Description: listNote,
+		},
+	}
+}
+
+func profileCatalogDescription() string {
+	var b strings.Builder
+	for _, p := range catalog.All() {
+		var flows []string
+		for _, f := range p.Flows {
+			dir := "in"
+			if f.Direction == catalog.Outbound {
+				dir = "out"
+			}
+			ports := fmt.Sprint(f.FromPort)
+			if f.ToPort != f.FromPort {
+				ports = fmt.Sprintf("%d-%d", f.FromPort, f.ToPort)
+			}
+			flows = append(flows, fmt.Sprintf("%s %s/%s", dir, f.Protocol, ports))
+		}
+		fmt.Fprintf(&b, "\n  - `%s`: %s (%s).", p.Name, p.Summary, strings.Join(flows, ", "))
+	}
+	return b.String()
+}
+
+func profilesAttribute(forACL bool) schema.MapNestedAttribute {
+	what := "rules"
+	if forACL {
+		what = "entries, each with its return entry on the ephemeral range"
+	}
+	return schema.MapNestedAttribute{
+		Optional: true,
+		Description: "DDVE port profiles to enable, by name, each with its peers; the provider expands them into " + what +
+			". In = a peer connects to DDVE, out = DDVE connects to the peer. Profiles:" + profileCatalogDescription(),
+		NestedObject: schema.NestedAttributeObject{Attributes: peerAttributes(forACL)},
+	}
+}
+
+func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
+	peers := peerAttributes(forACL)
+	attrs := map[string]schema.Attribute{
+		"direction": schema.StringAttribute{
+			Required:    true,
+			Description: "`ingress`: the peer opens the connection to DDVE; `egress`: DDVE opens it to the peer.",
+			Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress")},
+		},
+		"protocol": schema.StringAttribute{
+			Required:    true,
+			Description: "`tcp`, `udp`, `icmp`, `icmpv6`, `all`, or a protocol number.",
+		},
+		"from_port": schema.Int64Attribute{
+			Optional:    true,
+			Description: "First port (TCP, UDP), or the ICMP type (-1: any). Omit for `all`.",
+		},
+		"to_port": schema.Int64Attribute{
+			Optional:    true,
+			Description: "Last port (TCP, UDP), or the ICMP code (-1: any). Omit for `all`.",
+		},
+		"description": schema.StringAttribute{
+			Optional:    true,
+			Description: "Rule description, kept by AWS: up to 255 characters of letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`.",
+		},
+	}
+	for k, v := range peers {
+		attrs[k] = v
+	}
+	return schema.ListNestedAttribute{
+		Optional:     true,
+		Description:  "Flows the catalog does not offer, with the same peer fields as a profile.",
+		NestedObject: schema.NestedAttributeObject{Attributes: attrs},
+	}
+}
+
+func allowPublicIngressAttribute() schema.BoolAttribute {
+	return schema.BoolAttribute{
+		Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+		Description: "Permit `0.0.0.0/0` and `::/0` as peers of profiles that accept inbound connections. " +
+			"Dell's guidance for DDVE on AWS is no public exposure, so this is an explicit opt-in.",
+	}
+}
+
+func tagsAttributes() (schema.MapAttribute, schema.MapAttribute) {
+	return schema.MapAttribute{
+			Optional: true, ElementType: types.StringType,
+			Description: "Tags of the resource.",
+		}, schema.MapAttribute{
+			Computed: true, ElementType: types.StringType,
+			Description: "All tags of the resource, the provider's `default_tags` included.",
+		}
+}
