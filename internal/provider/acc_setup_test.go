@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+)
+
+// The acceptance backend, shared by the package's TestAcc tests: moto on a
+// loopback port behind the call-counting recorder.
+var (
+	backend  *acctest.Moto
+	recorder *acctest.Recorder
+)
+
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"ddve": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	if os.Getenv("TF_ACC") == "" {
+		return m.Run()
+	}
+	ctx := context.Background()
+	var err error
+	backend, err = acctest.StartMoto(ctx, os.Getenv("DDVE_MOTO_LOG"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acceptance tests:", err)
+		return 1
+	}
+	defer backend.Stop()
+	recorder, err = acctest.StartRecorder(backend.URL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acceptance tests:", err)
+		return 1
+	}
+	defer recorder.Stop()
+	// The emulator takes any credentials; these keep the SDK from looking
+	// further along the chain. Tests never point anywhere but loopback.
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": acctest.Region} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("AWS_PROFILE")
+	os.Unsetenv("AWS_SESSION_TOKEN")
+	return m.Run()
+}
+
+func testAccPreCheck(t *testing.T) {
+	t.Helper()
+	if recorder == nil {
+		t.Fatal("the acceptance backend is not running")
+	}
+}
+
+// testEC2 is the SDK client tests use to make fixtures and check what the
+// backend holds, bypassing the recorder so it counts only the provider.
+func testEC2() *ec2.Client { return acctest.EC2Client(backend.URL) }
+
+func testNetwork(t *testing.T) *acctest.Network {
+	t.Helper()
+	n, err := acctest.CreateNetwork(context.Background(), testEC2())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// providerConfig points the provider at the recorder.
+func providerConfig() string {
+	return fmt.Sprintf(`
+provider "ddve" {
+  region      = %q
+  max_retries = 3
+  endpoints = {
+    ec2 = %q
+  }
+}
+`, acctest.Region, recorder.URL)
+}

@@ -1,0 +1,449 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+const groupAddress = "ddve_security_group.test"
+
+// groupConfig is the seed's posture: management from the bastion's address
+// and its group, HTTPS to S3 through the prefix list.
+func groupConfig(n *acctest.Network, name string, managementCIDRs ...string) string {
+	return providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name   = %q
+  vpc_id = %q
+
+  profiles = {
+    management = {
+      cidr_blocks        = %s
+      security_group_ids = [%q]
+    }
+    object_storage = { prefix_list_ids = [%q] }
+  }
+
+  tags = { Name = %q }
+}
+`, name, n.VPCID, hclList(managementCIDRs), n.BastionGroupID, n.S3PrefixListID, name)
+}
+
+func hclList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+func ruleValue(direction, protocol string, port int64, peerAttr, peer, profile, purpose string) knownvalue.Check {
+	attrs := map[string]knownvalue.Check{
+		"direction": knownvalue.StringExact(direction), "protocol": knownvalue.StringExact(protocol),
+		"from_port": knownvalue.Int64Exact(port), "to_port": knownvalue.Int64Exact(port),
+		"cidr_ipv4": knownvalue.Null(), "cidr_ipv6": knownvalue.Null(),
+		"referenced_security_group_id": knownvalue.Null(), "prefix_list_id": knownvalue.Null(),
+		"description": knownvalue.StringExact("ddve " + profile + ": " + purpose),
+		"profile":     knownvalue.StringExact(profile),
+		"rule_id":     knownvalue.StringRegexp(regexp.MustCompile(`^sgr-[0-9a-f]+$`)),
+	}
+	attrs[peerAttr] = knownvalue.StringExact(peer)
+	return knownvalue.ObjectExact(attrs)
+}
+
+func TestAccSecurityGroup_lifecycle(t *testing.T) {
+	n := testNetwork(t)
+	var firstIDs map[string]string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			// Create: the plan shows every rule, only the IDs are unknown.
+			{
+				Config: groupConfig(n, "ddve-lifecycle", "10.0.1.10/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("description"), knownvalue.StringExact("ddve management: SSH")),
+					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(4).AtMapKey("prefix_list_id"), knownvalue.StringExact(n.S3PrefixListID)),
+					plancheck.ExpectUnknownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("rule_id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListExact([]knownvalue.Check{
+						ruleValue("ingress", "tcp", 22, "referenced_security_group_id", n.BastionGroupID, "management", "SSH"),
+						ruleValue("ingress", "tcp", 22, "cidr_ipv4", "10.0.1.10/32", "management", "SSH"),
+						ruleValue("ingress", "tcp", 443, "referenced_security_group_id", n.BastionGroupID, "management", "HTTPS"),
+						ruleValue("ingress", "tcp", 443, "cidr_ipv4", "10.0.1.10/32", "management", "HTTPS"),
+						ruleValue("egress", "tcp", 443, "prefix_list_id", n.S3PrefixListID, "object_storage", "HTTPS to S3"),
+					})),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"Name": knownvalue.StringExact("ddve-lifecycle")})),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:ec2:us-east-1:\d{12}:security-group/sg-`))),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendRules(groupAddress, []string{
+						"egress tcp 443-443 " + n.S3PrefixListID,
+						"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
+						"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
+					}),
+					captureRuleIDs(groupAddress, &firstIDs),
+				),
+			},
+			// The same configuration plans nothing, and applying it calls
+			// nothing that changes AWS.
+			{
+				PreConfig: recorder.Reset,
+				Config:    groupConfig(n, "ddve-lifecycle", "10.0.1.10/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: expectNoMutatingCalls,
+			},
+			// One more bastion address: rules are added in place and the
+			// rules that stay keep their IDs.
+			{
+				Config: groupConfig(n, "ddve-lifecycle", "10.0.1.10/32", "10.0.1.11/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkRuleIDsKept(groupAddress, &firstIDs),
+					checkBackendRuleCount(groupAddress, 7),
+				),
+			},
+			// Import by ID: the recovered state equals the managed one.
+			{
+				ResourceName:            groupAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_importPlansNothing(t *testing.T) {
+	n := testNetwork(t)
+	config := groupConfig(n, "ddve-import", "10.0.1.10/32")
+	var groupID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			// The group exists before Terraform knows it, as this
+			// configuration once made it.
+			{
+				PreConfig: func() {
+					rules, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
+						"management":     {CIDRBlocks: []string{"10.0.1.10/32"}, SecurityGroupIDs: []string{n.BastionGroupID}},
+						"object_storage": {PrefixListIDs: []string{n.S3PrefixListID}},
+					}}, posture.GroupOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					group, _, err := awsec2.CreateSecurityGroup(context.Background(), testEC2(), awsec2.CreateGroupInput{
+						Name: "ddve-import", Description: defaultGroupDescription, VPCID: n.VPCID,
+						Tags: map[string]string{"Name": "ddve-import"}, Rules: rules,
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					groupID = group.ID
+				},
+				Config:             config,
+				ResourceName:       groupAddress,
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return groupID, nil },
+				ImportStatePersist: true,
+			},
+			// With that configuration, the imported group plans no change,
+			// and the apply changes nothing in AWS.
+			{
+				PreConfig: recorder.Reset,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: expectNoMutatingCalls,
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_drift(t *testing.T) {
+	n := testNetwork(t)
+	config := groupConfig(n, "ddve-drift", "10.0.1.10/32")
+	want := []string{
+		"egress tcp 443-443 " + n.S3PrefixListID,
+		"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
+		"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
+	}
+	var groupID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			{Config: config, Check: captureID(groupAddress, &groupID)},
+			// A rule added and a managed rule revoked outside Terraform: the
+			// plan shows an update, and the apply puts AWS back.
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					_, err := testEC2().AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+						GroupId: aws.String(groupID), IpPermissions: []types.IpPermission{{
+							IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8080), ToPort: aws.Int32(8080),
+							IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+						}},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					revokeBackendRule(t, groupID, 22, "10.0.1.10/32")
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: checkBackendRules(groupAddress, want),
+			},
+			// The group deleted outside Terraform is planned for creation.
+			{
+				PreConfig: func() {
+					if _, err := testEC2().DeleteSecurityGroup(context.Background(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(groupID)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionCreate),
+				}},
+				Check: checkBackendRules(groupAddress, want),
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_badInput(t *testing.T) {
+	n := testNetwork(t)
+	bad := func(profiles string) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name     = "ddve-bad"
+  vpc_id   = %q
+  profiles = %s
+}
+`, n.VPCID, profiles)
+	}
+	steps := []struct {
+		profiles string
+		want     string
+	}{
+		{`{ ftp = { cidr_blocks = ["10.0.0.0/8"] } }`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost`},
+		{`{ management = {} }`, `Profile "management" names no peer`},
+		{`{ management = { cidr_blocks = ["10.0.1.10/24"] } }`, `write 10.0.1.0/24 for the network, or 10.0.1.10/32 for the single host`},
+		{`{ management = { cidr_blocks = ["0.0.0.0/0"] } }`, `set allow_public_ingress = true if this is intended`},
+		{`{ management = { ipv6_cidr_blocks = ["10.0.0.0/8"] } }`, `10.0.0.0/8 is IPv4: move it to cidr_blocks`},
+		{`{ management = { security_group_ids = ["bastion"] } }`, `"bastion" is not a security group ID`},
+		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 62 IPv4 ingress rules (prefix lists count their weight or max entries), over the quota of 60`},
+	}
+	var testSteps []resource.TestStep
+	for _, s := range steps {
+		testSteps = append(testSteps, resource.TestStep{
+			PreConfig:   recorder.Reset,
+			Config:      bad(s.profiles),
+			PlanOnly:    true,
+			ExpectError: wrapped(s.want),
+		})
+	}
+	// A custom rule with ports on protocol all.
+	testSteps = append(testSteps, resource.TestStep{
+		Config: providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name   = "ddve-bad"
+  vpc_id = %q
+  custom_rules = [{ direction = "egress", protocol = "all", from_port = 1, to_port = 2, cidr_blocks = ["10.0.0.0/8"] }]
+}
+`, n.VPCID),
+		PlanOnly:    true,
+		ExpectError: wrapped(`Protocol all has no ports`),
+	})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    testSteps,
+		CheckDestroy: func(*terraform.State) error {
+			// Nothing reached AWS: no bad plan created anything.
+			if m := recorder.Calls().Mutating(); len(m) > 0 {
+				return fmt.Errorf("bad input made mutating calls: %v", m)
+			}
+			return nil
+		},
+	})
+}
+
+// wrapped matches text as Terraform prints it, wrapped at any space.
+func wrapped(text string) *regexp.Regexp {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(strings.Join(words, `\s+`))
+}
+
+func hostCIDRs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("10.0.5.%d/32", i+1)
+	}
+	return out
+}
+
+func expectNoMutatingCalls(*terraform.State) error {
+	if m := recorder.Calls().Mutating(); len(m) > 0 {
+		return fmt.Errorf("a no-change apply made mutating EC2 calls: %v", m)
+	}
+	return nil
+}
+
+func captureID(address string, id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s not in state", address)
+		}
+		*id = rs.Primary.ID
+		return nil
+	}
+}
+
+// backendRules lists the rules moto holds for the group in state, as
+// "direction protocol from-to peer".
+func backendRules(groupID string) ([]string, error) {
+	rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), groupID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rules {
+		out = append(out, fmt.Sprintf("%s %s %d-%d %s", r.Direction, r.Protocol, r.FromPort, r.ToPort, r.Peer()))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func checkBackendRules(address string, want []string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got, err := backendRules(s.RootModule().Resources[address].Primary.ID)
+		if err != nil {
+			return err
+		}
+		want = slices.Sorted(slices.Values(want))
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("AWS holds rules\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		return nil
+	}
+}
+
+func checkBackendRuleCount(address string, want int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got, err := backendRules(s.RootModule().Resources[address].Primary.ID)
+		if err != nil {
+			return err
+		}
+		if len(got) != want {
+			return fmt.Errorf("AWS holds %d rules, want %d: %v", len(got), want, got)
+		}
+		return nil
+	}
+}
+
+func stateRuleIDs(s *terraform.State, address string) map[string]string {
+	attrs := s.RootModule().Resources[address].Primary.Attributes
+	ids := map[string]string{}
+	for i := 0; ; i++ {
+		p := fmt.Sprintf("rules.%d.", i)
+		id, ok := attrs[p+"rule_id"]
+		if !ok {
+			return ids
+		}
+		key := strings.Join([]string{attrs[p+"direction"], attrs[p+"protocol"], attrs[p+"from_port"], attrs[p+"cidr_ipv4"], attrs[p+"referenced_security_group_id"], attrs[p+"prefix_list_id"]}, " ")
+		ids[key] = id
+	}
+}
+
+func captureRuleIDs(address string, ids *map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		*ids = stateRuleIDs(s, address)
+		return nil
+	}
+}
+
+func checkRuleIDsKept(address string, before *map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		after := stateRuleIDs(s, address)
+		for key, id := range *before {
+			if after[key] != id {
+				return fmt.Errorf("rule %s changed ID from %s to %q", key, id, after[key])
+			}
+		}
+		return nil
+	}
+}
+
+func revokeBackendRule(t *testing.T, groupID string, port int, cidr string) {
+	t.Helper()
+	rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), groupID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.FromPort == port && r.CIDRIPv4 == cidr {
+			_, err := testEC2().RevokeSecurityGroupIngress(context.Background(), &ec2.RevokeSecurityGroupIngressInput{
+				GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{r.ID},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no rule for port %d from %s", port, cidr)
+}
+
+func checkGroupsDestroyed(s *terraform.State) error {
+	for _, rs := range s.RootModule().Resources {
+		if rs.Type != "ddve_security_group" {
+			continue
+		}
+		_, err := awsec2.FindSecurityGroupByID(context.Background(), testEC2(), rs.Primary.ID)
+		if err == nil {
+			return fmt.Errorf("security group %s still exists", rs.Primary.ID)
+		}
+		if !awsec2.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
