@@ -34,18 +34,18 @@ type NetworkACL struct {
 	Associations map[string]string
 }
 
-// FindNetworkACLByID returns the ACL, or ErrNotFound. A filter is used
-// rather than NetworkAclIds, so an unknown ID is an empty answer, the same
-// on AWS and on emulators that report another error code.
+// FindNetworkACLByID returns the ACL, or ErrNotFound. It asks by ID and
+// maps both not-found codes: AWS's, and the one emulators answer (which
+// also lack the network-acl-id filter).
 func FindNetworkACLByID(ctx context.Context, client *ec2.Client, id string) (*NetworkACL, error) {
-	acls, err := findNetworkACLs(ctx, client, []types.Filter{{Name: aws.String("network-acl-id"), Values: []string{id}}})
+	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{id}})
 	if err != nil {
-		return nil, err
+		return nil, notFound(err, codeACLNotFound, codeACLNotFoundEmulator)
 	}
-	if len(acls) != 1 {
+	if len(out.NetworkAcls) != 1 {
 		return nil, fmt.Errorf("network ACL %s: %w", id, ErrNotFound)
 	}
-	return acls[0], nil
+	return aclFromAWS(out.NetworkAcls[0], client.Options().Region), nil
 }
 
 // FindVPCNetworkACLs returns every ACL of the VPC: their associations say

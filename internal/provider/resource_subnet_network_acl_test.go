@@ -1,0 +1,528 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+const aclAddress = "ddve_subnet_nacl.test"
+
+// aclConfig is the seed's DDVE subnet: management from the bastion, HTTPS
+// to S3 through the prefix list, 5.5.5.5 denied, everything else denied.
+func aclConfig(n *acctest.Network, subnets []string, managementCIDRs ...string) string {
+	return providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id     = %q
+  subnet_ids = %s
+
+  profiles = {
+    management     = { cidr_blocks = %s }
+    object_storage = { prefix_list_ids = [%q] }
+  }
+  deny = [{ cidr_block = "5.5.5.5/32" }]
+
+  tags = { Name = "ddve-private" }
+}
+`, n.VPCID, hclList(subnets), hclList(managementCIDRs), n.S3PrefixListID)
+}
+
+// seedEntries are the entries the seed's DDVE subnet ACL must hold, as
+// "direction number action protocol cidr from-to".
+func seedEntries(n *acctest.Network) []string {
+	out := []string{
+		"ingress 10 deny -1 5.5.5.5/32 0-0",
+		"ingress 1000 allow 6 10.0.1.10/32 22-22",
+		"ingress 1010 allow 6 10.0.1.10/32 443-443",
+		"egress 1000 allow 6 10.0.1.10/32 1024-65535",
+	}
+	for i, cidr := range n.S3PrefixListCIDR {
+		out = append(out,
+			fmt.Sprintf("ingress %d allow 6 %s 1024-65535", 1020+10*i, cidr),
+			fmt.Sprintf("egress %d allow 6 %s 443-443", 1010+10*i, cidr))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func entryString(e posture.Entry) string {
+	return fmt.Sprintf("%s %d %s %s %s %d-%d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.FromPort, e.ToPort)
+}
+
+func backendACL(t testingT, id string) *awsec2.NetworkACL {
+	acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), id)
+	if err != nil {
+		t.Fatalf("reading ACL %s: %v", id, err)
+	}
+	return acl
+}
+
+// testingT is what the checks need of *testing.T.
+type testingT interface {
+	Fatalf(format string, args ...any)
+}
+
+func checkBackendEntries(address string, want []string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[address].Primary.ID)
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, e := range acl.Entries {
+			got = append(got, entryString(e))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("AWS holds entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		return nil
+	}
+}
+
+// subnetACL returns the ACL the subnet is associated with.
+func subnetACL(subnetID string) (string, error) {
+	out, err := testEC2().DescribeNetworkAcls(context.Background(), &ec2.DescribeNetworkAclsInput{
+		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(out.NetworkAcls) != 1 {
+		return "", fmt.Errorf("subnet %s is on %d ACLs", subnetID, len(out.NetworkAcls))
+	}
+	return aws.ToString(out.NetworkAcls[0].NetworkAclId), nil
+}
+
+func checkSubnetOn(subnetID string, aclID func(*terraform.State) string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got, err := subnetACL(subnetID)
+		if err != nil {
+			return err
+		}
+		if want := aclID(s); got != want {
+			return fmt.Errorf("subnet %s is on %s, want %s", subnetID, got, want)
+		}
+		return nil
+	}
+}
+
+func stateID(address string) func(*terraform.State) string {
+	return func(s *terraform.State) string { return s.RootModule().Resources[address].Primary.ID }
+}
+
+func fixed(id string) func(*terraform.State) string {
+	return func(*terraform.State) string { return id }
+}
+
+// stateEntryNumbers maps each entry of the state, by what it does, to its
+// rule number.
+func stateEntryNumbers(s *terraform.State, address string) map[string]string {
+	attrs := s.RootModule().Resources[address].Primary.Attributes
+	numbers := map[string]string{}
+	count, _ := strconv.Atoi(attrs["entries.#"])
+	for i := range count {
+		p := fmt.Sprintf("entries.%d.", i)
+		key := strings.Join([]string{attrs[p+"egress"], attrs[p+"rule_action"], attrs[p+"protocol"], attrs[p+"cidr_block"], attrs[p+"from_port"], attrs[p+"to_port"]}, " ")
+		numbers[key] = attrs[p+"rule_number"]
+	}
+	return numbers
+}
+
+func TestAccSubnetNACL_lifecycle(t *testing.T) {
+	n := testNetwork(t)
+	var before map[string]string
+	entry := func(number int64, egress bool, action, protocol, cidr string, from, to int64, purpose string) knownvalue.Check {
+		return knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"rule_number": knownvalue.Int64Exact(number), "egress": knownvalue.Bool(egress),
+			"rule_action": knownvalue.StringExact(action), "protocol": knownvalue.StringExact(protocol),
+			"cidr_block": knownvalue.StringExact(cidr), "ipv6_cidr_block": knownvalue.Null(),
+			"from_port": knownvalue.Int64Exact(from), "to_port": knownvalue.Int64Exact(to),
+			"icmp_type": knownvalue.Int64Exact(0), "icmp_code": knownvalue.Int64Exact(0),
+			"purpose": knownvalue.StringExact(purpose),
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			// Create: the plan shows every entry with its number, the prefix
+			// list already resolved to its CIDRs.
+			{
+				Config: aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(0),
+						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]")),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(1),
+						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH")),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.ListSizeExact(4+2*len(n.S3PrefixListCIDR))),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(3),
+						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic")),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("default_network_acl_id"), knownvalue.StringExact(n.DefaultACLID)),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendEntries(aclAddress, seedEntries(n)),
+					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
+					func(s *terraform.State) error { before = stateEntryNumbers(s, aclAddress); return nil },
+				),
+			},
+			// Nothing to change, and nothing changed in AWS.
+			{
+				PreConfig: recorder.Reset,
+				Config:    aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: expectNoMutatingCalls,
+			},
+			// A second bastion address: new entries, and every entry that
+			// stays keeps its number. Nothing is deleted or replaced.
+			{
+				PreConfig: recorder.Reset,
+				Config:    aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32", "10.0.1.11/32"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					func(s *terraform.State) error {
+						after := stateEntryNumbers(s, aclAddress)
+						for key, number := range before {
+							if after[key] != number {
+								return fmt.Errorf("entry %s moved from %s to %s", key, number, after[key])
+							}
+						}
+						if len(after) != len(before)+3 {
+							return fmt.Errorf("want 3 new entries (SSH, HTTPS, return), got %d", len(after)-len(before))
+						}
+						calls := recorder.Calls()
+						if calls["CreateNetworkAclEntry"] != 3 || calls["DeleteNetworkAclEntry"]+calls["ReplaceNetworkAclEntry"] != 0 {
+							return fmt.Errorf("adding a peer took %v", calls.Mutating())
+						}
+						return nil
+					},
+				),
+			},
+			// The subnet left out goes back to the VPC's default ACL.
+			{
+				Config: aclConfig(n, nil, "10.0.1.10/32", "10.0.1.11/32"),
+				Check:  checkSubnetOn(n.DDVESubnetID, fixed(n.DefaultACLID)),
+			},
+			// Import by ID: the same entries and numbers; the intent and the
+			// purposes are not in AWS, the next plan records them.
+			{
+				ResourceName:      aclAddress,
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateVerifyIgnore: append(purposeKeys(4+2*len(n.S3PrefixListCIDR)+3),
+					"timeouts", "profiles", "deny", "subnet_ids"),
+			},
+		},
+	})
+}
+
+func purposeKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("entries.%d.purpose", i)
+	}
+	return keys
+}
+
+func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
+	n := testNetwork(t)
+	config := aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32")
+	var aclID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			// The ACL exists before Terraform knows it, as this
+			// configuration once made it.
+			{
+				PreConfig: func() {
+					entries, err := posture.CompileACL(posture.Intent{Profiles: map[string]posture.Peers{
+						"management":     {CIDRBlocks: []string{"10.0.1.10/32"}},
+						"object_storage": {PrefixListIDs: []string{n.S3PrefixListID}},
+					}}, posture.ACLOptions{
+						Deny:            []posture.DenyRule{{CIDRBlock: "5.5.5.5/32"}},
+						PrefixListCIDRs: map[string][]string{n.S3PrefixListID: n.S3PrefixListCIDR},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					acl, err := awsec2.CreateNetworkACL(context.Background(), testEC2(), awsec2.CreateACLInput{
+						VPCID: n.VPCID, Tags: map[string]string{"Name": "ddve-private"}, Entries: entries, SubnetIDs: []string{n.DDVESubnetID},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					aclID = acl.ID
+				},
+				Config:             config,
+				ResourceName:       aclAddress,
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return aclID, nil },
+				ImportStatePersist: true,
+			},
+			// The first plan records the intent and purposes in state only:
+			// the apply makes no mutating call.
+			{
+				PreConfig: recorder.Reset,
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls, checkBackendEntries(aclAddress, seedEntries(n))),
+			},
+			// And the plan after it is empty.
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccSubnetNACL_drift(t *testing.T) {
+	n := testNetwork(t)
+	config := aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32")
+	var aclID string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{Config: config, Check: captureID(aclAddress, &aclID)},
+			// Outside Terraform: an entry added, one deleted, one changed,
+			// and the subnet moved back to the default ACL. The plan shows
+			// it and the apply restores every entry and the association.
+			{
+				PreConfig: func() {
+					ctx := context.Background()
+					client := testEC2()
+					must := func(_ any, err error) {
+						if err != nil {
+							t.Fatal(err)
+						}
+					}
+					must(client.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{
+						NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(500), Egress: aws.Bool(false),
+						RuleAction: types.RuleActionAllow, Protocol: aws.String("6"), CidrBlock: aws.String("0.0.0.0/0"),
+						PortRange: &types.PortRange{From: aws.Int32(3389), To: aws.Int32(3389)},
+					}))
+					must(client.DeleteNetworkAclEntry(ctx, &ec2.DeleteNetworkAclEntryInput{
+						NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(1000), Egress: aws.Bool(false),
+					}))
+					must(client.ReplaceNetworkAclEntry(ctx, &ec2.ReplaceNetworkAclEntryInput{
+						NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(1000), Egress: aws.Bool(true),
+						RuleAction: types.RuleActionAllow, Protocol: aws.String("-1"), CidrBlock: aws.String("0.0.0.0/0"),
+					}))
+					acl := backendACL(t, aclID)
+					must(client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
+						AssociationId: aws.String(acl.Associations[n.DDVESubnetID]), NetworkAclId: aws.String(n.DefaultACLID),
+					}))
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendEntries(aclAddress, seedEntries(n)),
+					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
+				),
+			},
+			// The ACL deleted outside Terraform is planned for creation.
+			{
+				PreConfig: func() {
+					if err := awsec2.DeleteNetworkACL(context.Background(), testEC2(), aclID, n.DefaultACLID, 0); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
+				}},
+				Check: checkBackendEntries(aclAddress, seedEntries(n)),
+			},
+		},
+	})
+}
+
+func TestAccSubnetNACL_bastionSubnet(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{{
+			Config: providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id         = %q
+  subnet_ids     = [%q]
+  deny           = [{ cidr_block = "5.5.5.5/32" }]
+  default_action = "allow"
+}
+`, n.VPCID, n.BastionSubnetID),
+			Check: resource.ComposeTestCheckFunc(
+				checkBackendEntries(aclAddress, []string{
+					"egress 32000 allow -1 0.0.0.0/0 0-0",
+					"ingress 10 deny -1 5.5.5.5/32 0-0",
+					"ingress 32000 allow -1 0.0.0.0/0 0-0",
+				}),
+				checkSubnetOn(n.BastionSubnetID, stateID(aclAddress)),
+			),
+		}},
+	})
+}
+
+// A prefix list known only at apply: the plan leaves the entries unknown
+// and the apply resolves them.
+func TestAccSubnetNACL_prefixListKnownAtApply(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{{
+			Config: providerConfig() + fmt.Sprintf(`
+resource "terraform_data" "s3" {
+  input = %q
+}
+
+resource "ddve_subnet_nacl" "test" {
+  vpc_id   = %q
+  profiles = { object_storage = { prefix_list_ids = [terraform_data.s3.output] } }
+}
+`, n.S3PrefixListID, n.VPCID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(aclAddress, tfjsonpath.New("entries")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.ListSizeExact(2*len(n.S3PrefixListCIDR))),
+			},
+		}},
+	})
+}
+
+// Throttled entry calls are retried by the SDK and the apply succeeds.
+func TestAccSubnetNACL_throttlingRetried(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				recorder.Reset()
+				recorder.Throttle("CreateNetworkAclEntry", 2)
+			},
+			Config: aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+			Check: resource.ComposeTestCheckFunc(
+				checkBackendEntries(aclAddress, seedEntries(n)),
+				func(*terraform.State) error {
+					want := len(seedEntries(n)) + 2
+					if got := recorder.Calls()["CreateNetworkAclEntry"]; got != want {
+						return fmt.Errorf("CreateNetworkAclEntry called %d times, want %d (entries plus 2 throttled)", got, want)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+func TestAccSubnetNACL_badInput(t *testing.T) {
+	n := testNetwork(t)
+	bad := func(body string) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id = %q
+%s
+}
+`, n.VPCID, body)
+	}
+	cases := []struct{ body, want string }{
+		{fmt.Sprintf(`profiles = { management = { security_group_ids = [%q] } }`, n.BastionGroupID),
+			"Network ACL entries take CIDR blocks only"},
+		{fmt.Sprintf(`profiles = { management = { cidr_blocks = %s } }`, hclList(hostCIDRs(10))),
+			"needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
+		{`deny = [for i in range(1000) : { cidr_block = "5.${floor(i / 250)}.${i % 250}.0/24" }]
+entries_per_direction_quota = 1000`,
+			"need more numbers than 1-999 holds"},
+		{`profiles = { management = { cidr_blocks = ["10.0.1.300/32"] } }`, `"10.0.1.300/32" is not a CIDR block`},
+		{`deny = [{ cidr_block = "5.5.5.5/24" }]`, "write 5.5.5.0/24 for the network"},
+		{`profiles = { ntp = { cidr_blocks = ["10.0.0.2/32"] } }
+ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is above to_port 1024"},
+		{`deny = [{ cidr_block = "5.5.5.5/32", from_port = 22, to_port = 22 }]`, "Protocol all has no ports"},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			PreConfig:   recorder.Reset,
+			Config:      bad(c.body),
+			PlanOnly:    true,
+			ExpectError: wrapped(c.want),
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+		CheckDestroy: func(*terraform.State) error {
+			if m := recorder.Calls().Mutating(); len(m) > 0 {
+				return fmt.Errorf("bad input made mutating calls: %v", m)
+			}
+			return nil
+		},
+	})
+}
+
+// checkACLsDestroyed: every ACL is gone and its subnets are back on the
+// VPC's default ACL.
+func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "ddve_subnet_nacl" {
+				continue
+			}
+			_, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), rs.Primary.ID)
+			if err == nil {
+				return fmt.Errorf("network ACL %s still exists", rs.Primary.ID)
+			}
+			if !awsec2.IsNotFound(err) {
+				return err
+			}
+		}
+		for _, subnet := range []string{n.BastionSubnetID, n.DDVESubnetID, n.SpareSubnetID} {
+			if err := checkSubnetOn(subnet, fixed(n.DefaultACLID))(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,130 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// seedPostureConfig is the seed article's whole posture: the DDVE group,
+// the private subnet's ACL and the bastion subnet's deny-list ACL.
+func seedPostureConfig(n *acctest.Network) string {
+	return providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "ddve" {
+  name   = "ddve-seed"
+  vpc_id = %[1]q
+  profiles = {
+    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [%[2]q] }
+    object_storage = { prefix_list_ids = [%[3]q] }
+  }
+}
+
+resource "ddve_subnet_nacl" "private" {
+  vpc_id     = %[1]q
+  subnet_ids = [%[4]q]
+  profiles = {
+    management     = { cidr_blocks = ["10.0.1.10/32"] }
+    object_storage = { prefix_list_ids = [%[3]q] }
+  }
+  deny = [{ cidr_block = "5.5.5.5/32" }]
+}
+
+resource "ddve_subnet_nacl" "bastion" {
+  vpc_id         = %[1]q
+  subnet_ids     = [%[5]q]
+  deny           = [{ cidr_block = "5.5.5.5/32" }]
+  default_action = "allow"
+}
+`, n.VPCID, n.BastionGroupID, n.S3PrefixListID, n.DDVESubnetID, n.BastionSubnetID)
+}
+
+// TestAccSeedPosture_reachability reads back what AWS holds after the apply
+// and asks the evaluator about the flows a user cares about.
+func TestAccSeedPosture_reachability(t *testing.T) {
+	n := testNetwork(t)
+	var (
+		ddve    = netip.MustParseAddr("10.0.9.5")
+		bastion = netip.MustParseAddr("10.0.1.10")
+	)
+	check := func(s *terraform.State) error {
+		ctx := context.Background()
+		rules, err := awsec2.FindGroupRules(ctx, testEC2(), s.RootModule().Resources["ddve_security_group.ddve"].Primary.ID)
+		if err != nil {
+			return err
+		}
+		private, err := awsec2.FindNetworkACLByID(ctx, testEC2(), s.RootModule().Resources["ddve_subnet_nacl.private"].Primary.ID)
+		if err != nil {
+			return err
+		}
+		public, err := awsec2.FindNetworkACLByID(ctx, testEC2(), s.RootModule().Resources["ddve_subnet_nacl.bastion"].Primary.ID)
+		if err != nil {
+			return err
+		}
+		var s3 []netip.Prefix
+		for _, c := range n.S3PrefixListCIDR {
+			s3 = append(s3, netip.MustParsePrefix(c))
+		}
+		group := evaluate.Group{Resolver: evaluate.Resolver{
+			GroupMembers: map[string][]netip.Addr{n.BastionGroupID: {bastion}},
+			PrefixLists:  map[string][]netip.Prefix{n.S3PrefixListID: s3},
+		}}
+		for _, r := range rules {
+			group.Rules = append(group.Rules, r.Rule)
+		}
+		host := evaluate.Host{Addr: ddve, Group: group, ACL: evaluate.ACL{Entries: private.Entries}}
+
+		tcp := func(src, dst netip.Addr, srcPort, dstPort int) evaluate.Packet {
+			return evaluate.Packet{Src: src, Dst: dst, Protocol: posture.ProtoTCP, SrcPort: srcPort, DstPort: dstPort}
+		}
+		expect := func(name string, c evaluate.Conversation, allowed bool) error {
+			if c.Allowed() != allowed {
+				return fmt.Errorf("%s: allowed=%v, want %v (%s)", name, c.Allowed(), allowed, c.Deciding().Reason)
+			}
+			return nil
+		}
+		var errs []error
+		for _, clientPort := range []int{1024, 40000, 65535} {
+			errs = append(errs,
+				expect("SSH from the bastion", host.Connect(tcp(bastion, ddve, clientPort, 22)), true),
+				expect("HTTPS from the bastion", host.Connect(tcp(bastion, ddve, clientPort, 443)), true))
+			for _, p := range s3 {
+				errs = append(errs, expect("HTTPS to S3 "+p.String(), host.Connect(tcp(ddve, p.Addr().Next(), clientPort, 443)), true))
+			}
+		}
+		errs = append(errs,
+			expect("SSH from 5.5.5.5", host.Connect(tcp(netip.MustParseAddr("5.5.5.5"), ddve, 40000, 22)), false),
+			expect("SSH from another host of the bastion subnet", host.Connect(tcp(netip.MustParseAddr("10.0.1.99"), ddve, 40000, 22)), false),
+			expect("HTTPS to an address outside the S3 prefix list", host.Connect(tcp(ddve, netip.MustParseAddr("8.8.8.8"), 40000, 443)), false),
+			expect("NFS from the bastion", host.Connect(tcp(bastion, ddve, 40000, 2049)), false),
+		)
+		// The bastion subnet lets everything in but 5.5.5.5.
+		bastionACL := evaluate.ACL{Entries: public.Entries}
+		if v := bastionACL.Filter(tcp(netip.MustParseAddr("5.5.5.5"), bastion, 40000, 22), false); v.Allowed {
+			errs = append(errs, fmt.Errorf("bastion subnet lets 5.5.5.5 in: %s", v.Reason))
+		}
+		if v := bastionACL.Filter(tcp(netip.MustParseAddr("198.51.100.7"), bastion, 40000, 22), false); !v.Allowed {
+			errs = append(errs, fmt.Errorf("bastion subnet drops an ordinary address: %s", v.Reason))
+		}
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
+		Steps:                    []resource.TestStep{{Config: seedPostureConfig(n), Check: check}},
+	})
+}
