@@ -54,9 +54,10 @@ func hclList(values []string) string {
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
-func ruleValue(direction, protocol string, port int64, peerAttr, peer, profile, purpose string) knownvalue.Check {
+// tcpRule is the expected state of a TCP rule on one port and peer.
+func tcpRule(direction string, port int64, peerAttr, peer, profile, purpose string) knownvalue.Check {
 	attrs := map[string]knownvalue.Check{
-		"direction": knownvalue.StringExact(direction), "protocol": knownvalue.StringExact(protocol),
+		"direction": knownvalue.StringExact(direction), "protocol": knownvalue.StringExact("tcp"),
 		"from_port": knownvalue.Int64Exact(port), "to_port": knownvalue.Int64Exact(port),
 		"cidr_ipv4": knownvalue.Null(), "cidr_ipv6": knownvalue.Null(),
 		"referenced_security_group_id": knownvalue.Null(), "prefix_list_id": knownvalue.Null(),
@@ -87,11 +88,11 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListExact([]knownvalue.Check{
-						ruleValue("ingress", "tcp", 22, "referenced_security_group_id", n.BastionGroupID, "management", "SSH"),
-						ruleValue("ingress", "tcp", 22, "cidr_ipv4", "10.0.1.10/32", "management", "SSH"),
-						ruleValue("ingress", "tcp", 443, "referenced_security_group_id", n.BastionGroupID, "management", "HTTPS"),
-						ruleValue("ingress", "tcp", 443, "cidr_ipv4", "10.0.1.10/32", "management", "HTTPS"),
-						ruleValue("egress", "tcp", 443, "prefix_list_id", n.S3PrefixListID, "object_storage", "HTTPS to S3"),
+						tcpRule("ingress", 22, "referenced_security_group_id", n.BastionGroupID, "management", "SSH"),
+						tcpRule("ingress", 22, "cidr_ipv4", "10.0.1.10/32", "management", "SSH"),
+						tcpRule("ingress", 443, "referenced_security_group_id", n.BastionGroupID, "management", "HTTPS"),
+						tcpRule("ingress", 443, "cidr_ipv4", "10.0.1.10/32", "management", "HTTPS"),
+						tcpRule("egress", 443, "prefix_list_id", n.S3PrefixListID, "object_storage", "HTTPS to S3"),
 					})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"Name": knownvalue.StringExact("ddve-lifecycle")})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:ec2:us-east-1:\d{12}:security-group/sg-`))),

@@ -79,9 +79,10 @@ type testingT interface {
 	Fatalf(format string, args ...any)
 }
 
-func checkBackendEntries(address string, want []string) resource.TestCheckFunc {
+// checkBackendEntries compares the entries AWS holds for the ACL in state.
+func checkBackendEntries(want []string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[address].Primary.ID)
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[aclAddress].Primary.ID)
 		if err != nil {
 			return err
 		}
@@ -183,7 +184,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendEntries(aclAddress, seedEntries(n)),
+					checkBackendEntries(seedEntries(n)),
 					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
 					func(s *terraform.State) error { before = stateEntryNumbers(s, aclAddress); return nil },
 				),
@@ -295,7 +296,7 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls, checkBackendEntries(aclAddress, seedEntries(n))),
+				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls, checkBackendEntries(seedEntries(n))),
 			},
 			// And the plan after it is empty.
 			{
@@ -352,7 +353,7 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendEntries(aclAddress, seedEntries(n)),
+					checkBackendEntries(seedEntries(n)),
 					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
 				),
 			},
@@ -367,7 +368,7 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
 				}},
-				Check: checkBackendEntries(aclAddress, seedEntries(n)),
+				Check: checkBackendEntries(seedEntries(n)),
 			},
 		},
 	})
@@ -389,7 +390,7 @@ resource "ddve_subnet_nacl" "test" {
 }
 `, n.VPCID, n.BastionSubnetID),
 			Check: resource.ComposeTestCheckFunc(
-				checkBackendEntries(aclAddress, []string{
+				checkBackendEntries([]string{
 					"egress 32000 allow -1 0.0.0.0/0 0-0",
 					"ingress 10 deny -1 5.5.5.5/32 0-0",
 					"ingress 32000 allow -1 0.0.0.0/0 0-0",
@@ -443,7 +444,7 @@ func TestAccSubnetNACL_throttlingRetried(t *testing.T) {
 			},
 			Config: aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
 			Check: resource.ComposeTestCheckFunc(
-				checkBackendEntries(aclAddress, seedEntries(n)),
+				checkBackendEntries(seedEntries(n)),
 				func(*terraform.State) error {
 					want := len(seedEntries(n)) + 2
 					if got := recorder.Calls()["CreateNetworkAclEntry"]; got != want {

@@ -1,0 +1,61 @@
+# The seed's posture against the local emulator: the DDVE group (SSH and
+# HTTPS in from the bastion, HTTPS out to S3), the DDVE private subnet's ACL
+# and the bastion public subnet's deny-list ACL.
+terraform {
+  required_providers {
+    ddve = { source = "ddvelabs/ddve" }
+  }
+}
+
+variable "ec2_endpoint" { type = string }
+variable "vpc_id" { type = string }
+variable "bastion_sg_id" { type = string }
+variable "bastion_subnet_id" { type = string }
+variable "ddve_subnet_id" { type = string }
+variable "s3_prefix_list_id" { type = string }
+
+provider "ddve" {
+  region    = "us-east-1"
+  endpoints = { ec2 = var.ec2_endpoint }
+}
+
+resource "ddve_security_group" "ddve" {
+  name   = "ddve-demo"
+  vpc_id = var.vpc_id
+
+  profiles = {
+    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [var.bastion_sg_id] }
+    object_storage = { prefix_list_ids = [var.s3_prefix_list_id] }
+  }
+  tags = { Name = "ddve-demo" }
+}
+
+resource "ddve_subnet_nacl" "ddve" {
+  vpc_id     = var.vpc_id
+  subnet_ids = [var.ddve_subnet_id]
+
+  profiles = {
+    management     = { cidr_blocks = ["10.0.1.10/32"] }
+    object_storage = { prefix_list_ids = [var.s3_prefix_list_id] }
+  }
+  deny = [{ cidr_block = "5.5.5.5/32" }]
+}
+
+resource "ddve_subnet_nacl" "bastion" {
+  vpc_id         = var.vpc_id
+  subnet_ids     = [var.bastion_subnet_id]
+  deny           = [{ cidr_block = "5.5.5.5/32" }]
+  default_action = "allow"
+}
+
+output "rules" {
+  value = ddve_security_group.ddve.rules
+}
+
+output "ddve_subnet_entries" {
+  value = ddve_subnet_nacl.ddve.entries
+}
+
+output "bastion_subnet_entries" {
+  value = ddve_subnet_nacl.bastion.entries
+}
