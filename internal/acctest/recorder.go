@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Recorder is a reverse proxy in front of the emulator that counts EC2
@@ -23,6 +24,7 @@ type Recorder struct {
 	mu       sync.Mutex
 	calls    map[string]int
 	throttle map[string]int
+	latency  time.Duration
 }
 
 // StartRecorder listens on a free 127.0.0.1 port and forwards to target.
@@ -41,7 +43,9 @@ func StartRecorder(target string) (*Recorder, error) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(req, body)
-		if r.record(action) {
+		throttled, latency := r.record(action)
+		time.Sleep(latency)
+		if throttled {
 			w.Header().Set("Content-Type", "text/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttled</RequestID></Response>`)
@@ -60,16 +64,25 @@ func actionOf(req *http.Request, body []byte) string {
 	return req.Method + " " + req.URL.Path
 }
 
-// record counts the call and reports whether it is to be throttled.
-func (r *Recorder) record(action string) bool {
+// record counts the call and says whether it is to be throttled and how
+// long to hold it.
+func (r *Recorder) record(action string) (bool, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[action]++
 	if r.throttle[action] > 0 {
 		r.throttle[action]--
-		return true
+		return true, r.latency
 	}
-	return false
+	return false, r.latency
+}
+
+// SetLatency holds every call for d before answering, as a distant AWS
+// region would; the emulator itself answers in about a millisecond.
+func (r *Recorder) SetLatency(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latency = d
 }
 
 // Throttle makes the next n calls of action fail with RequestLimitExceeded.

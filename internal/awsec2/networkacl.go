@@ -140,33 +140,87 @@ type CreateACLInput struct {
 }
 
 // CreateNetworkACL creates the ACL with its tags, adds the entries, moves
-// the subnets onto it and reads it back. When a step after the create
-// fails, the ACL is returned with the error so the caller records it.
-func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput) (*NetworkACL, error) {
+// the subnets onto it and reads it back. It also returns the VPC's default
+// ACL, found by the same call that finds the subnets' associations, before
+// anything is created. When a step after the create fails, the ACL is
+// returned with the error so the caller records it.
+func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput) (*NetworkACL, string, error) {
+	vpcACLs, err := FindVPCNetworkACLs(ctx, client, in.VPCID)
+	if err != nil {
+		return nil, "", fmt.Errorf("finding the network ACLs of %s: %w", in.VPCID, err)
+	}
+	layout := newVPCLayout(vpcACLs)
+	if layout.defaultACLID == "" {
+		return nil, "", fmt.Errorf("VPC %s has no default network ACL: check that it exists", in.VPCID)
+	}
+	if err := layout.checkSubnets(in.VPCID, in.SubnetIDs); err != nil {
+		return nil, "", err
+	}
+
 	out, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
 		VpcId:             aws.String(in.VPCID),
 		TagSpecifications: tagSpecifications(types.ResourceTypeNetworkAcl, in.Tags),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating network ACL in %s: %w", in.VPCID, err)
+		return nil, "", fmt.Errorf("creating network ACL in %s: %w", in.VPCID, err)
 	}
 	created := aclFromAWS(*out.NetworkAcl, client.Options().Region)
 	created.Entries = nil // AWS shows its built-in entries only
 	tflog.Debug(ctx, "created network ACL", map[string]any{"id": created.ID})
 
 	if err := SyncEntries(ctx, client, created.ID, nil, in.Entries, in.Concurrency); err != nil {
-		return created, err
+		return created, layout.defaultACLID, err
 	}
-	if len(in.SubnetIDs) > 0 {
-		if err := AssociateSubnets(ctx, client, created.ID, in.VPCID, in.SubnetIDs); err != nil {
-			return created, err
-		}
+	if err := layout.associate(ctx, client, created.ID, in.SubnetIDs); err != nil {
+		return created, layout.defaultACLID, err
 	}
 	acl, err := FindNetworkACLByID(ctx, client, created.ID)
 	if err != nil {
-		return created, fmt.Errorf("reading network ACL %s back: %w", created.ID, err)
+		return created, layout.defaultACLID, fmt.Errorf("reading network ACL %s back: %w", created.ID, err)
 	}
-	return acl, nil
+	return acl, layout.defaultACLID, nil
+}
+
+// vpcLayout is where each subnet of a VPC is: its ACL and association.
+type vpcLayout struct {
+	defaultACLID string
+	aclOf        map[string]string // subnet -> ACL
+	associations map[string]string // subnet -> association ID
+}
+
+func newVPCLayout(acls []*NetworkACL) vpcLayout {
+	l := vpcLayout{aclOf: map[string]string{}, associations: map[string]string{}}
+	for _, acl := range acls {
+		if acl.IsDefault {
+			l.defaultACLID = acl.ID
+		}
+		for subnet, assoc := range acl.Associations {
+			l.aclOf[subnet], l.associations[subnet] = acl.ID, assoc
+		}
+	}
+	return l
+}
+
+func (l vpcLayout) checkSubnets(vpcID string, subnetIDs []string) error {
+	for _, subnet := range subnetIDs {
+		if _, ok := l.associations[subnet]; !ok {
+			return fmt.Errorf("subnet %s has no network ACL association in %s: check that it exists and lies in this VPC", subnet, vpcID)
+		}
+	}
+	return nil
+}
+
+// associate moves subnets onto the ACL through their current associations.
+func (l vpcLayout) associate(ctx context.Context, client *ec2.Client, aclID string, subnetIDs []string) error {
+	for _, subnet := range subnetIDs {
+		if l.aclOf[subnet] == aclID {
+			continue
+		}
+		if err := replaceAssociation(ctx, client, l.associations[subnet], aclID); err != nil {
+			return fmt.Errorf("associating subnet %s with network ACL %s: %w", subnet, aclID, err)
+		}
+	}
+	return nil
 }
 
 // SyncEntries makes the ACL's entries equal to want without a moment where
@@ -263,29 +317,11 @@ func AssociateSubnets(ctx context.Context, client *ec2.Client, aclID, vpcID stri
 	if err != nil {
 		return fmt.Errorf("finding the network ACLs of %s: %w", vpcID, err)
 	}
-	current := map[string]string{}
-	for _, acl := range acls {
-		for subnet, assoc := range acl.Associations {
-			if acl.ID != aclID {
-				current[subnet] = assoc
-			} else {
-				current[subnet] = ""
-			}
-		}
+	layout := newVPCLayout(acls)
+	if err := layout.checkSubnets(vpcID, subnetIDs); err != nil {
+		return err
 	}
-	for _, subnet := range subnetIDs {
-		assoc, ok := current[subnet]
-		switch {
-		case !ok:
-			return fmt.Errorf("subnet %s has no network ACL association in %s: check that it exists and lies in this VPC", subnet, vpcID)
-		case assoc == "":
-			continue // already ours
-		}
-		if err := replaceAssociation(ctx, client, assoc, aclID); err != nil {
-			return fmt.Errorf("associating subnet %s with network ACL %s: %w", subnet, aclID, err)
-		}
-	}
-	return nil
+	return layout.associate(ctx, client, aclID, subnetIDs)
 }
 
 // ReleaseSubnets moves subnets from the ACL back to the VPC's default ACL.

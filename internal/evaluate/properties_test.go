@@ -77,7 +77,7 @@ func newScenario(data []byte) scenario {
 		s.intent.Profiles[p.Name] = peers
 	}
 	from := 1024 + src.next()*180
-	s.ephemeral = [2]int{from, from + src.next()*100 + 1000}
+	s.ephemeral = [2]int{from, min(65535, from+src.next()*100+1000)}
 	return s
 }
 

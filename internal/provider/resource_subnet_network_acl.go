@@ -302,14 +302,9 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 	client := r.client().EC2
 	vpcID := plan.VPCID.ValueString()
 
-	defaultACL, err := awsec2.FindDefaultNetworkACLID(ctx, client, vpcID)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("vpc_id"), "Finding the default network ACL of "+vpcID, err.Error())
-		return
-	}
 	subnets, _ := setStrings(ctx, plan.SubnetIDs)
 	entries := entriesFromList(ctx, plan.Entries)
-	acl, err := awsec2.CreateNetworkACL(ctx, client, awsec2.CreateACLInput{
+	acl, defaultACL, err := awsec2.CreateNetworkACL(ctx, client, awsec2.CreateACLInput{
 		VPCID: vpcID, Tags: stringMap(ctx, plan.TagsAll), Entries: entries, SubnetIDs: subnets,
 		Concurrency: r.entryConcurrency,
 	})
@@ -317,10 +312,8 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 		// Saved even when a later step failed, so the next apply converges.
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
 		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
-		if err != nil {
-			plan.Entries = entriesState(acl.Entries, entries)
-		} else {
-			plan.Entries = entriesState(acl.Entries, entries)
+		plan.Entries = entriesState(acl.Entries, entries)
+		if err == nil {
 			plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

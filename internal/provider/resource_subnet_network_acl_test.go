@@ -274,7 +274,7 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					acl, err := awsec2.CreateNetworkACL(context.Background(), testEC2(), awsec2.CreateACLInput{
+					acl, _, err := awsec2.CreateNetworkACL(context.Background(), testEC2(), awsec2.CreateACLInput{
 						VPCID: n.VPCID, Tags: map[string]string{"Name": "ddve-private"}, Entries: entries, SubnetIDs: []string{n.DDVESubnetID},
 					})
 					if err != nil {
