@@ -69,6 +69,9 @@ func testEC2() *ec2.Client { return acctest.EC2Client(backend.URL) }
 
 func testNetwork(t *testing.T) *acctest.Network {
 	t.Helper()
+	if backend == nil {
+		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
+	}
 	n, err := acctest.CreateNetwork(context.Background(), testEC2())
 	if err != nil {
 		t.Fatal(err)
