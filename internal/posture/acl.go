@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -138,7 +139,11 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
 	}
 
-	var list entryList
+	capacity := 2*len(opts.Deny) + 4
+	for _, f := range flows {
+		capacity += 2 * len(f.peers)
+	}
+	list := newEntryList(capacity)
 	for i, d := range opts.Deny {
 		list.addDeny(Root("deny").Index(i), i, d, &problems)
 	}
@@ -164,27 +169,28 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 
 // entryList gathers entries in compile order, merging duplicates.
 type entryList struct {
-	entries []*pendingEntry
-	index   map[EntryKey]*pendingEntry
+	entries []pendingEntry
+	index   map[EntryKey]int
 	hasIPv6 bool
 }
 
+func newEntryList(capacity int) *entryList {
+	return &entryList{entries: make([]pendingEntry, 0, capacity), index: make(map[EntryKey]int, capacity)}
+}
+
 func (l *entryList) add(e Entry, b band, purpose string) {
-	if l.index == nil {
-		l.index = map[EntryKey]*pendingEntry{}
-	}
 	if e.IPv6CIDRBlock != "" {
 		l.hasIPv6 = true
 	}
-	if p, ok := l.index[e.Key()]; ok {
-		if !slices.Contains(p.purposes, purpose) {
+	key := e.Key()
+	if i, ok := l.index[key]; ok {
+		if p := &l.entries[i]; !slices.Contains(p.purposes, purpose) {
 			p.purposes = append(p.purposes, purpose)
 		}
 		return
 	}
-	p := &pendingEntry{Entry: e, band: b, purposes: []string{purpose}}
-	l.index[e.Key()] = p
-	l.entries = append(l.entries, p)
+	l.index[key] = len(l.entries)
+	l.entries = append(l.entries, pendingEntry{Entry: e, band: b, purposes: []string{purpose}})
 }
 
 func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
@@ -194,13 +200,13 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 		problems.add(at, "Deny needs one CIDR", "Give exactly one of cidr_block and ipv6_cidr_block.")
 		return
 	case d.CIDRBlock != "":
-		p, ok := parseCIDR(at.Name("cidr_block"), d.CIDRBlock, false, false, problems)
+		p, ok := parseCIDR(func() Path { return at.Name("cidr_block") }, d.CIDRBlock, false, false, problems)
 		if !ok {
 			return
 		}
 		cidr = p.String()
 	default:
-		p, ok := parseCIDR(at.Name("ipv6_cidr_block"), d.IPv6CIDRBlock, true, false, problems)
+		p, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_block") }, d.IPv6CIDRBlock, true, false, problems)
 		if !ok {
 			return
 		}
@@ -231,7 +237,7 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 		return
 	}
 	for _, egress := range egressValues {
-		e := Entry{Egress: egress, Action: Deny, Protocol: fmt.Sprint(proto), CIDRBlock: cidr, IPv6CIDRBlock: cidr6}
+		e := Entry{Egress: egress, Action: Deny, Protocol: strconv.Itoa(proto), CIDRBlock: cidr, IPv6CIDRBlock: cidr6}
 		setPorts(&e, proto, from, to)
 		l.add(e, bandDeny, fmt.Sprintf("deny[%d]", i))
 	}
@@ -257,12 +263,13 @@ func setPorts(e *Entry, proto, from, to int) {
 func (l *entryList) addFlow(f flow, ephemeralFrom, ephemeralTo int, prefixLists map[string][]string, problems *Problems) {
 	cidrs := l.flowCIDRs(f, prefixLists, problems)
 	requestEgress := f.opener == Egress
-	proto := fmt.Sprint(f.proto)
+	proto := strconv.Itoa(f.proto)
+	requestPurpose, returnPurpose := f.origin+": "+f.purpose, f.origin+": return traffic"
 	for _, cidr := range cidrs {
 		request := Entry{Egress: requestEgress, Action: Allow, Protocol: proto}
-		setCIDR(&request, cidr)
+		cidr.set(&request)
 		setPorts(&request, f.proto, f.from, f.to)
-		l.add(request, bandAllow, f.origin+": "+f.purpose)
+		l.add(request, bandAllow, requestPurpose)
 
 		// ICMP carries no ports to return to, and its replies are messages of
 		// their own type: a custom ICMP rule gets its request entry only.
@@ -270,24 +277,26 @@ func (l *entryList) addFlow(f flow, ephemeralFrom, ephemeralTo int, prefixLists 
 			continue
 		}
 		response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto}
-		setCIDR(&response, cidr)
+		cidr.set(&response)
 		setPorts(&response, f.proto, ephemeralFrom, ephemeralTo)
-		l.add(response, bandAllow, f.origin+": return traffic")
+		l.add(response, bandAllow, returnPurpose)
 	}
 }
 
 // flowCIDRs returns the flow's peers as CIDRs, resolving prefix lists and
 // refusing security groups, which ACL entries cannot reference.
-func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems *Problems) []netip.Prefix {
-	var out []netip.Prefix
+func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems *Problems) []cidr {
+	out := make([]cidr, 0, len(f.peers))
 	at := Root("profiles").MapKey(f.origin)
 	if f.origin == CustomOrigin {
 		at = Root("custom_rules")
 	}
 	for _, p := range f.peers {
 		switch p.kind {
-		case peerIPv4, peerIPv6:
-			out = append(out, netip.MustParsePrefix(p.value))
+		case peerIPv4:
+			out = append(out, cidr{value: p.value})
+		case peerIPv6:
+			out = append(out, cidr{value: p.value, ipv6: true})
 		case peerGroup:
 			problem := Problem{Path: at.Name("security_group_ids"), Summary: "Security groups cannot be ACL peers",
 				Detail: fmt.Sprintf("Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)}
@@ -308,18 +317,24 @@ func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems 
 						"Prefix list %s holds %q, which is not a CIDR.", p.value, s)
 					continue
 				}
-				out = append(out, prefix.Masked())
+				out = append(out, cidr{value: prefix.Masked().String(), ipv6: prefix.Addr().Is6()})
 			}
 		}
 	}
 	return out
 }
 
-func setCIDR(e *Entry, p netip.Prefix) {
-	if p.Addr().Is4() {
-		e.CIDRBlock = p.String()
+// cidr is a canonical block of either family.
+type cidr struct {
+	value string
+	ipv6  bool
+}
+
+func (c cidr) set(e *Entry) {
+	if c.ipv6 {
+		e.IPv6CIDRBlock = c.value
 	} else {
-		e.IPv6CIDRBlock = p.String()
+		e.CIDRBlock = c.value
 	}
 }
 
@@ -336,22 +351,23 @@ func (l *entryList) addAllowAll(ipv6 bool) {
 // previous lies in the right band keeps that number. New entries take the
 // first free number after their predecessor in the same direction and band,
 // on the numberStep grid where it is free, so a fresh ACL reads 1000, 1010...
-func number(pending []*pendingEntry, previous []Entry) ([]Entry, error) {
+func number(pending []pendingEntry, previous []Entry) ([]Entry, error) {
 	type slot struct {
 		egress bool
 		number int
 	}
-	taken := map[slot]bool{}
-	kept := map[*pendingEntry]int{}
-	prevByKey := map[EntryKey]int{}
+	taken := make(map[slot]bool, len(pending))
+	kept := make([]int, len(pending)) // 0: not kept
+	prevByKey := make(map[EntryKey]int, len(previous))
 	for _, e := range previous {
 		prevByKey[e.Key()] = e.RuleNumber
 	}
-	for _, p := range pending {
+	for i := range pending {
+		p := &pending[i]
 		n, ok := prevByKey[p.Key()]
 		first, last := p.band.bounds()
 		if ok && n >= first && n <= last && !taken[slot{p.Egress, n}] {
-			kept[p] = n
+			kept[i] = n
 			taken[slot{p.Egress, n}] = true
 		}
 	}
@@ -363,11 +379,12 @@ func number(pending []*pendingEntry, previous []Entry) ([]Entry, error) {
 	}
 	lastNumber := map[cursor]int{}
 	out := make([]Entry, 0, len(pending))
-	for _, p := range pending {
+	for i := range pending {
+		p := &pending[i]
 		c := cursor{p.Egress, p.band}
 		first, last := p.band.bounds()
-		n, ok := kept[p]
-		if !ok {
+		n := kept[i]
+		if n == 0 {
 			n = freeNumber(first, last, lastNumber[c], func(n int) bool { return taken[slot{p.Egress, n}] })
 			if n == 0 {
 				problems.add(bandPath(p.band), "Rule number band full",
@@ -379,7 +396,10 @@ func number(pending []*pendingEntry, previous []Entry) ([]Entry, error) {
 		lastNumber[c] = n
 		e := p.Entry
 		e.RuleNumber = n
-		e.Purpose = strings.Join(p.purposes, "; ")
+		e.Purpose = p.purposes[0]
+		if len(p.purposes) > 1 {
+			e.Purpose = strings.Join(p.purposes, "; ")
+		}
 		out = append(out, e)
 	}
 	if len(problems) > 0 {

@@ -202,14 +202,14 @@ func protocolLabel(n int) string {
 }
 
 func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer {
-	var out []peer
+	out := make([]peer, 0, len(p.CIDRBlocks)+len(p.IPv6CIDRBlocks)+len(p.SecurityGroupIDs)+len(p.PrefixListIDs))
 	for _, s := range p.CIDRBlocks {
-		if prefix, ok := parseCIDR(at.Name("cidr_blocks").SetValue(s), s, false, refusePublic, problems); ok {
+		if prefix, ok := parseCIDR(func() Path { return at.Name("cidr_blocks").SetValue(s) }, s, false, refusePublic, problems); ok {
 			out = append(out, peer{kind: peerIPv4, value: prefix.String()})
 		}
 	}
 	for _, s := range p.IPv6CIDRBlocks {
-		if prefix, ok := parseCIDR(at.Name("ipv6_cidr_blocks").SetValue(s), s, true, refusePublic, problems); ok {
+		if prefix, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_blocks").SetValue(s) }, s, true, refusePublic, problems); ok {
 			out = append(out, peer{kind: peerIPv6, value: prefix.String()})
 		}
 	}
@@ -234,34 +234,35 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 
 // parseCIDR accepts only canonical CIDRs of the expected family: AWS would
 // silently mask 10.0.1.10/24 to 10.0.1.0/24, which is rarely what was meant.
-func parseCIDR(at Path, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
+// The problem's path is built only on error, since valid input is the
+// common case.
+func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
+	fail := func(summary, format string, args ...any) (netip.Prefix, bool) {
+		problems.add(at(), summary, format, args...)
+		return netip.Prefix{}, false
+	}
 	prefix, err := netip.ParsePrefix(s)
 	if err != nil {
 		example := "10.0.1.0/24"
 		if wantIPv6 {
 			example = "2001:db8::/64"
 		}
-		problems.add(at, "Invalid CIDR block", "%q is not a CIDR block such as %s.", s, example)
-		return prefix, false
+		return fail("Invalid CIDR block", "%q is not a CIDR block such as %s.", s, example)
 	}
 	switch {
 	case wantIPv6 && !prefix.Addr().Is6():
-		problems.add(at, "IPv4 CIDR in an IPv6 field", "%s is IPv4: move it to cidr_blocks.", s)
-		return prefix, false
+		return fail("IPv4 CIDR in an IPv6 field", "%s is IPv4: move it to cidr_blocks.", s)
 	case !wantIPv6 && !prefix.Addr().Is4():
-		problems.add(at, "IPv6 CIDR in an IPv4 field", "%s is IPv6: move it to ipv6_cidr_blocks.", s)
-		return prefix, false
+		return fail("IPv6 CIDR in an IPv4 field", "%s is IPv6: move it to ipv6_cidr_blocks.", s)
 	}
 	if masked := prefix.Masked(); masked != prefix {
 		host := netip.PrefixFrom(prefix.Addr(), prefix.Addr().BitLen())
-		problems.add(at, "CIDR block not canonical",
+		return fail("CIDR block not canonical",
 			"%s has host bits set: write %s for the network, or %s for the single host.", s, masked, host)
-		return prefix, false
 	}
 	if refusePublic && prefix.Bits() == 0 {
-		problems.add(at, "Public ingress refused",
+		return fail("Public ingress refused",
 			"%s opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.", s)
-		return prefix, false
 	}
 	return prefix, true
 }

@@ -63,8 +63,15 @@ func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	byKey := map[RuleKey]*Rule{}
-	var purposes = map[RuleKey][]string{}
+	pairs := 0
+	for _, f := range flows {
+		pairs += len(f.peers)
+	}
+	// Rules in order of first appearance, with their purposes beside them;
+	// index finds the rule a later flow shares.
+	rules := make([]Rule, 0, pairs)
+	purposes := make([][]string, 0, pairs)
+	index := make(map[RuleKey]int, pairs)
 	for _, f := range flows {
 		for _, p := range f.peers {
 			r := Rule{Direction: f.opener, Protocol: GroupProtocol(f.proto), FromPort: f.from, ToPort: f.to}
@@ -78,31 +85,31 @@ func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
 			case peerPrefixList:
 				r.PrefixListID = p.value
 			}
-			key := r.Key()
-			existing, seen := byKey[key]
+			i, seen := index[r.Key()]
 			if !seen {
-				existing = &r
-				byKey[key] = existing
+				i = len(rules)
+				index[r.Key()] = i
+				rules = append(rules, r)
+				purposes = append(purposes, nil)
 			}
+			existing := &rules[i]
 			if !slices.Contains(existing.Profiles, f.origin) {
 				existing.Profiles = append(existing.Profiles, f.origin)
 			}
-			if f.origin == CustomOrigin && f.description != "" {
+			switch {
+			case f.origin == CustomOrigin && f.description != "":
 				// A custom description is the user's own words: keep it whole.
-				purposes[key] = []string{f.description}
 				existing.Description = f.description
-			} else if !slices.Contains(purposes[key], f.purpose) && existing.Description == "" {
-				purposes[key] = append(purposes[key], f.purpose)
+			case existing.Description == "" && !slices.Contains(purposes[i], f.purpose):
+				purposes[i] = append(purposes[i], f.purpose)
 			}
 		}
 	}
-	rules := make([]Rule, 0, len(byKey))
-	for key, r := range byKey {
-		slices.Sort(r.Profiles)
-		if r.Description == "" {
-			r.Description = RuleDescription(r.Profiles, purposes[key])
+	for i := range rules {
+		slices.Sort(rules[i].Profiles)
+		if rules[i].Description == "" {
+			rules[i].Description = RuleDescription(rules[i].Profiles, purposes[i])
 		}
-		rules = append(rules, *r)
 	}
 	SortRules(rules)
 	if err := checkGroupQuota(rules, opts); err != nil {
