@@ -19,12 +19,19 @@ import (
 // calls by action and can answer some with throttling errors, as AWS does
 // under load.
 type Recorder struct {
-	URL      string
-	server   *http.Server
-	mu       sync.Mutex
-	calls    map[string]int
-	throttle map[string]int
-	latency  time.Duration
+	URL     string
+	server  *http.Server
+	mu      sync.Mutex
+	calls   map[string]int
+	faults  map[string]*fault
+	latency time.Duration
+}
+
+// fault is an error the recorder answers instead of the emulator.
+type fault struct {
+	status    int
+	code      string
+	remaining int
 }
 
 // StartRecorder listens on a free 127.0.0.1 port and forwards to target.
@@ -37,18 +44,18 @@ func StartRecorder(target string) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, throttle: map[string]int{}}
+	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{}}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(req, body)
-		throttled, latency := r.record(action)
+		f, latency := r.record(action)
 		time.Sleep(latency)
-		if throttled {
+		if f != nil {
 			w.Header().Set("Content-Type", "text/xml")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>throttled</RequestID></Response>`)
+			w.WriteHeader(f.status)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>injected by the test recorder</Message></Error></Errors><RequestID>injected</RequestID></Response>`, f.code)
 			return
 		}
 		proxy.ServeHTTP(w, req)
@@ -64,17 +71,18 @@ func actionOf(req *http.Request, body []byte) string {
 	return req.Method + " " + req.URL.Path
 }
 
-// record counts the call and says whether it is to be throttled and how
+// record counts the call and says which fault, if any, answers it and how
 // long to hold it.
-func (r *Recorder) record(action string) (bool, time.Duration) {
+func (r *Recorder) record(action string) (*fault, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[action]++
-	if r.throttle[action] > 0 {
-		r.throttle[action]--
-		return true, r.latency
+	if f := r.faults[action]; f != nil && f.remaining > 0 {
+		f.remaining--
+		answer := *f
+		return &answer, r.latency
 	}
-	return false, r.latency
+	return nil, r.latency
 }
 
 // SetLatency holds every call for d before answering, as a distant AWS
@@ -85,11 +93,18 @@ func (r *Recorder) SetLatency(d time.Duration) {
 	r.latency = d
 }
 
-// Throttle makes the next n calls of action fail with RequestLimitExceeded.
+// Throttle makes the next n calls of action fail with RequestLimitExceeded,
+// as EC2 answers when its request rate is exceeded.
 func (r *Recorder) Throttle(action string, n int) {
+	r.Fail(action, http.StatusServiceUnavailable, "RequestLimitExceeded", n)
+}
+
+// Fail makes the next n calls of action fail with the HTTP status and EC2
+// error code; n = 0 clears the fault.
+func (r *Recorder) Fail(action string, status int, code string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.throttle[action] = n
+	r.faults[action] = &fault{status: status, code: code, remaining: n}
 }
 
 // Reset forgets the counts.

@@ -8,6 +8,7 @@ package catalog
 import (
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // Direction says who opens the connection, seen from DDVE.
@@ -45,6 +46,19 @@ type Flow struct {
 	// Purpose is a short phrase, used in rule descriptions: it must stay
 	// within the characters AWS accepts in a security group rule description.
 	Purpose string
+}
+
+// String reads like "in tcp 22" or "out udp 137-138".
+func (f Flow) String() string {
+	dir := "in"
+	if f.Direction == Outbound {
+		dir = "out"
+	}
+	ports := strconv.Itoa(f.FromPort)
+	if f.ToPort != f.FromPort {
+		ports += "-" + strconv.Itoa(f.ToPort)
+	}
+	return dir + " " + string(f.Protocol) + " " + ports
 }
 
 // Profile is a named DDVE service and the flows it needs.

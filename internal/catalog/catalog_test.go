@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -40,15 +39,7 @@ func TestProfilesMatchReference(t *testing.T) {
 		}
 		var got []string
 		for _, f := range p.Flows {
-			dir := "in"
-			if f.Direction == catalog.Outbound {
-				dir = "out"
-			}
-			ports := fmt.Sprint(f.FromPort)
-			if f.ToPort != f.FromPort {
-				ports += fmt.Sprintf("-%d", f.ToPort)
-			}
-			got = append(got, fmt.Sprintf("%s %s %s", dir, f.Protocol, ports))
+			got = append(got, f.String())
 			if f.Purpose == "" {
 				t.Errorf("%s: flow %s has no purpose", name, got[len(got)-1])
 			}

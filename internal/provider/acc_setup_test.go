@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -48,7 +49,11 @@ func runTests(m *testing.M) int {
 	defer recorder.Stop()
 	// The emulator takes any credentials; these keep the SDK from looking
 	// further along the chain. Tests never point anywhere but loopback.
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": acctest.Region} {
+	// The instance metadata service is never asked: it lies off loopback.
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": acctest.Region,
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
 		os.Setenv(k, v)
 	}
 	os.Unsetenv("AWS_PROFILE")
@@ -79,8 +84,9 @@ func testNetwork(t *testing.T) *acctest.Network {
 	return n
 }
 
-// providerConfig points the provider at the recorder.
-func providerConfig() string {
+// providerConfig points the provider at the recorder; extra lines go into
+// the provider block.
+func providerConfig(extra ...string) string {
 	return fmt.Sprintf(`
 provider "ddve" {
   region      = %q
@@ -88,6 +94,7 @@ provider "ddve" {
   endpoints = {
     ec2 = %q
   }
+%s
 }
-`, acctest.Region, recorder.URL)
+`, acctest.Region, recorder.URL, strings.Join(extra, "\n"))
 }

@@ -101,7 +101,7 @@ func (p *ddveProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 						Validators: []validatorString{stringvalidator.RegexMatches(roleARNPattern, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/ddve-admin")},
 					},
 					"session_name": schema.StringAttribute{Optional: true, Description: "Session name of the assumed role."},
-					"external_id":  schema.StringAttribute{Optional: true, Description: "External ID the role's trust policy requires."},
+					"external_id":  schema.StringAttribute{Optional: true, Sensitive: true, Description: "External ID the role's trust policy requires."},
 				},
 			},
 			"endpoints": schema.SingleNestedAttribute{

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,7 +62,8 @@ func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaReq
 
 func securityGroupSchema(ctx context.Context) schema.Schema {
 	tags, tagsAll := tagsAttributes()
-	return schema.Schema{
+	attributes := identityAttributes("Security group")
+	s := schema.Schema{
 		Description: "A VPC security group for DDVE whose rules are expanded from port profiles. " +
 			"The resource owns every rule of the group: rules added outside Terraform, the default allow-all egress rule among them, are removed on apply.",
 		Attributes: map[string]schema.Attribute{
@@ -99,18 +101,6 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 
 			// Computed.
 			"tags_all": tagsAll,
-			"id": schema.StringAttribute{
-				Computed: true, Description: "Security group ID.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"arn": schema.StringAttribute{
-				Computed: true, Description: "Security group ARN.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"owner_id": schema.StringAttribute{
-				Computed: true, Description: "AWS account that owns the group.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
 			"rules": schema.ListNestedAttribute{
 				Computed: true,
 				Description: "Every rule of the group as AWS holds it: one per direction, protocol, port range and peer. " +
@@ -134,6 +124,8 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	maps.Copy(s.Attributes, attributes)
+	return s
 }
 
 func (r *securityGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -230,7 +222,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		// Saved even when a later step failed: the next apply converges
 		// the group (it is tainted and replaced) instead of orphaning it.
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
-		plan.Rules = r.rulesState(rules, plan.Rules, ctx)
+		plan.Rules = rulesState(rules, profilesByKey(rulesFromList(ctx, plan.Rules), groupRuleProfiles))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
@@ -241,23 +233,33 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 }
 
 // rulesState turns rules read from AWS into the rules attribute, in the
-// compiler's order, naming each rule's profiles as the plan or previous
-// state did, else as its description says.
-func (r *securityGroupResource) rulesState(rules []awsec2.GroupRule, previous types.List, ctx context.Context) types.List {
-	profiles := map[posture.RuleKey]types.String{}
-	for _, p := range rulesFromList(ctx, previous) {
-		profiles[p.Key()] = joinProfiles(p.Profiles)
-	}
+// compiler's order, naming each rule's profiles as profiles says (from the
+// plan, the previous state or a recovered intent), else as its description
+// does.
+func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.List {
 	sorted := slices.Clone(rules)
 	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
 	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
 	return rulesToList(sorted, func(g awsec2.GroupRule) types.String {
-		if p, ok := profiles[g.Key()]; ok && !p.IsNull() {
-			return p
+		if p := profiles[g.Key()]; len(p) > 0 {
+			return joinProfiles(p)
 		}
 		return joinProfiles(posture.ProfilesFromDescription(g.Description, known))
 	})
 }
+
+// profilesByKey indexes the profiles of rules by what the rules do.
+func profilesByKey[R interface{ Key() posture.RuleKey }](rules []R, profiles func(R) []string) map[posture.RuleKey][]string {
+	out := make(map[posture.RuleKey][]string, len(rules))
+	for _, r := range rules {
+		out[r.Key()] = profiles(r)
+	}
+	return out
+}
+
+func groupRuleProfiles(g awsec2.GroupRule) []string { return g.Profiles }
+
+func ruleProfiles(r posture.Rule) []string { return r.Profiles }
 
 func postureRules(ctx context.Context, list types.List) []posture.Rule {
 	groupRules := rulesFromList(ctx, list)
@@ -297,16 +299,21 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 	state.Name, state.Description, state.VPCID = types.StringValue(group.Name), types.StringValue(group.Description), types.StringValue(group.VPCID)
 	state.Tags = mapValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)))
 	state.TagsAll = mapValue(group.Tags)
-	state.Rules = r.rulesState(rules, state.Rules, ctx)
+	profiles := profilesByKey(rulesFromList(ctx, state.Rules), groupRuleProfiles)
 	if imported {
-		r.recoverIntent(ctx, &state, rules)
+		if compiled := recoverIntent(ctx, &state, rules); compiled != nil {
+			profiles = profilesByKey(compiled, ruleProfiles)
+		}
 	}
+	state.Rules = rulesState(rules, profiles)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // recoverIntent fills the arguments of an imported group from its rules,
-// so that the configuration that made the group plans no change.
-func (r *securityGroupResource) recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec2.GroupRule) {
+// so that the configuration that made the group plans no change. It returns
+// the rules the recovered intent compiles to, or nil when the rules do not
+// read as an intent.
+func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec2.GroupRule) []posture.Rule {
 	state.AllowPublicIngress = types.BoolValue(false)
 	state.RulesPerDirectionQuota = types.Int64Value(posture.DefaultRulesPerDirectionQuota)
 	state.Profiles = types.MapNull(types.ObjectType{AttrTypes: peersAttrTypes})
@@ -318,7 +325,7 @@ func (r *securityGroupResource) recoverIntent(ctx context.Context, state *securi
 	intent, ok := posture.IntentFromRules(plain)
 	if !ok {
 		tflog.Info(ctx, "imported security group rules do not read as profiles; the next plan records the configuration's intent")
-		return
+		return nil
 	}
 	state.AllowPublicIngress = types.BoolValue(intent.AllowPublicIngress)
 	if len(intent.Profiles) > 0 {
@@ -343,6 +350,11 @@ func (r *securityGroupResource) recoverIntent(ctx context.Context, state *securi
 		}
 		state.CustomRules = types.ListValueMust(types.ObjectType{AttrTypes: customRuleAttrTypes}, elems)
 	}
+	compiled, err := posture.CompileGroup(intent, posture.GroupOptions{RulesPerDirectionQuota: len(rules) + 1})
+	if err != nil {
+		return nil
+	}
+	return compiled
 }
 
 func peersObject(p posture.Peers) types.Object {
@@ -386,7 +398,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.AddError("Updating rules of DDVE security group "+id, err.Error())
 		return
 	}
-	plan.Rules = r.rulesState(rules, plan.Rules, ctx)
+	plan.Rules = rulesState(rules, profilesByKey(rulesFromList(ctx, plan.Rules), groupRuleProfiles))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,7 +70,8 @@ func defaultEphemeralPorts() types.Object {
 
 func subnetNACLSchema(ctx context.Context) schema.Schema {
 	tags, tagsAll := tagsAttributes()
-	return schema.Schema{
+	attributes := identityAttributes("Network ACL")
+	s := schema.Schema{
 		Description: "A network ACL for DDVE subnets whose stateless entries are expanded from port profiles: " +
 			"each flow gets its request entry and its return entry on the ephemeral range, scoped to the same peers; " +
 			"explicit denies come first. Subnets left out, or the ACL destroyed, go back to the VPC's default ACL.",
@@ -131,18 +133,6 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 
 			// Computed.
 			"tags_all": tagsAll,
-			"id": schema.StringAttribute{
-				Computed: true, Description: "Network ACL ID.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"arn": schema.StringAttribute{
-				Computed: true, Description: "Network ACL ARN.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"owner_id": schema.StringAttribute{
-				Computed: true, Description: "AWS account that owns the ACL.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
 			"default_network_acl_id": schema.StringAttribute{
 				Computed: true, Description: "The VPC's default network ACL, where released subnets go.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -170,6 +160,8 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	maps.Copy(s.Attributes, attributes)
+	return s
 }
 
 // aclSettings reads what the ACL compiler needs beyond the intent; known

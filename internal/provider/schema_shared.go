@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
@@ -44,15 +46,7 @@ func profileCatalogDescription() string {
 	for _, p := range catalog.All() {
 		var flows []string
 		for _, f := range p.Flows {
-			dir := "in"
-			if f.Direction == catalog.Outbound {
-				dir = "out"
-			}
-			ports := fmt.Sprint(f.FromPort)
-			if f.ToPort != f.FromPort {
-				ports = fmt.Sprintf("%d-%d", f.FromPort, f.ToPort)
-			}
-			flows = append(flows, fmt.Sprintf("%s %s/%s", dir, f.Protocol, ports))
+			flows = append(flows, f.String())
 		}
 		fmt.Fprintf(&b, "\n  - `%s`: %s (%s).", p.Name, p.Summary, strings.Join(flows, ", "))
 	}
@@ -123,4 +117,15 @@ func tagsAttributes() (schema.MapAttribute, schema.MapAttribute) {
 			Computed: true, ElementType: types.StringType,
 			Description: "All tags of the resource, the provider's `default_tags` included.",
 		}
+}
+
+// identityAttributes are the computed ID, ARN and owner of a resource;
+// none changes after create.
+func identityAttributes(thing string) map[string]schema.Attribute {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	return map[string]schema.Attribute{
+		"id":       schema.StringAttribute{Computed: true, Description: thing + " ID.", PlanModifiers: keep},
+		"arn":      schema.StringAttribute{Computed: true, Description: thing + " ARN.", PlanModifiers: keep},
+		"owner_id": schema.StringAttribute{Computed: true, Description: "AWS account that owns the " + strings.ToLower(thing[:1]) + thing[1:] + ".", PlanModifiers: keep},
+	}
 }

@@ -1,0 +1,317 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+)
+
+// groupsNamed counts the groups of that name in the VPC, as AWS holds them.
+func groupsNamed(vpcID, name string) (int, error) {
+	out, err := testEC2().DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+		{Name: aws.String("group-name"), Values: []string{name}},
+	}})
+	if err != nil {
+		return 0, err
+	}
+	return len(out.SecurityGroups), nil
+}
+
+// A step after CreateSecurityGroup fails: the group is kept in state, so the
+// next apply converges and nothing is left orphaned.
+func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
+	n := testNetwork(t)
+	config := groupConfig(n, "ddve-converge", "10.0.1.10/32")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			count, err := groupsNamed(n.VPCID, "ddve-converge")
+			if err == nil && count != 0 {
+				err = fmt.Errorf("%d groups named ddve-converge remain after destroy", count)
+			}
+			return err
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					recorder.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidPermission.Malformed", 1)
+				},
+				Config:      config,
+				ExpectError: regexp.MustCompile(`InvalidPermission.Malformed`),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendRuleCount(groupAddress, 5),
+					func(*terraform.State) error {
+						count, err := groupsNamed(n.VPCID, "ddve-converge")
+						if err == nil && count != 1 {
+							err = fmt.Errorf("%d groups named ddve-converge, want 1", count)
+						}
+						return err
+					},
+				),
+			},
+		},
+	})
+}
+
+// DependencyViolation (an interface still uses the group) is retried until
+// the delete timeout, then reported with its cause.
+func TestAccSecurityGroup_deleteWaitsForDependencies(t *testing.T) {
+	n := testNetwork(t)
+	withTimeout := providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name     = "ddve-in-use"
+  vpc_id   = %q
+  profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+  timeouts {
+    delete = "3s"
+  }
+}
+`, n.VPCID)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			{Config: withTimeout},
+			// Still in use after the timeout: the error names the cause.
+			{
+				PreConfig:   func() { recorder.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1000) },
+				Config:      providerConfig(),
+				ExpectError: wrapped("is still in use after 3s: a network interface (an instance, endpoint or load balancer) or another group's rule references it"),
+			},
+			// In use for the first try only: the delete waits and succeeds.
+			{
+				PreConfig: func() {
+					recorder.Reset()
+					recorder.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1)
+				},
+				Config: providerConfig(),
+				Check: func(*terraform.State) error {
+					if got := recorder.Calls()["DeleteSecurityGroup"]; got != 2 {
+						return fmt.Errorf("DeleteSecurityGroup called %d times, want 2", got)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccSecurityGroup_tagsAndReplace(t *testing.T) {
+	n := testNetwork(t)
+	config := func(name, tags string) string {
+		return providerConfig(`default_tags = { tags = { owner = "backup-team" } }`) + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name     = %q
+  vpc_id   = %q
+  profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+  tags     = %s
+}
+`, name, n.VPCID, tags)
+	}
+	var firstID string
+	backendTags := func(want map[string]string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			group, err := awsec2.FindSecurityGroupByID(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
+			if err != nil {
+				return err
+			}
+			if fmt.Sprint(group.Tags) != fmt.Sprint(want) {
+				return fmt.Errorf("AWS holds tags %v, want %v", group.Tags, want)
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: config("ddve-tags", `{ Name = "ddve-tags" }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"Name": knownvalue.StringExact("ddve-tags")})),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"Name": knownvalue.StringExact("ddve-tags"), "owner": knownvalue.StringExact("backup-team")})),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					backendTags(map[string]string{"Name": "ddve-tags", "owner": "backup-team"}),
+					captureID(groupAddress, &firstID),
+				),
+			},
+			// Tags change in place; a resource tag overrides a default one.
+			{
+				Config: config("ddve-tags", `{ Name = "ddve-tags", owner = "dr-team" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					backendTags(map[string]string{"Name": "ddve-tags", "owner": "dr-team"}),
+					resource.TestCheckResourceAttrPtr(groupAddress, "id", &firstID),
+				),
+			},
+			// A new name needs a new group.
+			{
+				Config: config("ddve-tags-renamed", `{ Name = "ddve-tags" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					if id := s.RootModule().Resources[groupAddress].Primary.ID; id == firstID {
+						return fmt.Errorf("renamed group kept its ID %s", id)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A custom rule's description changes in place: the rule keeps its ID.
+func TestAccSecurityGroup_customRules(t *testing.T) {
+	n := testNetwork(t)
+	config := func(description string) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name   = "ddve-custom"
+  vpc_id = %q
+  custom_rules = [
+    { direction = "ingress", protocol = "tcp", from_port = 8443, to_port = 8443,
+      cidr_blocks = ["10.0.9.0/24", "10.0.8.0/24"], description = %q },
+    { direction = "egress", protocol = "icmp", from_port = 8, to_port = -1, cidr_blocks = ["10.0.0.0/16"] },
+  ]
+}
+`, n.VPCID, description)
+	}
+	var ids map[string]string
+	backendDescriptions := func(want string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range rules {
+				if r.FromPort == 8443 && r.Description != want {
+					return fmt.Errorf("rule %s has description %q, want %q", r, r.Description, want)
+				}
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: config("vendor agent"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(2).AtMapKey("description"),
+						knownvalue.StringExact("ddve custom: icmp type 8 code -1")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendRuleCount(groupAddress, 3),
+					backendDescriptions("vendor agent"),
+					captureRuleIDs(groupAddress, &ids),
+				),
+			},
+			{
+				PreConfig: recorder.Reset,
+				Config:    config("vendor agent v2"),
+				Check: resource.ComposeTestCheckFunc(
+					backendDescriptions("vendor agent v2"),
+					checkRuleIDsKept(groupAddress, &ids),
+					func(*terraform.State) error {
+						m := recorder.Calls().Mutating()
+						if len(m) != 1 || m["ModifySecurityGroupRules"] != 1 {
+							return fmt.Errorf("a description change took %v, want one ModifySecurityGroupRules", m)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				ResourceName:            groupAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}
+
+// The provider refuses to start without a region or usable credentials,
+// with one error that says what to set.
+func TestAccProvider_configurationErrors(t *testing.T) {
+	n := testNetwork(t)
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resourceConfig := fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name     = "ddve-config"
+  vpc_id   = %q
+  profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+}
+`, n.VPCID)
+	withoutCredentials := func() {
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		t.Setenv("AWS_CONFIG_FILE", empty)
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					t.Setenv("AWS_REGION", "")
+					t.Setenv("AWS_DEFAULT_REGION", "")
+					t.Setenv("AWS_CONFIG_FILE", empty)
+				},
+				Config:      fmt.Sprintf("provider \"ddve\" {\n  endpoints = { ec2 = %q }\n}\n", recorder.URL) + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: wrapped("no AWS region: set region in the provider block, or AWS_REGION"),
+			},
+			{
+				PreConfig:   withoutCredentials,
+				Config:      providerConfig() + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: wrapped("no usable AWS credentials"),
+			},
+			{
+				PreConfig:   withoutCredentials,
+				Config:      providerConfig(`profile = "backup-admin"`) + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: wrapped("failed to get shared config profile, backup-admin"),
+			},
+		},
+	})
+}
