@@ -19,12 +19,13 @@ import (
 // calls by action and can answer some with throttling errors, as AWS does
 // under load.
 type Recorder struct {
-	URL     string
-	server  *http.Server
-	mu      sync.Mutex
-	calls   map[string]int
-	faults  map[string]*fault
-	latency time.Duration
+	URL      string
+	server   *http.Server
+	mu       sync.Mutex
+	calls    map[string]int
+	sequence []string
+	faults   map[string]*fault
+	latency  time.Duration
 }
 
 // fault is an error the recorder answers instead of the emulator.
@@ -77,6 +78,7 @@ func (r *Recorder) record(action string) (*fault, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[action]++
+	r.sequence = append(r.sequence, action)
 	if f := r.faults[action]; f != nil && f.remaining > 0 {
 		f.remaining--
 		answer := *f
@@ -107,11 +109,20 @@ func (r *Recorder) Fail(action string, status int, code string, n int) {
 	r.faults[action] = &fault{status: status, code: code, remaining: n}
 }
 
-// Reset forgets the counts.
+// Reset forgets the counts and the sequence.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = map[string]int{}
+	r.sequence = nil
+}
+
+// Sequence returns the actions since the last Reset, in the order they
+// arrived.
+func (r *Recorder) Sequence() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.sequence)
 }
 
 // Calls returns the counts by action since the last Reset.

@@ -47,15 +47,21 @@ func notFound(err error, codes ...string) error {
 	return err
 }
 
-// retryInterval is the pause between tries of retryWhen; tests shorten it.
-var retryInterval = 2 * time.Second
+// Pauses between tries of retryWhen: eventual consistency usually clears
+// within a second, a dependency going away can take minutes.
+const (
+	firstRetryDelay = 500 * time.Millisecond
+	maxRetryDelay   = 5 * time.Second
+)
 
 // retryWhen calls fn until it succeeds, fails with another error, or the
-// timeout passes. It is for errors that eventual consistency or a
-// dependency going away will clear; throttling is the SDK retryer's job.
+// timeout passes, doubling the pause up to maxRetryDelay. It is for errors
+// that eventual consistency or a dependency going away will clear;
+// throttling is the SDK retryer's job.
 func retryWhen(ctx context.Context, timeout time.Duration, retryable func(error) bool, fn func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	delay := firstRetryDelay
 	for {
 		err := fn()
 		if err == nil || !retryable(err) {
@@ -64,8 +70,9 @@ func retryWhen(ctx context.Context, timeout time.Duration, retryable func(error)
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(retryInterval):
+		case <-time.After(delay):
 		}
+		delay = min(2*delay, maxRetryDelay)
 	}
 }
 

@@ -315,3 +315,32 @@ resource "ddve_security_group" "test" {
 		},
 	})
 }
+
+// Right after CreateSecurityGroup, EC2 may not know the group yet: the
+// waiter and the authorize calls wait it out.
+func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				recorder.Reset()
+				recorder.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
+				recorder.Fail("AuthorizeSecurityGroupEgress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
+			},
+			Config: groupConfig(n, "ddve-consistency", "10.0.1.10/32"),
+			Check: resource.ComposeTestCheckFunc(
+				checkBackendRuleCount(groupAddress, 5),
+				func(*terraform.State) error {
+					calls := recorder.Calls()
+					if calls["AuthorizeSecurityGroupIngress"] != 2 || calls["AuthorizeSecurityGroupEgress"] != 2 {
+						return fmt.Errorf("want each authorize retried once: %v", calls)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}

@@ -527,3 +527,65 @@ func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
 		return nil
 	}
 }
+
+// A new ephemeral range changes every return entry: the new entries are in
+// place (created or swapped atomically) before any old one is deleted, so
+// no reply is dropped during the apply.
+func TestAccSubnetNACL_ephemeralChangeKeepsFlows(t *testing.T) {
+	n := testNetwork(t)
+	config := func(from, to int) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id          = %q
+  subnet_ids      = [%q]
+  profiles        = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+  ephemeral_ports = { from_port = %d, to_port = %d }
+}
+`, n.VPCID, n.DDVESubnetID, from, to)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config(1024, 65535),
+				Check: checkBackendEntries([]string{
+					"egress 1000 allow 6 10.0.1.10/32 1024-65535",
+					"ingress 1000 allow 6 10.0.1.10/32 22-22",
+					"ingress 1010 allow 6 10.0.1.10/32 443-443",
+				}),
+			},
+			{
+				PreConfig: recorder.Reset,
+				Config:    config(32768, 60999),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendEntries([]string{
+						"egress 1000 allow 6 10.0.1.10/32 32768-60999",
+						"ingress 1000 allow 6 10.0.1.10/32 22-22",
+						"ingress 1010 allow 6 10.0.1.10/32 443-443",
+					}),
+					func(*terraform.State) error {
+						seq := recorder.Sequence()
+						lastAdd, firstDelete := -1, len(seq)
+						for i, action := range seq {
+							switch action {
+							case "CreateNetworkAclEntry", "ReplaceNetworkAclEntry":
+								lastAdd = i
+							case "DeleteNetworkAclEntry":
+								firstDelete = min(firstDelete, i)
+							}
+						}
+						if lastAdd < 0 || lastAdd > firstDelete {
+							return fmt.Errorf("an entry was deleted before its successor was in place: %v", seq)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}

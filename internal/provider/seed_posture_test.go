@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -126,5 +127,61 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
 		Steps:                    []resource.TestStep{{Config: seedPostureConfig(n), Check: check}},
+	})
+}
+
+// TestAccSeedPosture_callBudget counts the EC2 calls of each phase of the
+// seed posture's life through Terraform (plan and apply together) and
+// holds them to a budget, so a change that adds calls is noticed.
+func TestAccSeedPosture_callBudget(t *testing.T) {
+	n := testNetwork(t)
+	grown := strings.Replace(seedPostureConfig(n), `cidr_blocks = ["10.0.1.10/32"]`, `cidr_blocks = ["10.0.1.10/32", "10.0.1.11/32"]`, -1)
+	phase := func(name string, budget int, mutating map[string]int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			calls := recorder.Calls()
+			t.Logf("%s: %s", name, calls)
+			if calls.Total() > budget {
+				return fmt.Errorf("%s made %d EC2 calls, over its budget of %d: %s", name, calls.Total(), budget, calls)
+			}
+			if got := calls.Mutating(); fmt.Sprint(got) != fmt.Sprint(acctest.Calls(mutating)) {
+				return fmt.Errorf("%s made mutating calls %v, want %v", name, got, mutating)
+			}
+			return nil
+		}
+	}
+	s3 := len(n.S3PrefixListCIDR)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: recorder.Reset,
+				Config:    seedPostureConfig(n),
+				Check: phase("create", 32, map[string]int{
+					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
+					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
+					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 3, "ReplaceNetworkAclAssociation": 2,
+				}),
+			},
+			{
+				PreConfig: recorder.Reset,
+				Config:    seedPostureConfig(n),
+				Check:     phase("no-op refresh and plan", 6, nil),
+			},
+			{
+				PreConfig: recorder.Reset,
+				Config:    grown,
+				Check: phase("one more bastion address", 13, map[string]int{
+					"AuthorizeSecurityGroupIngress": 1, "CreateNetworkAclEntry": 3,
+				}),
+			},
+			{
+				PreConfig: recorder.Reset,
+				Config:    providerConfig(),
+				Check: phase("destroy", 11, map[string]int{
+					"DeleteSecurityGroup": 1, "DeleteNetworkAcl": 2, "ReplaceNetworkAclAssociation": 2,
+				}),
+			},
+		},
 	})
 }
