@@ -63,7 +63,7 @@ func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendRuleCount(groupAddress, 5),
+					checkBackendRuleCount(5),
 					func(*terraform.State) error {
 						count, err := groupsNamed(n.VPCID, "ddve-converge")
 						if err == nil && count != 1 {
@@ -235,7 +235,7 @@ resource "ddve_security_group" "test" {
 						knownvalue.StringExact("ddve custom: icmp type 8 code -1")),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendRuleCount(groupAddress, 3),
+					checkBackendRuleCount(3),
 					backendDescriptions("vendor agent"),
 					captureRuleIDs(groupAddress, &ids),
 				),
@@ -332,7 +332,7 @@ func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
 			},
 			Config: groupConfig(n, "ddve-consistency", "10.0.1.10/32"),
 			Check: resource.ComposeTestCheckFunc(
-				checkBackendRuleCount(groupAddress, 5),
+				checkBackendRuleCount(5),
 				func(*terraform.State) error {
 					calls := recorder.Calls()
 					if calls["AuthorizeSecurityGroupIngress"] != 2 || calls["AuthorizeSecurityGroupEgress"] != 2 {

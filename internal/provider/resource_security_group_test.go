@@ -128,7 +128,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					checkRuleIDsKept(groupAddress, &firstIDs),
-					checkBackendRuleCount(groupAddress, 7),
+					checkBackendRuleCount(7),
 				),
 			},
 			// Import by ID: the recovered state equals the managed one.
@@ -367,9 +367,10 @@ func checkBackendRules(address string, want []string) resource.TestCheckFunc {
 	}
 }
 
-func checkBackendRuleCount(address string, want int) resource.TestCheckFunc {
+// checkBackendRuleCount counts the rules AWS holds for the group in state.
+func checkBackendRuleCount(want int) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		got, err := backendRules(s.RootModule().Resources[address].Primary.ID)
+		got, err := backendRules(s.RootModule().Resources[groupAddress].Primary.ID)
 		if err != nil {
 			return err
 		}

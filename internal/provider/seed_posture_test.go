@@ -135,7 +135,7 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 // holds them to a budget, so a change that adds calls is noticed.
 func TestAccSeedPosture_callBudget(t *testing.T) {
 	n := testNetwork(t)
-	grown := strings.Replace(seedPostureConfig(n), `cidr_blocks = ["10.0.1.10/32"]`, `cidr_blocks = ["10.0.1.10/32", "10.0.1.11/32"]`, -1)
+	grown := strings.ReplaceAll(seedPostureConfig(n), `cidr_blocks = ["10.0.1.10/32"]`, `cidr_blocks = ["10.0.1.10/32", "10.0.1.11/32"]`)
 	phase := func(name string, budget int, mutating map[string]int) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			calls := recorder.Calls()
