@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 )
 
 // DefaultMaxRetries is how often a throttled or transiently failed call is
@@ -45,9 +43,6 @@ type Settings struct {
 	// UserAgent names the provider and its version, e.g.
 	// "terraform-provider-ddve/1.0.0"; the SDK appends its own.
 	UserAgentName, UserAgentVersion string
-	HTTPClient                      *http.Client
-	// APIOptions are added to every EC2 call, e.g. a call counter.
-	APIOptions []func(*middleware.Stack) error
 }
 
 // Client is what the resources use.
@@ -92,9 +87,6 @@ func New(ctx context.Context, s Settings) (*Client, error) {
 	if len(s.SharedCredentialsFiles) > 0 {
 		opts = append(opts, config.WithSharedCredentialsFiles(s.SharedCredentialsFiles))
 	}
-	if s.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(s.HTTPClient))
-	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -103,7 +95,6 @@ func New(ctx context.Context, s Settings) (*Client, error) {
 		return nil, ErrNoRegion
 	}
 	cfg.APIOptions = append(cfg.APIOptions, awsmiddleware.AddUserAgentKeyValue(s.UserAgentName, s.UserAgentVersion))
-	cfg.APIOptions = append(cfg.APIOptions, s.APIOptions...)
 
 	if s.AssumeRole != nil && s.AssumeRole.RoleARN != "" {
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {

@@ -273,13 +273,3 @@ func toPath(p posture.Path) path.Path {
 	}
 	return out
 }
-
-func errorsAs(err error, target *posture.Problems) bool { return errors.As(err, target) }
-
-// problemsOrAll returns some when it holds anything, else all.
-func problemsOrAll(some, all posture.Problems) error {
-	if len(some) > 0 {
-		return some
-	}
-	return all
-}

@@ -29,8 +29,6 @@ func New(version string) func() provider.Provider {
 
 type ddveProvider struct {
 	version string
-	// clientOptions lets tests add SDK options, e.g. a call counter.
-	clientOptions []func(*awsclient.Settings)
 }
 
 type providerModel struct {
@@ -167,10 +165,6 @@ func (p *ddveProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for _, option := range p.clientOptions {
-		option(&settings)
-	}
-
 	// Log where the provider points, never what it authenticates with.
 	tflog.Debug(ctx, "configuring AWS client", map[string]any{
 		"region": settings.Region, "profile": settings.Profile, "ec2_endpoint": settings.EC2Endpoint,

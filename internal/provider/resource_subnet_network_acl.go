@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"regexp"
 	"slices"
@@ -49,8 +50,6 @@ func newSubnetNACLResource() resource.Resource {
 
 type subnetNACLResource struct {
 	resourceBase
-	// entryConcurrency bounds the entry calls in flight; 0 is the default.
-	entryConcurrency int
 }
 
 func (r *subnetNACLResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -205,31 +204,26 @@ func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.Va
 	if !known || !settingsKnown {
 		return
 	}
-	if config.EphemeralPorts.IsNull() {
-		opts.EphemeralFrom, opts.EphemeralTo = posture.DefaultEphemeralFrom, posture.DefaultEphemeralTo
-	}
 	// Prefix lists are resolved at plan time; here every list stands for
 	// one placeholder block, so the rest of the posture is still checked.
+	// Their real sizes are unknown yet, so ModifyPlan checks the quota.
 	opts.PrefixListCIDRs = map[string][]string{}
 	for _, id := range prefixListIDs(intent) {
 		opts.PrefixListCIDRs[id] = []string{"192.0.2.0/24"}
 	}
-	if _, err := posture.CompileACL(intent, opts); err != nil {
-		var problems posture.Problems
-		if !errorsAs(err, &problems) {
-			addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
-			return
-		}
-		// The quota depends on the lists' real sizes: ModifyPlan checks it.
-		var structural posture.Problems
-		for _, p := range problems {
-			if p.Path.String() != "entries_per_direction_quota" {
-				structural = append(structural, p)
-			}
-		}
-		if len(structural) > 0 || len(opts.PrefixListCIDRs) == 0 {
-			addProblems(&resp.Diagnostics, problemsOrAll(structural, problems), "Invalid network ACL posture")
-		}
+	_, err := posture.CompileACL(intent, opts)
+	var problems posture.Problems
+	if err != nil && !errors.As(err, &problems) {
+		addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
+		return
+	}
+	if len(opts.PrefixListCIDRs) > 0 {
+		problems = slices.DeleteFunc(problems, func(p posture.Problem) bool {
+			return p.Path.String() == "entries_per_direction_quota"
+		})
+	}
+	if len(problems) > 0 {
+		addProblems(&resp.Diagnostics, problems, "Invalid network ACL posture")
 	}
 }
 
@@ -298,7 +292,6 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 	entries := entriesFromList(ctx, plan.Entries)
 	acl, defaultACL, err := awsec2.CreateNetworkACL(ctx, client, awsec2.CreateACLInput{
 		VPCID: vpcID, Tags: stringMap(ctx, plan.TagsAll), Entries: entries, SubnetIDs: subnets,
-		Concurrency: r.entryConcurrency,
 	})
 	if acl != nil {
 		// Saved even when a later step failed, so the next apply converges.
@@ -408,7 +401,7 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	// Entries first, so a subnet that joins finds the ACL complete.
 	want := entriesFromList(ctx, plan.Entries)
-	if err := awsec2.SyncEntries(ctx, client, id, entriesFromList(ctx, state.Entries), want, r.entryConcurrency); err != nil {
+	if err := awsec2.SyncEntries(ctx, client, id, entriesFromList(ctx, state.Entries), want, awsec2.DefaultEntryConcurrency); err != nil {
 		resp.Diagnostics.AddError("Updating entries of DDVE network ACL "+id, err.Error())
 		return
 	}
