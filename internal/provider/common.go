@@ -6,8 +6,11 @@ import (
 	"maps"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
@@ -18,7 +21,11 @@ type (
 	validatorInt64  = validator.Int64
 )
 
-var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`)
+var (
+	roleARNPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`)
+	subnetIDPattern = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	vpcIDValidator  = stringvalidator.RegexMatches(regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`), "must be a VPC ID such as vpc-0123456789abcdef0")
+)
 
 var objectAsOptions = basetypes.ObjectAsOptions{UnhandledNullAsEmpty: true, UnhandledUnknownAsEmpty: true}
 
@@ -50,6 +57,15 @@ func (r *resourceBase) allTags(own map[string]string) map[string]string {
 	}
 	maps.Copy(all, own)
 	return all
+}
+
+// tagsValue is the tags attribute for own tags: an empty map stays empty
+// when the configuration wrote "tags = {}", else it is null.
+func tagsValue(own map[string]string, previous types.Map) types.Map {
+	if len(own) == 0 && !previous.IsNull() && !previous.IsUnknown() {
+		return types.MapValueMust(types.StringType, map[string]attr.Value{})
+	}
+	return mapValue(own)
 }
 
 // ownTags splits the tags AWS holds into the resource's own: a default tag

@@ -79,6 +79,7 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			"vpc_id": schema.StringAttribute{
 				Required: true, Description: "VPC of the group. Changing it replaces the group.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validatorString{vpcIDValidator},
 			},
 
 			// Optional.
@@ -297,7 +298,7 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 	imported := state.Rules.IsNull() && state.Profiles.IsNull() && state.CustomRules.IsNull()
 	state.ARN, state.OwnerID = types.StringValue(group.ARN), types.StringValue(group.OwnerID)
 	state.Name, state.Description, state.VPCID = types.StringValue(group.Name), types.StringValue(group.Description), types.StringValue(group.VPCID)
-	state.Tags = mapValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)))
+	state.Tags = tagsValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)), state.Tags)
 	state.TagsAll = mapValue(group.Tags)
 	profiles := profilesByKey(rulesFromList(ctx, state.Rules), groupRuleProfiles)
 	if imported {

@@ -175,6 +175,11 @@ resource "ddve_security_group" "test" {
 					resource.TestCheckResourceAttrPtr(groupAddress, "id", &firstID),
 				),
 			},
+			// An empty tags map stays empty: the plan after apply is empty.
+			{
+				Config: config("ddve-tags", `{}`),
+				Check:  backendTags(map[string]string{"owner": "backup-team"}),
+			},
 			// A new name needs a new group.
 			{
 				Config: config("ddve-tags-renamed", `{ Name = "ddve-tags" }`),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -79,12 +81,15 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"vpc_id": schema.StringAttribute{
 				Required: true, Description: "VPC of the ACL. Changing it replaces the ACL.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validatorString{vpcIDValidator},
 			},
 
 			// Optional.
 			"subnet_ids": schema.SetAttribute{
 				Optional: true, ElementType: types.StringType,
 				Description: "Subnets to move onto this ACL. A subnet left out goes back to the VPC's default ACL.",
+				Validators: []validator.Set{setvalidator.ValueStringsAre(
+					stringvalidator.RegexMatches(subnetIDPattern, "must be a subnet ID such as subnet-0123456789abcdef0"))},
 			},
 			"profiles":             profilesAttribute(true),
 			"custom_rules":         customRulesAttribute(true),
@@ -372,7 +377,7 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 		state.EphemeralPorts = defaultEphemeralPorts()
 	}
 	state.ARN, state.OwnerID, state.VPCID = types.StringValue(acl.ARN), types.StringValue(acl.OwnerID), types.StringValue(acl.VPCID)
-	state.Tags = mapValue(r.ownTags(acl.Tags, stringMap(ctx, state.Tags)))
+	state.Tags = tagsValue(r.ownTags(acl.Tags, stringMap(ctx, state.Tags)), state.Tags)
 	state.TagsAll = mapValue(acl.Tags)
 	state.Entries = entriesState(acl.Entries, entriesFromList(ctx, state.Entries))
 	state.SubnetIDs = subnetState(acl, state.SubnetIDs)

@@ -480,6 +480,7 @@ entries_per_direction_quota = 1000`,
 		{`profiles = { ntp = { cidr_blocks = ["10.0.0.2/32"] } }
 ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is above to_port 1024"},
 		{`deny = [{ cidr_block = "5.5.5.5/32", from_port = 22, to_port = 22 }]`, "Protocol all has no ports"},
+		{`subnet_ids = ["ddve-private"]`, "must be a subnet ID such as subnet-0123456789abcdef0"},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {
