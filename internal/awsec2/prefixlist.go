@@ -6,20 +6,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
 // awsOwner is the owner ID AWS-managed prefix lists report.
 const awsOwner = "AWS"
 
-// PrefixListWeights returns what each list counts against a security
-// group's rule quota: its max entries when customer-managed; AWS-managed
-// lists report no weight through the API, and the gateway endpoint lists
-// (S3, DynamoDB) weigh 1. One call for all lists.
-func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]int, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	weights := make(map[string]int, len(ids))
+// findPrefixLists describes the lists in one paginated call, and fails
+// with ErrNotFound for a list the region does not have.
+func findPrefixLists(ctx context.Context, client *ec2.Client, ids []string) (map[string]types.ManagedPrefixList, error) {
+	found := make(map[string]types.ManagedPrefixList, len(ids))
 	pages := ec2.NewDescribeManagedPrefixListsPaginator(client, &ec2.DescribeManagedPrefixListsInput{PrefixListIds: ids})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -27,19 +23,44 @@ func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (m
 			return nil, fmt.Errorf("describing prefix lists %v: %w", ids, notFound(err, codePrefixListNotFound, codePrefixListIDNotFound))
 		}
 		for _, pl := range page.PrefixLists {
-			weight := 1
-			if aws.ToString(pl.OwnerId) != awsOwner && pl.MaxEntries != nil {
-				weight = int(*pl.MaxEntries)
-			}
-			weights[aws.ToString(pl.PrefixListId)] = weight
+			found[aws.ToString(pl.PrefixListId)] = pl
 		}
+	}
+	for _, id := range ids {
+		if _, ok := found[id]; !ok {
+			return nil, fmt.Errorf("prefix list %s: %w in this region", id, ErrNotFound)
+		}
+	}
+	return found, nil
+}
+
+// PrefixListWeights returns what each list counts against a security
+// group's rule quota: its max entries when customer-managed; AWS-managed
+// lists report no weight through the API, and the gateway endpoint lists
+// (S3, DynamoDB) weigh 1.
+func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]int, error) {
+	lists, err := findPrefixLists(ctx, client, ids)
+	if err != nil {
+		return nil, err
+	}
+	weights := make(map[string]int, len(lists))
+	for id, pl := range lists {
+		weight := 1
+		if aws.ToString(pl.OwnerId) != awsOwner && pl.MaxEntries != nil {
+			weight = int(*pl.MaxEntries)
+		}
+		weights[id] = weight
 	}
 	return weights, nil
 }
 
-// PrefixListCIDRs resolves each list to its CIDRs, one paginated call per
-// list, since network ACL entries cannot reference a list.
+// PrefixListCIDRs resolves each list to its CIDRs, since network ACL
+// entries cannot reference a list: one call to check the lists exist, then
+// one paginated call per list.
 func PrefixListCIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
+	if _, err := findPrefixLists(ctx, client, ids); err != nil {
+		return nil, err
+	}
 	out := make(map[string][]string, len(ids))
 	for _, id := range ids {
 		pages := ec2.NewGetManagedPrefixListEntriesPaginator(client, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)})

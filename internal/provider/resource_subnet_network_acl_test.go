@@ -481,6 +481,7 @@ entries_per_direction_quota = 1000`,
 ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is above to_port 1024"},
 		{`deny = [{ cidr_block = "5.5.5.5/32", from_port = 22, to_port = 22 }]`, "Protocol all has no ports"},
 		{`subnet_ids = ["ddve-private"]`, "must be a subnet ID such as subnet-0123456789abcdef0"},
+		{`profiles = { object_storage = { prefix_list_ids = ["pl-0123456789abcdef0"] } }`, "prefix list pl-0123456789abcdef0"},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

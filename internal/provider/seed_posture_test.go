@@ -157,7 +157,7 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 			{
 				PreConfig: recorder.Reset,
 				Config:    seedPostureConfig(n),
-				Check: phase("create", 32, map[string]int{
+				Check: phase("create", 34, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
 					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 3, "ReplaceNetworkAclAssociation": 2,
@@ -166,12 +166,12 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 			{
 				PreConfig: recorder.Reset,
 				Config:    seedPostureConfig(n),
-				Check:     phase("no-op refresh and plan", 6, nil),
+				Check:     phase("no-op refresh and plan", 7, nil),
 			},
 			{
 				PreConfig: recorder.Reset,
 				Config:    grown,
-				Check: phase("one more bastion address", 13, map[string]int{
+				Check: phase("one more bastion address", 15, map[string]int{
 					"AuthorizeSecurityGroupIngress": 1, "CreateNetworkAclEntry": 3,
 				}),
 			},
