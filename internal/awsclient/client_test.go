@@ -88,3 +88,26 @@ func TestUserAgentAndRetries(t *testing.T) {
 		t.Errorf("Authorization header %q: want the key ID signed, never the secret", auth)
 	}
 }
+
+// TestEndpointFromEnvironment: AWS_ENDPOINT_URL_EC2 points the client at
+// another endpoint, as the provider's endpoints.ec2 does.
+func TestEndpointFromEnvironment(t *testing.T) {
+	isolate(t)
+	var hits atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo/></DescribeSecurityGroupsResponse>`))
+	}))
+	defer server.Close()
+	t.Setenv("AWS_ENDPOINT_URL_EC2", server.URL)
+	client, err := awsclient.New(context.Background(), awsclient.Settings{Region: "us-east-1", MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.EC2.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 1 {
+		t.Fatalf("the endpoint from AWS_ENDPOINT_URL_EC2 got %d calls, want 1", hits.Load())
+	}
+}

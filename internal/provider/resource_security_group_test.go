@@ -131,6 +131,33 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					checkBackendRuleCount(7),
 				),
 			},
+			// One bastion address replaced by another: the new rules are
+			// authorized before the old ones are revoked, so the address
+			// that stays never loses a flow.
+			{
+				PreConfig: recorder.Reset,
+				Config:    groupConfig(n, "ddve-lifecycle", "10.0.1.11/32", "10.0.1.12/32"),
+				Check: resource.ComposeTestCheckFunc(
+					checkBackendRuleCount(7),
+					func(*terraform.State) error {
+						lastAuthorize, firstRevoke := -1, -1
+						for i, action := range recorder.Sequence() {
+							switch action {
+							case "AuthorizeSecurityGroupIngress":
+								lastAuthorize = i
+							case "RevokeSecurityGroupIngress":
+								if firstRevoke < 0 {
+									firstRevoke = i
+								}
+							}
+						}
+						if lastAuthorize < 0 || firstRevoke < 0 || lastAuthorize > firstRevoke {
+							return fmt.Errorf("want authorize before revoke: %v", recorder.Sequence())
+						}
+						return nil
+					},
+				),
+			},
 			// Import by ID: the recovered state equals the managed one.
 			{
 				ResourceName:            groupAddress,
