@@ -8,7 +8,7 @@ import (
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
-func TestNetworkFixture(t *testing.T) {
+func TestAccNetworkFixture(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("needs moto_server: set TF_ACC=1")
 	}
