@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Defaults of the network ACL compiler.
@@ -14,16 +13,6 @@ const (
 	DefaultEntriesPerDirectionQuota = 20
 	DefaultEphemeralFrom            = 1024
 	DefaultEphemeralTo              = 65535
-)
-
-// Rule number bands: every deny lies below every allow, and the allow-all
-// entries of a deny-list ACL come last. Gaps leave room for entries added
-// later without renumbering the ones that stay.
-const (
-	denyBandFirst, denyBandLast         = 1, 999
-	allowBandFirst, allowBandLast       = 1000, 31999
-	allowAllBandFirst, allowAllBandLast = 32000, 32766
-	numberStep                          = 10
 )
 
 // Entry actions.
@@ -97,24 +86,6 @@ type ACLOptions struct {
 	PrefixListCIDRs map[string][]string
 	// Previous is the numbering in force: an entry that survives keeps it.
 	Previous []Entry
-}
-
-type band int
-
-const (
-	bandDeny band = iota
-	bandAllow
-	bandAllowAll
-)
-
-func (b band) bounds() (int, int) {
-	switch b {
-	case bandDeny:
-		return denyBandFirst, denyBandLast
-	case bandAllow:
-		return allowBandFirst, allowBandLast
-	}
-	return allowAllBandFirst, allowAllBandLast
 }
 
 type pendingEntry struct {
@@ -347,113 +318,6 @@ func (l *entryList) addAllowAll(ipv6 bool) {
 	}
 }
 
-// number gives every entry a rule number. An entry whose twin (same key) in
-// previous lies in the right band keeps that number. New entries take the
-// first free number after their predecessor in the same direction and band,
-// on the numberStep grid where it is free, so a fresh ACL reads 1000, 1010...
-func number(pending []pendingEntry, previous []Entry) ([]Entry, error) {
-	type slot struct {
-		egress bool
-		number int
-	}
-	taken := make(map[slot]bool, len(pending))
-	kept := make([]int, len(pending)) // 0: not kept
-	prevByKey := make(map[EntryKey]int, len(previous))
-	for _, e := range previous {
-		prevByKey[e.Key()] = e.RuleNumber
-	}
-	for i := range pending {
-		p := &pending[i]
-		n, ok := prevByKey[p.Key()]
-		first, last := p.band.bounds()
-		if ok && n >= first && n <= last && !taken[slot{p.Egress, n}] {
-			kept[i] = n
-			taken[slot{p.Egress, n}] = true
-		}
-	}
-
-	var problems Problems
-	type cursor struct {
-		egress bool
-		band   band
-	}
-	lastNumber := map[cursor]int{}
-	out := make([]Entry, 0, len(pending))
-	for i := range pending {
-		p := &pending[i]
-		c := cursor{p.Egress, p.band}
-		first, last := p.band.bounds()
-		n := kept[i]
-		if n == 0 {
-			n = freeNumber(first, last, lastNumber[c], func(n int) bool { return taken[slot{p.Egress, n}] })
-			if n == 0 {
-				problems.add(bandPath(p.band), "Rule number band full",
-					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", p.Direction(), bandName(p.band), first, last)
-				continue
-			}
-			taken[slot{p.Egress, n}] = true
-		}
-		lastNumber[c] = n
-		e := p.Entry
-		e.RuleNumber = n
-		e.Purpose = p.purposes[0]
-		if len(p.purposes) > 1 {
-			e.Purpose = strings.Join(p.purposes, "; ")
-		}
-		out = append(out, e)
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	SortEntries(out)
-	return out, nil
-}
-
-// freeNumber picks a free number in [first, last]: the next grid point after
-// after, then any free number after it, then any free number in the band.
-func freeNumber(first, last, after int, taken func(int) bool) int {
-	start := (first + numberStep - 1) / numberStep * numberStep
-	if after >= first {
-		start = (after/numberStep + 1) * numberStep
-	}
-	for n := start; n <= last; n += numberStep {
-		if !taken(n) {
-			return n
-		}
-	}
-	for n := max(after+1, first); n <= last; n++ {
-		if !taken(n) {
-			return n
-		}
-	}
-	for n := first; n <= last; n++ {
-		if !taken(n) {
-			return n
-		}
-	}
-	return 0
-}
-
-func bandName(b band) string {
-	switch b {
-	case bandDeny:
-		return "deny"
-	case bandAllow:
-		return "profiles and custom_rules"
-	}
-	return "default_action"
-}
-
-func bandPath(b band) Path {
-	switch b {
-	case bandDeny:
-		return Root("deny")
-	case bandAllow:
-		return Root("profiles")
-	}
-	return Root("default_action")
-}
-
 // SortEntries orders entries as AWS evaluates them: ingress then egress,
 // each by rule number.
 func SortEntries(entries []Entry) {
@@ -463,41 +327,6 @@ func SortEntries(entries []Entry) {
 			cmp.Compare(a.RuleNumber, b.RuleNumber),
 		)
 	})
-}
-
-// checkACLQuota counts entries per direction and IP family, plus the
-// built-in deny-all that AWS counts against the same quota.
-func checkACLQuota(entries []Entry, quota int) error {
-	if quota <= 0 {
-		quota = DefaultEntriesPerDirectionQuota
-	}
-	type bucket struct {
-		egress bool
-		ipv6   bool
-	}
-	counts := map[bucket]int{}
-	for _, e := range entries {
-		counts[bucket{e.Egress, e.IPv6CIDRBlock != ""}]++
-	}
-	var problems Problems
-	for _, egress := range []bool{false, true} {
-		for _, ipv6 := range []bool{false, true} {
-			n := counts[bucket{egress, ipv6}]
-			if n > 0 && n+1 > quota {
-				family, direction := "IPv4", Ingress
-				if ipv6 {
-					family = "IPv6"
-				}
-				if egress {
-					direction = Egress
-				}
-				problems.add(Root("entries_per_direction_quota"), "Network ACL entry quota exceeded",
-					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
-					n, family, direction, n+1, quota)
-			}
-		}
-	}
-	return problems.err()
 }
 
 func (e Entry) String() string {

@@ -170,39 +170,6 @@ func CompareRules(a, b Rule) int {
 	)
 }
 
-func checkGroupQuota(rules []Rule, opts GroupOptions) error {
-	quota := opts.RulesPerDirectionQuota
-	if quota <= 0 {
-		quota = DefaultRulesPerDirectionQuota
-	}
-	type bucket struct{ direction, family string }
-	counts := map[bucket]int{}
-	for _, r := range rules {
-		b := bucket{r.Direction, "IPv4"}
-		weight := 1
-		switch {
-		case r.CIDRIPv6 != "":
-			b.family = "IPv6"
-		case r.PrefixListID != "":
-			if w, ok := opts.PrefixListWeights[r.PrefixListID]; ok {
-				weight = w
-			}
-		}
-		counts[b] += weight
-	}
-	var problems Problems
-	for _, direction := range []string{Ingress, Egress} {
-		for _, family := range []string{"IPv4", "IPv6"} {
-			if n := counts[bucket{direction, family}]; n > quota {
-				problems.add(Root("profiles"), "Security group rule quota exceeded",
-					"The posture needs %d %s %s rules (prefix lists count their weight or max entries), over the quota of %d. Merge peers into wider CIDRs, use a security group or prefix list as the peer, or raise rules_per_direction_quota after raising the quota in AWS.",
-					n, family, direction, quota)
-			}
-		}
-	}
-	return problems.err()
-}
-
 func (r Rule) String() string {
 	return fmt.Sprintf("%s %s %d-%d %s", r.Direction, r.Protocol, r.FromPort, r.ToPort, r.Peer())
 }
