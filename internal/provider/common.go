@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -82,4 +84,15 @@ func (r *resourceBase) ownTags(actual, previous map[string]string) map[string]st
 		own[k] = v
 	}
 	return own
+}
+
+// importByID starts an import from the resource's ID, once it has the
+// shape of one; Read does the rest.
+func importByID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, pattern *regexp.Regexp, thing, example string) {
+	id := strings.TrimSpace(req.ID)
+	if !pattern.MatchString(id) {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a %s by its ID, such as %s; got %q.", thing, example, req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -417,10 +416,5 @@ func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := strings.TrimSpace(req.ID)
-	if !groupIDPattern.MatchString(id) {
-		resp.Diagnostics.AddError("Invalid import ID", "Import a DDVE security group by its ID, such as sg-0123456789abcdef0; got \""+req.ID+"\".")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, groupIDPattern, "DDVE security group", "sg-0123456789abcdef0")
 }

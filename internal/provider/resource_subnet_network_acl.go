@@ -6,7 +6,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -460,10 +459,5 @@ func (r *subnetNACLResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *subnetNACLResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := strings.TrimSpace(req.ID)
-	if !aclIDPattern.MatchString(id) {
-		resp.Diagnostics.AddError("Invalid import ID", "Import a DDVE network ACL by its ID, such as acl-0123456789abcdef0; got \""+req.ID+"\".")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importByID(ctx, req, resp, aclIDPattern, "DDVE network ACL", "acl-0123456789abcdef0")
 }

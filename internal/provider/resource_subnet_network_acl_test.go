@@ -230,6 +230,13 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				Config: aclConfig(n, nil, "10.0.1.10/32", "10.0.1.11/32"),
 				Check:  checkSubnetOn(n.DDVESubnetID, fixed(n.DefaultACLID)),
 			},
+			// An ID of something else is refused with the expected shape.
+			{
+				ResourceName:  aclAddress,
+				ImportState:   true,
+				ImportStateId: n.DDVESubnetID,
+				ExpectError:   wrapped("Import a DDVE network ACL by its ID, such as acl-0123456789abcdef0"),
+			},
 			// Import by ID: the same entries and numbers; the intent and the
 			// purposes are not in AWS, the next plan records them.
 			{
