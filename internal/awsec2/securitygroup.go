@@ -2,6 +2,7 @@ package awsec2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -197,13 +198,21 @@ func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, hav
 // not: a rule AWS added on its own (IPv6 default egress) or a description
 // it did not keep.
 func readBack(ctx context.Context, client *ec2.Client, groupID string, want []posture.Rule) ([]GroupRule, error) {
-	rules, err := FindGroupRules(ctx, client, groupID)
+	var rules []GroupRule
+	var plan ruleDiff
+	// Rules just authorized may take a moment to be listed.
+	err := retryWhen(ctx, propagationTimeout, func(err error) bool { return errors.Is(err, errRulesNotListed) }, func() error {
+		var err error
+		if rules, err = FindGroupRules(ctx, client, groupID); err != nil {
+			return err
+		}
+		if plan = diffRules(rules, want); len(plan.authorize) > 0 {
+			return fmt.Errorf("%w: %d, e.g. %s", errRulesNotListed, len(plan.authorize), plan.authorize[0])
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reading rules of security group %s: %w", groupID, err)
-	}
-	plan := diffRules(rules, want)
-	if len(plan.authorize) > 0 {
-		return rules, fmt.Errorf("security group %s: %d rules were authorized but are missing, e.g. %s", groupID, len(plan.authorize), plan.authorize[0])
+		return rules, fmt.Errorf("reading rules of security group %s: %w", groupID, err)
 	}
 	if len(plan.revoke)+len(plan.describe) == 0 {
 		return rules, nil
@@ -216,6 +225,9 @@ func readBack(ctx context.Context, client *ec2.Client, groupID string, want []po
 	}
 	return applyDiff(rules, plan), nil
 }
+
+// errRulesNotListed: rules were authorized but the group does not list them.
+var errRulesNotListed = errors.New("authorized rules not listed yet")
 
 type ruleDiff struct {
 	authorize []posture.Rule

@@ -68,7 +68,9 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			// Required, forcing replacement: AWS cannot change them.
 			"name": schema.StringAttribute{
-				Required: true, Description: "Group name; it cannot start with `sg-`. Changing it replaces the group.",
+				Required: true,
+				Description: "Group name, unique in the VPC; it cannot start with `sg-`. Changing it replaces the group " +
+					"(with `create_before_destroy`, the new group exists before the old one is deleted).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators: []validatorString{
 					stringvalidator.LengthBetween(1, 255),
