@@ -76,9 +76,55 @@ func newScenario(data []byte) scenario {
 		}
 		s.intent.Profiles[p.Name] = peers
 	}
+	if src.next()%2 == 0 {
+		// A custom flow on ports no profile uses, to a peer of either family.
+		direction, protocol := "ingress", "tcp"
+		if src.next()%2 == 0 {
+			direction = "egress"
+		}
+		if src.next()%2 == 0 {
+			protocol = "udp"
+		}
+		from := 5000 + src.next()*10
+		to := from + src.next()%50
+		peers := posture.Peers{CIDRBlocks: []string{ipv4Pool[src.next()%len(ipv4Pool)]}}
+		if src.next()%3 == 0 {
+			peers = posture.Peers{IPv6CIDRBlocks: []string{ipv6Pool[src.next()%len(ipv6Pool)]}}
+		}
+		s.intent.CustomRules = append(s.intent.CustomRules, posture.CustomRule{
+			Direction: direction, Protocol: protocol, FromPort: &from, ToPort: &to, Peers: peers, Description: "fuzzed flow",
+		})
+	}
 	from := 1024 + src.next()*180
 	s.ephemeral = [2]int{from, min(65535, from+src.next()*100+1000)}
 	return s
+}
+
+// intendedFlows returns every flow of the intent with its peers: the
+// profiles' flows and the custom rules.
+func (s scenario) intendedFlows() []peerFlow {
+	var out []peerFlow
+	for name, peers := range s.intent.Profiles {
+		profile, _ := catalog.Lookup(name)
+		for _, f := range profile.Flows {
+			out = append(out, peerFlow{name, f, peers})
+		}
+	}
+	for _, c := range s.intent.CustomRules {
+		direction := catalog.Inbound
+		if c.Direction == "egress" {
+			direction = catalog.Outbound
+		}
+		f := catalog.Flow{Direction: direction, Protocol: catalog.Protocol(c.Protocol), FromPort: *c.FromPort, ToPort: *c.ToPort}
+		out = append(out, peerFlow{"custom", f, c.Peers})
+	}
+	return out
+}
+
+type peerFlow struct {
+	origin string
+	flow   catalog.Flow
+	peers  posture.Peers
 }
 
 func (s scenario) aclOptions(deny []posture.DenyRule) posture.ACLOptions {
@@ -162,16 +208,14 @@ func request(f catalog.Flow, peer netip.Addr, port, clientPort int) evaluate.Pac
 func checkIntendedFlowsPass(t *testing.T, s scenario, h evaluate.Host) {
 	t.Helper()
 	clientPorts := []int{s.ephemeral[0], (s.ephemeral[0] + s.ephemeral[1]) / 2, s.ephemeral[1]}
-	for name, peers := range s.intent.Profiles {
-		profile, _ := catalog.Lookup(name)
-		for _, f := range profile.Flows {
-			for _, addr := range peerAddrs(peers) {
-				for _, cp := range clientPorts {
-					for _, port := range []int{f.FromPort, f.ToPort} {
-						c := h.Connect(request(f, addr, port, cp))
-						if !c.Allowed() {
-							t.Fatalf("%s flow %+v with %s from port %d blocked: %s", name, f, addr, cp, c.Deciding().Reason)
-						}
+	for _, pf := range s.intendedFlows() {
+		f := pf.flow
+		for _, addr := range peerAddrs(pf.peers) {
+			for _, cp := range clientPorts {
+				for _, port := range []int{f.FromPort, f.ToPort} {
+					c := h.Connect(request(f, addr, port, cp))
+					if !c.Allowed() {
+						t.Fatalf("%s flow %v with %s from port %d blocked: %s", pf.origin, f, addr, cp, c.Deciding().Reason)
 					}
 				}
 			}
@@ -316,6 +360,38 @@ func checkScenario(t *testing.T, data []byte) {
 	checkOthersDenied(t, s, h)
 	checkDenyWins(t, s)
 	checkStableNumbers(t, s, "10.200.0.0/24")
+	checkDefaultAllow(t, s)
+}
+
+// checkDefaultAllow: with default_action allow, the ACL passes any address
+// but the denied one, which it stops both ways.
+func checkDefaultAllow(t *testing.T, s scenario) {
+	t.Helper()
+	opts := s.aclOptions([]posture.DenyRule{{CIDRBlock: "192.0.2.77/32", Direction: "both"}})
+	opts.DefaultAction = posture.Allow
+	entries, err := posture.CompileACL(s.intent, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl := evaluate.ACL{Entries: entries}
+	someone := netip.MustParseAddr("198.51.100.20")
+	denied := netip.MustParseAddr("192.0.2.77")
+	for _, egress := range []bool{false, true} {
+		in := evaluate.Packet{Src: someone, Dst: ddve, Protocol: posture.ProtoTCP, SrcPort: 40000, DstPort: 23}
+		if egress {
+			in = in.Reply()
+		}
+		if v := acl.Filter(in, egress); !v.Allowed {
+			t.Fatalf("default allow drops %v: %s", in, v.Reason)
+		}
+		bad := evaluate.Packet{Src: denied, Dst: ddve, Protocol: posture.ProtoUDP, SrcPort: 40000, DstPort: 2049}
+		if egress {
+			bad = bad.Reply()
+		}
+		if v := acl.Filter(bad, egress); v.Allowed {
+			t.Fatalf("denied address passes with default allow: %v: %s", bad, v.Reason)
+		}
+	}
 }
 
 func FuzzCompiledPosture(f *testing.F) {
