@@ -260,6 +260,11 @@ func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *
 		return fail("CIDR block not canonical",
 			"%s has host bits set: write %s for the network, or %s for the single host.", s, masked, host)
 	}
+	if canonical := prefix.String(); canonical != s {
+		// AWS stores the canonical text; another spelling would read back
+		// as a change.
+		return fail("CIDR block not canonical", "write %s as %s.", s, canonical)
+	}
 	if refusePublic && prefix.Bits() == 0 {
 		return fail("Public ingress refused",
 			"%s opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.", s)

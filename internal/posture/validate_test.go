@@ -31,6 +31,8 @@ func TestValidationProblems(t *testing.T) {
 			`profiles["management"].cidr_blocks["10.0.1"]`, "not a CIDR block"},
 		{"non-canonical", mgmt(posture.Peers{CIDRBlocks: []string{"10.0.1.10/24"}}), nil, posture.GroupOptions{},
 			`profiles["management"].cidr_blocks["10.0.1.10/24"]`, "write 10.0.1.0/24 for the network, or 10.0.1.10/32"},
+		{"IPv6 spelled out", mgmt(posture.Peers{IPv6CIDRBlocks: []string{"2001:DB8:0::/64"}}), nil, posture.GroupOptions{},
+			`profiles["management"].ipv6_cidr_blocks["2001:DB8:0::/64"]`, "write 2001:DB8:0::/64 as 2001:db8::/64"},
 		{"IPv6 in IPv4 field", mgmt(posture.Peers{CIDRBlocks: []string{"2001:db8::/64"}}), nil, posture.GroupOptions{},
 			`profiles["management"].cidr_blocks["2001:db8::/64"]`, "move it to ipv6_cidr_blocks"},
 		{"IPv4 in IPv6 field", mgmt(posture.Peers{IPv6CIDRBlocks: []string{"10.0.0.0/8"}}), nil, posture.GroupOptions{},
