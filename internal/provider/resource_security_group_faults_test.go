@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
@@ -342,6 +343,47 @@ func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
 					calls := recorder.Calls()
 					if calls["AuthorizeSecurityGroupIngress"] != 2 || calls["AuthorizeSecurityGroupEgress"] != 2 {
 						return fmt.Errorf("want each authorize retried once: %v", calls)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// assume_role takes a role through STS (at endpoints.sts) before any EC2
+// call, and the resources work with the role's credentials.
+func TestAccProvider_assumeRole(t *testing.T) {
+	n := testNetwork(t)
+	config := fmt.Sprintf(`
+provider "ddve" {
+  region = %q
+  assume_role = {
+    role_arn     = "arn:aws:iam::123456789012:role/ddve-network"
+    session_name = "ddve-acceptance"
+    external_id  = "backup-team"
+  }
+  endpoints = { ec2 = %q, sts = %q }
+}
+`, acctest.Region, recorder.URL, recorder.URL)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{{
+			PreConfig: recorder.Reset,
+			Config: config + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name     = "ddve-assumed"
+  vpc_id   = %q
+  profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+}
+`, n.VPCID),
+			Check: resource.ComposeTestCheckFunc(
+				checkBackendRuleCount(2),
+				func(*terraform.State) error {
+					if recorder.Calls()["AssumeRole"] == 0 {
+						return fmt.Errorf("no AssumeRole call: %v", recorder.Calls())
 					}
 					return nil
 				},
