@@ -69,16 +69,32 @@ func intentFromModel(ctx context.Context, profiles types.Map, customRules types.
 	if profiles.IsUnknown() || customRules.IsUnknown() || allowPublic.IsUnknown() {
 		return in, false
 	}
+	// A whole profile or rule may be unknown (from a variable known only at
+	// apply); decoding it would read as an empty one.
+	for _, v := range profiles.Elements() {
+		if v.IsUnknown() {
+			return in, false
+		}
+	}
+	for _, v := range customRules.Elements() {
+		if v.IsUnknown() {
+			return in, false
+		}
+	}
 	known := true
 	var profileModels map[string]peersModel
-	profiles.ElementsAs(ctx, &profileModels, false)
+	if diags := profiles.ElementsAs(ctx, &profileModels, false); diags.HasError() {
+		return in, false
+	}
 	for name, m := range profileModels {
 		peers, ok := peersFromModel(ctx, m)
 		known = known && ok
 		in.Profiles[name] = peers
 	}
 	var ruleModels []customRuleModel
-	customRules.ElementsAs(ctx, &ruleModels, false)
+	if diags := customRules.ElementsAs(ctx, &ruleModels, false); diags.HasError() {
+		return in, false
+	}
 	for _, m := range ruleModels {
 		peers, ok := peersFromModel(ctx, peersModel{m.CIDRBlocks, m.IPv6CIDRBlocks, m.SecurityGroupIDs, m.PrefixListIDs})
 		known = known && ok && !m.Direction.IsUnknown() && !m.Protocol.IsUnknown() &&

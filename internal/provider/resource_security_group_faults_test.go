@@ -391,3 +391,34 @@ resource "ddve_security_group" "test" {
 		}},
 	})
 }
+
+// A whole profile known only at apply: the plan leaves the rules unknown
+// and the apply compiles them.
+func TestAccSecurityGroup_profileKnownAtApply(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps: []resource.TestStep{{
+			Config: providerConfig() + fmt.Sprintf(`
+resource "terraform_data" "s3" {
+  input = { prefix_list_ids = [%q] }
+}
+
+resource "ddve_security_group" "test" {
+  name     = "ddve-late"
+  vpc_id   = %q
+  profiles = { object_storage = terraform_data.s3.output }
+}
+`, n.S3PrefixListID, n.VPCID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(groupAddress, tfjsonpath.New("rules")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(1)),
+			},
+			Check: checkBackendRuleCount(1),
+		}},
+	})
+}
