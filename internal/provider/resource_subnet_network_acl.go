@@ -182,8 +182,15 @@ func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bo
 		opts.EphemeralFrom, opts.EphemeralTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
 	}
 	if !m.Deny.IsNull() && !m.Deny.IsUnknown() {
+		for _, v := range m.Deny.Elements() {
+			if v.IsUnknown() {
+				return opts, false
+			}
+		}
 		var denies []denyModel
-		m.Deny.ElementsAs(ctx, &denies, false)
+		if diags := m.Deny.ElementsAs(ctx, &denies, false); diags.HasError() {
+			return opts, false
+		}
 		for _, d := range denies {
 			known = known && !d.CIDRBlock.IsUnknown() && !d.IPv6CIDRBlock.IsUnknown() && !d.Direction.IsUnknown() &&
 				!d.Protocol.IsUnknown() && !d.FromPort.IsUnknown() && !d.ToPort.IsUnknown()
