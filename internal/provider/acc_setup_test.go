@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
@@ -97,4 +101,46 @@ provider "ddve" {
 %s
 }
 `, acctest.Region, recorder.URL, strings.Join(extra, "\n"))
+}
+
+// wrapped matches text as Terraform prints it, wrapped at any space.
+func wrapped(text string) *regexp.Regexp {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(strings.Join(words, `\s+`))
+}
+
+// expectNoMutatingCalls checks that what ran since the recorder's last
+// reset changed nothing in AWS.
+func expectNoMutatingCalls(what string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if m := recorder.Calls().Mutating(); len(m) > 0 {
+			return fmt.Errorf("%s made mutating EC2 calls: %v", what, m)
+		}
+		return nil
+	}
+}
+
+// expectCallsBefore checks that calls of the first actions were made, and
+// that none of the then actions came before the last of them: what is added
+// is in place before anything is removed.
+func expectCallsBefore(first, then []string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		seq := recorder.Sequence()
+		lastFirst, firstThen := -1, len(seq)
+		for i, action := range seq {
+			switch {
+			case slices.Contains(first, action):
+				lastFirst = i
+			case slices.Contains(then, action):
+				firstThen = min(firstThen, i)
+			}
+		}
+		if lastFirst < 0 || lastFirst > firstThen {
+			return fmt.Errorf("want %v before %v: %v", first, then, seq)
+		}
+		return nil
+	}
 }

@@ -224,7 +224,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		// Saved even when a later step failed: the next apply converges
 		// the group (it is tainted and replaced) instead of orphaning it.
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
-		plan.Rules = rulesState(rules, profilesByKey(rulesFromList(ctx, plan.Rules), groupRuleProfiles))
+		plan.Rules = rulesState(rules, profilesByKey(want))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
@@ -251,17 +251,13 @@ func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string)
 }
 
 // profilesByKey indexes the profiles of rules by what the rules do.
-func profilesByKey[R interface{ Key() posture.RuleKey }](rules []R, profiles func(R) []string) map[posture.RuleKey][]string {
+func profilesByKey(rules []posture.Rule) map[posture.RuleKey][]string {
 	out := make(map[posture.RuleKey][]string, len(rules))
 	for _, r := range rules {
-		out[r.Key()] = profiles(r)
+		out[r.Key()] = r.Profiles
 	}
 	return out
 }
-
-func groupRuleProfiles(g awsec2.GroupRule) []string { return g.Profiles }
-
-func ruleProfiles(r posture.Rule) []string { return r.Profiles }
 
 func postureRules(ctx context.Context, list types.List) []posture.Rule {
 	groupRules := rulesFromList(ctx, list)
@@ -301,10 +297,10 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 	state.Name, state.Description, state.VPCID = types.StringValue(group.Name), types.StringValue(group.Description), types.StringValue(group.VPCID)
 	state.Tags = tagsValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)), state.Tags)
 	state.TagsAll = mapValue(group.Tags)
-	profiles := profilesByKey(rulesFromList(ctx, state.Rules), groupRuleProfiles)
+	profiles := profilesByKey(postureRules(ctx, state.Rules))
 	if imported {
 		if compiled := recoverIntent(ctx, &state, rules); compiled != nil {
-			profiles = profilesByKey(compiled, ruleProfiles)
+			profiles = profilesByKey(compiled)
 		}
 	}
 	state.Rules = rulesState(rules, profiles)
@@ -395,12 +391,13 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 			return
 		}
 	}
-	rules, err := awsec2.SyncGroupRules(ctx, client, id, rulesFromList(ctx, state.Rules), postureRules(ctx, plan.Rules))
+	want := postureRules(ctx, plan.Rules)
+	rules, err := awsec2.SyncGroupRules(ctx, client, id, rulesFromList(ctx, state.Rules), want)
 	if err != nil {
 		resp.Diagnostics.AddError("Updating rules of DDVE security group "+id, err.Error())
 		return
 	}
-	plan.Rules = rulesState(rules, profilesByKey(rulesFromList(ctx, plan.Rules), groupRuleProfiles))
+	plan.Rules = rulesState(rules, profilesByKey(want))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

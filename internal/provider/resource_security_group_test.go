@@ -114,7 +114,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls,
+				Check: expectNoMutatingCalls("a no-change apply"),
 			},
 			// One more bastion address: rules are added in place and the
 			// rules that stay keep their IDs.
@@ -139,23 +139,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				Config:    groupConfig(n, "ddve-lifecycle", "10.0.1.11/32", "10.0.1.12/32"),
 				Check: resource.ComposeTestCheckFunc(
 					checkBackendRuleCount(7),
-					func(*terraform.State) error {
-						lastAuthorize, firstRevoke := -1, -1
-						for i, action := range recorder.Sequence() {
-							switch action {
-							case "AuthorizeSecurityGroupIngress":
-								lastAuthorize = i
-							case "RevokeSecurityGroupIngress":
-								if firstRevoke < 0 {
-									firstRevoke = i
-								}
-							}
-						}
-						if lastAuthorize < 0 || firstRevoke < 0 || lastAuthorize > firstRevoke {
-							return fmt.Errorf("want authorize before revoke: %v", recorder.Sequence())
-						}
-						return nil
-					},
+					expectCallsBefore([]string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
 				),
 			},
 			// Import by ID: the recovered state equals the managed one.
@@ -212,7 +196,7 @@ func TestAccSecurityGroup_importPlansNothing(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls,
+				Check: expectNoMutatingCalls("a no-change apply"),
 			},
 		},
 	})
@@ -321,23 +305,9 @@ resource "ddve_security_group" "test" {
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    testSteps,
-		CheckDestroy: func(*terraform.State) error {
-			// Nothing reached AWS: no bad plan created anything.
-			if m := recorder.Calls().Mutating(); len(m) > 0 {
-				return fmt.Errorf("bad input made mutating calls: %v", m)
-			}
-			return nil
-		},
+		// Nothing reached AWS: no bad plan created anything.
+		CheckDestroy: expectNoMutatingCalls("bad input"),
 	})
-}
-
-// wrapped matches text as Terraform prints it, wrapped at any space.
-func wrapped(text string) *regexp.Regexp {
-	words := strings.Fields(text)
-	for i, w := range words {
-		words[i] = regexp.QuoteMeta(w)
-	}
-	return regexp.MustCompile(strings.Join(words, `\s+`))
 }
 
 func hostCIDRs(n int) []string {
@@ -346,13 +316,6 @@ func hostCIDRs(n int) []string {
 		out[i] = fmt.Sprintf("10.0.5.%d/32", i+1)
 	}
 	return out
-}
-
-func expectNoMutatingCalls(*terraform.State) error {
-	if m := recorder.Calls().Mutating(); len(m) > 0 {
-		return fmt.Errorf("a no-change apply made mutating EC2 calls: %v", m)
-	}
-	return nil
 }
 
 func captureID(address string, id *string) resource.TestCheckFunc {

@@ -196,7 +196,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls,
+				Check: expectNoMutatingCalls("a no-change apply"),
 			},
 			// A second bastion address: new entries, and every entry that
 			// stays keeps its number. Nothing is deleted or replaced.
@@ -303,7 +303,7 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls, checkBackendEntries(seedEntries(n))),
+				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls("the first apply after import"), checkBackendEntries(seedEntries(n))),
 			},
 			// And the plan after it is empty.
 			{
@@ -503,12 +503,7 @@ ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is ab
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
-		CheckDestroy: func(*terraform.State) error {
-			if m := recorder.Calls().Mutating(); len(m) > 0 {
-				return fmt.Errorf("bad input made mutating calls: %v", m)
-			}
-			return nil
-		},
+		CheckDestroy:             expectNoMutatingCalls("bad input"),
 	})
 }
 
@@ -577,22 +572,7 @@ resource "ddve_subnet_nacl" "test" {
 						"ingress 1000 allow 6 10.0.1.10/32 22-22",
 						"ingress 1010 allow 6 10.0.1.10/32 443-443",
 					}),
-					func(*terraform.State) error {
-						seq := recorder.Sequence()
-						lastAdd, firstDelete := -1, len(seq)
-						for i, action := range seq {
-							switch action {
-							case "CreateNetworkAclEntry", "ReplaceNetworkAclEntry":
-								lastAdd = i
-							case "DeleteNetworkAclEntry":
-								firstDelete = min(firstDelete, i)
-							}
-						}
-						if lastAdd < 0 || lastAdd > firstDelete {
-							return fmt.Errorf("an entry was deleted before its successor was in place: %v", seq)
-						}
-						return nil
-					},
+					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
 				),
 			},
 		},
