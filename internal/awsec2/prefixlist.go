@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // awsOwner is the owner ID AWS-managed prefix lists report.
@@ -35,21 +37,21 @@ func findPrefixLists(ctx context.Context, client *ec2.Client, ids []string) (map
 }
 
 // PrefixListWeights returns what each list counts against a security
-// group's rule quota: its max entries when customer-managed; AWS-managed
-// lists report no weight through the API, and the gateway endpoint lists
-// (S3, DynamoDB) weigh 1.
-func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]int, error) {
+// group's quota: a customer-managed list its max entries, in its own
+// address family; AWS-managed lists report no weight through the API, and
+// the gateway endpoint lists (S3, DynamoDB) weigh 1, in both families.
+func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]posture.PrefixListWeight, error) {
 	lists, err := findPrefixLists(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
-	weights := make(map[string]int, len(lists))
+	weights := make(map[string]posture.PrefixListWeight, len(lists))
 	for id, pl := range lists {
-		weight := 1
-		if aws.ToString(pl.OwnerId) != awsOwner && pl.MaxEntries != nil {
-			weight = int(*pl.MaxEntries)
+		w := posture.PrefixListWeight{Weight: 1, Family: aws.ToString(pl.AddressFamily), AWSManaged: aws.ToString(pl.OwnerId) == awsOwner}
+		if !w.AWSManaged && pl.MaxEntries != nil {
+			w.Weight = int(*pl.MaxEntries)
 		}
-		weights[id] = weight
+		weights[id] = w
 	}
 	return weights, nil
 }

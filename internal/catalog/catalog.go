@@ -36,6 +36,34 @@ const (
 	UDP Protocol = "udp"
 )
 
+// PortRange is an inclusive range of ports.
+type PortRange struct {
+	From, To int
+}
+
+func (r PortRange) String() string {
+	if r.From == r.To {
+		return strconv.Itoa(r.From)
+	}
+	return strconv.Itoa(r.From) + "-" + strconv.Itoa(r.To)
+}
+
+// Replies says where the answers to a flow's requests go. A stateless
+// network ACL must let them back on the source port the client really
+// used, which is not always an ephemeral one.
+type Replies struct {
+	// OneWay flows expect no answer at all (syslog, SNMP traps): they get
+	// no return entry.
+	OneWay bool
+	// ClientPorts are source ports real clients use besides the ephemeral
+	// range, such as the privileged ports of NFS clients mounting with
+	// resvport, or ntpd's own port 123.
+	ClientPorts []PortRange
+	// Source documents the reply behaviour, in the letters of Profile.Source
+	// plus the manual page or RFC.
+	Source string
+}
+
 // Flow is one connection DDVE needs: a direction, a protocol and the
 // destination port range of the connection's first packet.
 type Flow struct {
@@ -46,6 +74,9 @@ type Flow struct {
 	// Purpose is a short phrase, used in rule descriptions: it must stay
 	// within the characters AWS accepts in a security group rule description.
 	Purpose string
+	// Replies is how the answers travel; the zero value means the client's
+	// ephemeral port, the common case.
+	Replies Replies
 }
 
 // String reads like "in tcp 22" or "out udp 137-138".
@@ -88,14 +119,34 @@ func out(proto Protocol, port int, purpose string) Flow {
 	return Flow{Direction: Outbound, Protocol: proto, FromPort: port, ToPort: port, Purpose: purpose}
 }
 
+// Reply behaviours that differ from "the client's ephemeral port".
+var (
+	// NFS, mountd and portmapper clients on Linux send from a privileged
+	// port by default (resvport: sunrpc.min_resvport-max_resvport, 665-1023);
+	// other systems use 512-1023. Servers exporting "secure" insist on it.
+	rpcReplies = Replies{ClientPorts: []PortRange{{512, 1023}}, Source: "nfs(5) resvport; D"}
+	// ntpd sends from 123 to 123 in client and symmetric modes.
+	ntpReplies = Replies{ClientPorts: []PortRange{{123, 123}}, Source: "D (RFC 5905)"}
+	// NetBIOS name service goes 137 -> 137, the datagram service 138 -> 138.
+	netbiosReplies = Replies{ClientPorts: []PortRange{{137, 138}}, Source: "D (RFC 1001, RFC 1002)"}
+	// Syslog over UDP and SNMP traps are one-way messages.
+	syslogReplies   = Replies{OneWay: true, Source: "D (RFC 5426)"}
+	snmpTrapReplies = Replies{OneWay: true, Source: "D (RFC 3416)"}
+)
+
+func (f Flow) with(r Replies) Flow {
+	f.Replies = r
+	return f
+}
+
 // nfsFlows are shared by ddboost and nfs: DD Boost rides on the NFS ports,
 // so both profiles open the same four flows and compile to the same rules.
 func nfsFlows() []Flow {
 	return []Flow{
-		in(TCP, 111, "portmapper"),
-		in(UDP, 111, "portmapper"),
-		in(TCP, 2049, "NFS and DD Boost data"),
-		in(TCP, 2052, "NFS mountd"),
+		in(TCP, 111, "portmapper").with(rpcReplies),
+		in(UDP, 111, "portmapper").with(rpcReplies),
+		in(TCP, 2049, "NFS and DD Boost data").with(rpcReplies),
+		in(TCP, 2052, "NFS mountd").with(rpcReplies),
 	}
 }
 
@@ -141,12 +192,12 @@ var profiles = []Profile{
 	{
 		Name: "snmp", Summary: "SNMP polling in and traps out",
 		TypicalPeer: "monitoring system", Source: "A, D",
-		Flows: []Flow{in(UDP, 161, "SNMP polling"), out(UDP, 162, "SNMP traps")},
+		Flows: []Flow{in(UDP, 161, "SNMP polling"), out(UDP, 162, "SNMP traps").with(snmpTrapReplies)},
 	},
 	{
 		Name: "syslog", Summary: "remote syslog",
 		TypicalPeer: "log collector", Source: "A, D",
-		Flows: []Flow{out(UDP, 514, "syslog")},
+		Flows: []Flow{out(UDP, 514, "syslog").with(syslogReplies)},
 	},
 	{
 		Name: "smtp", Summary: "alert and autosupport e-mail",
@@ -161,7 +212,7 @@ var profiles = []Profile{
 	{
 		Name: "ntp", Summary: "time from your own NTP servers (Amazon Time Sync needs no rule)",
 		TypicalPeer: "NTP servers", Source: "A, D",
-		Flows: []Flow{out(UDP, 123, "NTP")},
+		Flows: []Flow{out(UDP, 123, "NTP").with(ntpReplies)},
 	},
 	{
 		// Template A lists 389 and 464 inbound only, which does not cover the
@@ -171,6 +222,8 @@ var profiles = []Profile{
 		Flows: []Flow{
 			out(TCP, 88, "Kerberos"), out(UDP, 88, "Kerberos"),
 			out(TCP, 389, "LDAP"),
+			// The domain-controller locator pings over CLDAP (MS-ADTS).
+			out(UDP, 389, "CLDAP"),
 			out(TCP, 464, "Kerberos password"), out(UDP, 464, "Kerberos password"),
 			out(TCP, 636, "LDAPS"),
 			out(TCP, 3268, "global catalog"),
@@ -185,7 +238,7 @@ var profiles = []Profile{
 		Name: "cifs", Summary: "CIFS/SMB shares",
 		TypicalPeer: "CIFS clients", Source: "A, D",
 		Flows: []Flow{
-			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS"},
+			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS", Replies: netbiosReplies},
 			in(TCP, 139, "NetBIOS session"),
 			in(TCP, 445, "SMB"),
 		},

@@ -24,7 +24,7 @@ func TestProfilesMatchReference(t *testing.T) {
 		"smtp":              {"out tcp 25"},
 		"dns":               {"out tcp 53", "out udp 53"},
 		"ntp":               {"out udp 123"},
-		"directory":         {"out tcp 88", "out udp 88", "out tcp 389", "out tcp 464", "out udp 464", "out tcp 636", "out tcp 3268"},
+		"directory":         {"out tcp 88", "out udp 88", "out tcp 389", "out udp 389", "out tcp 464", "out udp 464", "out tcp 636", "out tcp 3268"},
 		"kmip":              {"out tcp 5696"},
 		"cifs":              {"in udp 137-138", "in tcp 139", "in tcp 445"},
 	}

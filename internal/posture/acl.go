@@ -6,6 +6,9 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
 
 // Defaults of the network ACL compiler.
@@ -92,14 +95,18 @@ type pendingEntry struct {
 	Entry
 	band     band
 	purposes []string
+	// returnGroup is the index of the return traffic this slot stands for,
+	// or -1: return ranges are merged once every flow is known, and take
+	// the place of the first flow that needed them.
+	returnGroup int
 }
 
 // CompileACL turns an intent into stateless entries. Each flow gets its
-// request entry and its return entry on the ephemeral range, scoped to the
-// same peer; denies come first in the order written; numbers are stable
-// against opts.Previous.
+// request entry and, unless it is one-way, its return entry on the ports
+// its real clients send from, scoped to the same peer; denies come first
+// in the order written; numbers are stable against opts.Previous.
 func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
-	flows, problems := flatten(in)
+	flows, problems := intentFlows(in)
 	ephemeralFrom, ephemeralTo := opts.EphemeralFrom, opts.EphemeralTo
 	if ephemeralFrom == 0 && ephemeralTo == 0 {
 		ephemeralFrom, ephemeralTo = DefaultEphemeralFrom, DefaultEphemeralTo
@@ -118,17 +125,18 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 	for i, d := range opts.Deny {
 		list.addDeny(Root("deny").Index(i), i, d, &problems)
 	}
+	ephemeral := catalog.PortRange{From: ephemeralFrom, To: ephemeralTo}
 	for _, f := range flows {
-		list.addFlow(f, ephemeralFrom, ephemeralTo, opts.PrefixListCIDRs, &problems)
+		list.addFlow(f, ephemeral, opts.PrefixListCIDRs, in.AllowPublicIngress, &problems)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	if opts.DefaultAction == Allow {
-		list.addAllowAll(list.hasIPv6)
+		list.addAllowAll()
 	}
 
-	entries, err := number(list.entries, opts.Previous)
+	entries, err := number(list.merged(), opts.Previous)
 	if err != nil {
 		return nil, err
 	}
@@ -142,26 +150,85 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 type entryList struct {
 	entries []pendingEntry
 	index   map[EntryKey]int
-	hasIPv6 bool
+	returns []returnTraffic
+	// returnIndex finds the return traffic a later flow to the same peer
+	// and protocol shares.
+	returnIndex map[returnKey]int
+}
+
+// returnKey is what return entries can be merged over: one direction, one
+// protocol with ports, one peer.
+type returnKey struct {
+	egress bool
+	proto  int
+	peer   cidr
+}
+
+type returnTraffic struct {
+	returnKey
+	ports    []catalog.PortRange
+	purposes []string
 }
 
 func newEntryList(capacity int) *entryList {
-	return &entryList{entries: make([]pendingEntry, 0, capacity), index: make(map[EntryKey]int, capacity)}
+	return &entryList{
+		entries: make([]pendingEntry, 0, capacity), index: make(map[EntryKey]int, capacity),
+		returnIndex: make(map[returnKey]int),
+	}
 }
 
-func (l *entryList) add(e Entry, b band, purpose string) {
-	if e.IPv6CIDRBlock != "" {
-		l.hasIPv6 = true
-	}
+func (l *entryList) add(e Entry, b band, purposes ...string) {
 	key := e.Key()
 	if i, ok := l.index[key]; ok {
-		if p := &l.entries[i]; !slices.Contains(p.purposes, purpose) {
-			p.purposes = append(p.purposes, purpose)
+		p := &l.entries[i]
+		for _, purpose := range purposes {
+			if !slices.Contains(p.purposes, purpose) {
+				p.purposes = append(p.purposes, purpose)
+			}
 		}
 		return
 	}
 	l.index[key] = len(l.entries)
-	l.entries = append(l.entries, pendingEntry{Entry: e, band: b, purposes: []string{purpose}})
+	l.entries = append(l.entries, pendingEntry{Entry: e, band: b, purposes: slices.Clone(purposes), returnGroup: -1})
+}
+
+// addReturn records reply ports towards a peer; merged() turns them into
+// entries.
+func (l *entryList) addReturn(key returnKey, ports []catalog.PortRange, purpose string) {
+	i, ok := l.returnIndex[key]
+	if !ok {
+		i = len(l.returns)
+		l.returnIndex[key] = i
+		l.returns = append(l.returns, returnTraffic{returnKey: key})
+		l.entries = append(l.entries, pendingEntry{band: bandAllow, returnGroup: i})
+	}
+	r := &l.returns[i]
+	r.ports = append(r.ports, ports...)
+	if !slices.Contains(r.purposes, purpose) {
+		r.purposes = append(r.purposes, purpose)
+	}
+}
+
+// merged returns the entries with each peer's return ranges merged where
+// they touch or overlap, in the place of the first flow that needed them.
+func (l *entryList) merged() []pendingEntry {
+	if len(l.returns) == 0 {
+		return l.entries
+	}
+	out := newEntryList(len(l.entries) + len(l.returns))
+	for _, p := range l.entries {
+		if p.returnGroup < 0 {
+			out.add(p.Entry, p.band, p.purposes...)
+			continue
+		}
+		r := l.returns[p.returnGroup]
+		for _, ports := range mergeRanges(r.ports) {
+			e := Entry{Egress: r.egress, Action: Allow, Protocol: strconv.Itoa(r.proto), FromPort: ports.From, ToPort: ports.To}
+			r.peer.set(&e)
+			out.add(e, bandAllow, r.purposes...)
+		}
+	}
+	return out.entries
 }
 
 func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
@@ -231,74 +298,130 @@ func setPorts(e *Entry, proto, from, to int) {
 	}
 }
 
-func (l *entryList) addFlow(f flow, ephemeralFrom, ephemeralTo int, prefixLists map[string][]string, problems *Problems) {
+func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map[string][]string, allowPublic bool, problems *Problems) {
 	cidrs := l.flowCIDRs(f, prefixLists, problems)
 	requestEgress := f.opener == Egress
 	proto := strconv.Itoa(f.proto)
 	requestPurpose, returnPurpose := f.origin+": "+f.purpose, f.origin+": return traffic"
-	for _, cidr := range cidrs {
+	replyPorts := ReplyPorts(f.replies, ephemeral)
+	for _, c := range cidrs {
+		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) {
+			refusePublicEntry(f, c, replyPorts, problems)
+			continue
+		}
 		request := Entry{Egress: requestEgress, Action: Allow, Protocol: proto}
-		cidr.set(&request)
+		c.set(&request)
 		setPorts(&request, f.proto, f.from, f.to)
 		l.add(request, bandAllow, requestPurpose)
 
-		// ICMP carries no ports to return to, and its replies are messages of
-		// their own type: a custom ICMP rule gets its request entry only.
-		if isICMP(f.proto) {
-			continue
+		switch {
+		case f.replies.OneWay:
+		case hasPorts(f.proto):
+			l.addReturn(returnKey{egress: !requestEgress, proto: f.proto, peer: c}, replyPorts, returnPurpose)
+		case isICMP(f.proto):
+			// An ICMP answer is a message of its own type, with the
+			// request's code.
+			replyType, _ := ICMPReplyType(f.proto, f.from)
+			response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto, ICMPType: replyType, ICMPCode: f.to}
+			c.set(&response)
+			l.add(response, bandAllow, returnPurpose)
+		default:
+			response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto}
+			c.set(&response)
+			l.add(response, bandAllow, returnPurpose)
 		}
-		response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto}
-		cidr.set(&response)
-		setPorts(&response, f.proto, ephemeralFrom, ephemeralTo)
-		l.add(response, bandAllow, returnPurpose)
 	}
+}
+
+// refusePublicEntry reports an entry that would admit the whole internet
+// inbound: a public peer of an inbound flow, or the return traffic of an
+// outbound one. It names the attribute the block came from, typed or
+// through a prefix list.
+func refusePublicEntry(f flow, c cidr, replyPorts []catalog.PortRange, problems *Problems) {
+	field := "cidr_blocks"
+	if c.ipv6 {
+		field = "ipv6_cidr_blocks"
+	}
+	value, via := c.value, ""
+	if c.prefixList != "" {
+		field, value, via = "prefix_list_ids", c.prefixList, fmt.Sprintf(" (prefix list %s holds it)", c.prefixList)
+	}
+	what := trafficText(f.proto, []catalog.PortRange{{From: f.from, To: f.to}})
+	if f.opener == Egress {
+		what = trafficText(f.proto, replyPorts) + " as return traffic"
+	}
+	problems.addOnce(f.at.Name(field).SetValue(value), "Public ingress refused",
+		"%s%s would let the whole internet in: %s %s admits it inbound on %s. Against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
+		c.value, via, originLabel(f.origin), f.purpose, what)
+}
+
+func originLabel(origin string) string {
+	if origin == CustomOrigin {
+		return "the custom rule"
+	}
+	return "profile " + origin
+}
+
+// trafficText reads like "tcp 1024-65535", "icmp" or "all protocols".
+func trafficText(proto int, ranges []catalog.PortRange) string {
+	switch {
+	case proto == ProtoAll:
+		return "all protocols"
+	case !hasPorts(proto):
+		return protocolLabel(proto)
+	}
+	parts := make([]string, len(ranges))
+	for i, r := range ranges {
+		parts[i] = r.String()
+	}
+	return protocolLabel(proto) + " " + strings.Join(parts, ", ")
 }
 
 // flowCIDRs returns the flow's peers as CIDRs, resolving prefix lists and
 // refusing security groups, which ACL entries cannot reference.
 func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems *Problems) []cidr {
 	out := make([]cidr, 0, len(f.peers))
-	at := Root("profiles").MapKey(f.origin)
-	if f.origin == CustomOrigin {
-		at = Root("custom_rules")
-	}
 	for _, p := range f.peers {
 		switch p.kind {
 		case peerIPv4:
-			out = append(out, cidr{value: p.value})
+			out = append(out, newCIDR(netip.MustParsePrefix(p.value), ""))
 		case peerIPv6:
-			out = append(out, cidr{value: p.value, ipv6: true})
+			out = append(out, newCIDR(netip.MustParsePrefix(p.value), ""))
 		case peerGroup:
-			problem := Problem{Path: at.Name("security_group_ids"), Summary: "Security groups cannot be ACL peers",
-				Detail: fmt.Sprintf("Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)}
-			if !slices.ContainsFunc(*problems, func(q Problem) bool { return q.Detail == problem.Detail }) {
-				*problems = append(*problems, problem)
-			}
+			problems.addOnce(f.at.Name("security_group_ids").SetValue(p.value), "Security groups cannot be ACL peers",
+				"Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)
 		case peerPrefixList:
 			resolved, ok := prefixLists[p.value]
 			if !ok {
-				problems.add(at.Name("prefix_list_ids").SetValue(p.value), "Prefix list not resolved",
+				problems.add(f.at.Name("prefix_list_ids").SetValue(p.value), "Prefix list not resolved",
 					"The entries of prefix list %s could not be read; check that it exists in this region.", p.value)
 				continue
 			}
 			for _, s := range resolved {
 				prefix, err := netip.ParsePrefix(s)
 				if err != nil {
-					problems.add(at.Name("prefix_list_ids").SetValue(p.value), "Invalid prefix list entry",
+					problems.add(f.at.Name("prefix_list_ids").SetValue(p.value), "Invalid prefix list entry",
 						"Prefix list %s holds %q, which is not a CIDR.", p.value, s)
 					continue
 				}
-				out = append(out, cidr{value: prefix.Masked().String(), ipv6: prefix.Addr().Is6()})
+				out = append(out, newCIDR(prefix.Masked(), p.value))
 			}
 		}
 	}
 	return out
 }
 
-// cidr is a canonical block of either family.
+// cidr is a canonical block of either family, with the prefix list it
+// came from, if any.
 type cidr struct {
-	value string
-	ipv6  bool
+	value      string
+	ipv6       bool
+	public     bool // 0.0.0.0/0 or ::/0
+	prefixList string
+}
+
+func newCIDR(p netip.Prefix, prefixList string) cidr {
+	return cidr{value: p.String(), ipv6: p.Addr().Is6(), public: p.Bits() == 0, prefixList: prefixList}
 }
 
 func (c cidr) set(e *Entry) {
@@ -309,12 +432,14 @@ func (c cidr) set(e *Entry) {
 	}
 }
 
-func (l *entryList) addAllowAll(ipv6 bool) {
+// addAllowAll ends a deny-list ACL. IPv6 is allowed whether or not any peer
+// is IPv6: the ACL cannot know whether its VPC is dual-stack, and an IPv6
+// entry in an IPv4-only VPC matches nothing, while a missing one would cut
+// a dual-stack VPC's IPv6 traffic off at the built-in deny.
+func (l *entryList) addAllowAll() {
 	for _, egress := range []bool{false, true} {
 		l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", CIDRBlock: "0.0.0.0/0"}, bandAllowAll, "default_action allow")
-		if ipv6 {
-			l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", IPv6CIDRBlock: "::/0"}, bandAllowAll, "default_action allow")
-		}
+		l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", IPv6CIDRBlock: "::/0"}, bandAllowAll, "default_action allow")
 	}
 }
 

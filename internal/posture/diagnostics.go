@@ -102,6 +102,17 @@ func (ps *Problems) add(path Path, summary, format string, args ...any) {
 	*ps = append(*ps, Problem{Path: path, Summary: summary, Detail: fmt.Sprintf(format, args...)})
 }
 
+// addOnce adds a problem unless one with the same path and summary is
+// there already: a peer shared by several flows is reported once.
+func (ps *Problems) addOnce(path Path, summary, format string, args ...any) {
+	for _, p := range *ps {
+		if p.Summary == summary && p.Path.String() == path.String() {
+			return
+		}
+	}
+	ps.add(path, summary, format, args...)
+}
+
 // err returns nil when there is no problem, so callers can return it as an error.
 func (ps Problems) err() error {
 	if len(ps) == 0 {

@@ -49,17 +49,16 @@ func (r Rule) Peer() string {
 type GroupOptions struct {
 	// RulesPerDirectionQuota defaults to DefaultRulesPerDirectionQuota.
 	RulesPerDirectionQuota int
-	// PrefixListWeights is what each prefix list counts against the quota:
-	// its max entries for a customer-managed list, its weight for an
-	// AWS-managed one. A list not named here counts 1.
-	PrefixListWeights map[string]int
+	// PrefixLists says what each prefix list counts against the quota. A
+	// list not named here counts as an AWS-managed list of weight 1.
+	PrefixLists map[string]PrefixListWeight
 }
 
 // CompileGroup expands an intent into the rules of one security group. Rules
 // that several profiles need (ddboost and nfs with the same peers) appear
 // once, with both profiles named. The order is deterministic.
 func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
-	flows, problems := flatten(in)
+	flows, problems := intentFlows(in)
 	if len(problems) > 0 {
 		return nil, problems
 	}

@@ -41,12 +41,15 @@ func IntentFromRules(rules []Rule) (Intent, bool) {
 		c, ok := custom[key]
 		if !ok {
 			c = &CustomRule{Direction: r.Direction, Protocol: r.Protocol, Description: description}
-			if n, _ := ProtocolNumber(r.Protocol); n == ProtoAll {
+			switch n, _ := ProtocolNumber(r.Protocol); {
+			case n == ProtoAll:
 				c.Protocol = "all"
-			} else {
+			case hasPorts(n) || isICMP(n):
 				from, to := r.FromPort, r.ToPort
 				c.FromPort, c.ToPort = &from, &to
 			}
+			// Any other protocol (GRE 47, ESP 50...) has no ports: AWS
+			// reports -1, which the intent leaves out.
 			custom[key] = c
 			customOrder = append(customOrder, key)
 		}

@@ -76,7 +76,9 @@ func TestSeedBastionSubnetGolden(t *testing.T) {
 	want := []posture.Entry{
 		{RuleNumber: 10, Action: "deny", Protocol: "-1", CIDRBlock: "5.5.5.5/32", Purpose: "deny[0]"},
 		{RuleNumber: 32000, Action: "allow", Protocol: "-1", CIDRBlock: "0.0.0.0/0", Purpose: "default_action allow"},
+		{RuleNumber: 32010, Action: "allow", Protocol: "-1", IPv6CIDRBlock: "::/0", Purpose: "default_action allow"},
 		{RuleNumber: 32000, Egress: true, Action: "allow", Protocol: "-1", CIDRBlock: "0.0.0.0/0", Purpose: "default_action allow"},
+		{RuleNumber: 32010, Egress: true, Action: "allow", Protocol: "-1", IPv6CIDRBlock: "::/0", Purpose: "default_action allow"},
 	}
 	assertEntries(t, entries, want)
 }

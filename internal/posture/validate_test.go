@@ -44,7 +44,21 @@ func TestValidationProblems(t *testing.T) {
 		{"bad group ID", mgmt(posture.Peers{SecurityGroupIDs: []string{"bastion"}}), nil, posture.GroupOptions{},
 			`profiles["management"].security_group_ids["bastion"]`, "sg-0123456789abcdef0"},
 		{"group as ACL peer", mgmt(posture.Peers{SecurityGroupIDs: []string{"sg-0123456789abcdef0"}}), &posture.ACLOptions{}, posture.GroupOptions{},
-			`profiles["management"].security_group_ids`, "use the CIDR blocks"},
+			`profiles["management"].security_group_ids["sg-0123456789abcdef0"]`, "use the CIDR blocks"},
+		{"group as ACL peer of a custom rule", posture.Intent{CustomRules: []posture.CustomRule{
+			{Direction: "ingress", Protocol: "tcp", FromPort: ptr(8443), ToPort: ptr(8443), Peers: posture.Peers{CIDRBlocks: []string{"10.0.9.0/24"}}},
+			{Direction: "ingress", Protocol: "tcp", FromPort: ptr(8444), ToPort: ptr(8444), Peers: posture.Peers{SecurityGroupIDs: []string{"sg-0123456789abcdef0"}}},
+		}}, &posture.ACLOptions{}, posture.GroupOptions{},
+			`custom_rules[1].security_group_ids["sg-0123456789abcdef0"]`, "use the CIDR blocks"},
+		{"ICMP code under every type", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "icmp", FromPort: ptr(-1), ToPort: ptr(3), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0].to_port`, "set to_port to -1"},
+		{"public return traffic of an outbound profile", posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {CIDRBlocks: []string{"0.0.0.0/0"}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
+			`profiles["object_storage"].cidr_blocks["0.0.0.0/0"]`, "profile object_storage HTTPS to S3 admits it inbound on tcp 1024-65535 as return traffic"},
+		{"public return traffic of an outbound custom rule", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "egress", Protocol: "all", Peers: posture.Peers{IPv6CIDRBlocks: []string{"::/0"}}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
+			`custom_rules[0].ipv6_cidr_blocks["::/0"]`, "admits it inbound on all protocols as return traffic"},
+		{"prefix list resolving to the internet", posture.Intent{Profiles: map[string]posture.Peers{"remote_management": {PrefixListIDs: []string{"pl-0123456789abcdef0"}}}},
+			&posture.ACLOptions{PrefixListCIDRs: map[string][]string{"pl-0123456789abcdef0": {"10.0.0.0/8", "::/0"}}}, posture.GroupOptions{},
+			`profiles["remote_management"].prefix_list_ids["pl-0123456789abcdef0"]`, "::/0 (prefix list pl-0123456789abcdef0 holds it) would let the whole internet in: profile remote_management REST API admits it inbound on tcp 3009"},
 		{"ports reversed", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "tcp", FromPort: ptr(9000), ToPort: ptr(8000), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
 			`custom_rules[0]`, "swap them"},
 		{"port out of range", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "udp", FromPort: ptr(1), ToPort: ptr(70000), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
@@ -60,10 +74,15 @@ func TestValidationProblems(t *testing.T) {
 		{"deny non-canonical", posture.Intent{}, &posture.ACLOptions{Deny: []posture.DenyRule{{CIDRBlock: "5.5.5.5/24"}}}, posture.GroupOptions{},
 			`deny[0].cidr_block`, "write 5.5.5.0/24"},
 		{"group quota", mgmt(posture.Peers{CIDRBlocks: hosts(31)}), nil, posture.GroupOptions{},
-			`profiles`, "needs 62 IPv4 ingress rules (prefix lists count their weight or max entries), over the quota of 60"},
+			`profiles["management"]`, "needs 62 IPv4 ingress rule slots, over the quota of 60: 62 from IPv4 CIDR rules. The quota is passed at ingress tcp 443-443 10.0.0.8/32 (management)"},
+		{"group quota counts references in both families", posture.Intent{Profiles: map[string]posture.Peers{"remote_management": {IPv6CIDRBlocks: ipv6Hosts(40), SecurityGroupIDs: groupIDs(25)}}}, nil, posture.GroupOptions{},
+			`profiles["remote_management"]`, "needs 65 IPv6 ingress rule slots, over the quota of 60: 40 from IPv6 CIDR rules, 25 from security group references (each counts for IPv4 and IPv6)"},
+		{"group quota counts AWS-managed lists in both families", posture.Intent{Profiles: map[string]posture.Peers{"remote_management": {IPv6CIDRBlocks: ipv6Hosts(40), PrefixListIDs: []string{"pl-0123456789abcdef0"}}}}, nil,
+			posture.GroupOptions{PrefixLists: map[string]posture.PrefixListWeight{"pl-0123456789abcdef0": {Weight: 25, Family: "IPv4", AWSManaged: true}}},
+			`profiles["remote_management"]`, "needs 65 IPv6 ingress rule slots"},
 		{"group quota with prefix list weight", posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {PrefixListIDs: []string{"pl-0123456789abcdef0"}}}}, nil,
-			posture.GroupOptions{PrefixListWeights: map[string]int{"pl-0123456789abcdef0": 61}},
-			`profiles`, "needs 61 IPv4 egress rules"},
+			posture.GroupOptions{PrefixLists: map[string]posture.PrefixListWeight{"pl-0123456789abcdef0": {Weight: 61, Family: "IPv4"}}},
+			`profiles["object_storage"]`, "needs 61 IPv4 egress rule slots"},
 		{"ACL quota", mgmt(posture.Peers{CIDRBlocks: hosts(10)}), &posture.ACLOptions{}, posture.GroupOptions{},
 			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
 		{"deny band full", posture.Intent{}, &posture.ACLOptions{Deny: denies(1000), EntriesPerDirectionQuota: 2000}, posture.GroupOptions{},
@@ -99,9 +118,20 @@ func TestPublicIngressOptIn(t *testing.T) {
 	if _, err := posture.CompileGroup(intent, posture.GroupOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// Outbound-only profiles may reach the whole internet without opting in.
+	// Outbound-only profiles may reach the whole internet from a stateful
+	// group without opting in.
 	outbound := posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {CIDRBlocks: []string{"0.0.0.0/0"}}}}
 	if _, err := posture.CompileGroup(outbound, posture.GroupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// In an ACL their return entry admits the internet: opting in allows it.
+	outbound.AllowPublicIngress = true
+	if _, err := posture.CompileACL(outbound, posture.ACLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A one-way flow has no return entry, so nothing public comes in.
+	syslog := posture.Intent{Profiles: map[string]posture.Peers{"syslog": {CIDRBlocks: []string{"0.0.0.0/0"}}}}
+	if _, err := posture.CompileACL(syslog, posture.ACLOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,6 +152,22 @@ func hosts(n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("10.0.%d.%d/32", i/250, i%250+1)
+	}
+	return out
+}
+
+func ipv6Hosts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("2001:db8::%x/128", i+1)
+	}
+	return out
+}
+
+func groupIDs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("sg-%017x", i+1)
 	}
 	return out
 }

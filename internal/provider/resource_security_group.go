@@ -181,7 +181,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot read prefix lists", err.Error())
 			return
 		}
-		opts.PrefixListWeights = weights
+		opts.PrefixLists = weights
 	}
 	rules, err := posture.CompileGroup(intent, opts)
 	if err != nil {

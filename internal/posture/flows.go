@@ -27,11 +27,13 @@ type peer struct {
 // flow is one connection of the intent with its peers, whatever produced it.
 type flow struct {
 	origin      string // profile name, or "custom"
+	at          Path   // the profile or custom rule that asked for it
 	opener      string // Ingress: the peer opens towards DDVE; Egress: DDVE opens
 	proto       int
 	from, to    int // ICMP: type and code
 	purpose     string
 	description string // custom rules: the user's description
+	replies     catalog.Replies
 	peers       []peer
 }
 
@@ -48,9 +50,9 @@ var (
 
 const maxDescriptionLength = 255
 
-// flatten checks an intent and returns its flows, in catalog order then
+// intentFlows checks an intent and returns its flows, in catalog order then
 // custom rules in the order written. Problems name the attribute and the fix.
-func flatten(in Intent) ([]flow, Problems) {
+func intentFlows(in Intent) ([]flow, Problems) {
 	var problems Problems
 	var flows []flow
 
@@ -81,8 +83,8 @@ func flatten(in Intent) ([]flow, Problems) {
 			}
 			proto, _ := ProtocolNumber(string(f.Protocol))
 			flows = append(flows, flow{
-				origin: name, opener: opener, proto: proto,
-				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, peers: parsed,
+				origin: name, at: at, opener: opener, proto: proto,
+				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed,
 			})
 		}
 	}
@@ -142,8 +144,8 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 		}
 	}
 	return flow{
-		origin: CustomOrigin, opener: rule.Direction, proto: proto, from: from, to: to,
-		purpose: purpose, description: rule.Description, peers: peers,
+		origin: CustomOrigin, at: at, opener: rule.Direction, proto: proto, from: from, to: to,
+		purpose: purpose, description: rule.Description, replies: customReplies(proto, from), peers: peers,
 	}, ok
 }
 
@@ -169,6 +171,12 @@ func parseRulePorts(at Path, proto int, from, to *int, problems *Problems) (int,
 		if t < -1 || t > 255 || c < -1 || c > 255 {
 			problems.add(at, "Invalid ICMP type or code",
 				"For ICMP, from_port is the type and to_port the code: each -1 (any) or 0-255.")
+			return 0, 0, false
+		}
+		if t == -1 && c != -1 {
+			// AWS refuses a specific code under "every type".
+			problems.add(at.Name("to_port"), "ICMP code without a type",
+				"from_port -1 means every ICMP type, which takes every code: set to_port to -1, or name the type in from_port.")
 			return 0, 0, false
 		}
 		return t, c, true

@@ -1,0 +1,64 @@
+package posture
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+)
+
+// ICMP messages that are answered, and the type of their answer (RFC 792,
+// RFC 4443). Every other type is one-way: errors and redirects answer
+// nothing, so they get no return entry.
+var icmpReplyTypes = map[int]map[int]int{
+	ProtoICMP:   {8: 0, 13: 14, 15: 16, 17: 18}, // echo, timestamp, information, address mask
+	ProtoICMPv6: {128: 129},                     // echo
+}
+
+// ICMPReplyType returns the ICMP type that answers a request of the given
+// type: "any type" (-1) answers itself, echo request 8 gets echo reply 0
+// (ICMPv6: 128 -> 129). ok is false for a message nothing answers.
+func ICMPReplyType(proto, requestType int) (replyType int, ok bool) {
+	if requestType == -1 {
+		return -1, true
+	}
+	replyType, ok = icmpReplyTypes[proto][requestType]
+	return replyType, ok
+}
+
+// customReplies: a custom rule is answered on the client's ephemeral port,
+// like most catalog flows; an ICMP rule is answered by its reply message,
+// or not at all.
+func customReplies(proto, icmpType int) catalog.Replies {
+	if isICMP(proto) {
+		if _, ok := ICMPReplyType(proto, icmpType); !ok {
+			return catalog.Replies{OneWay: true, Source: "RFC 792, RFC 4443"}
+		}
+	}
+	return catalog.Replies{}
+}
+
+// ReplyPorts returns the ports a flow's answers go to: the ephemeral range
+// plus the client ports the catalog names, merged where they touch.
+func ReplyPorts(r catalog.Replies, ephemeral catalog.PortRange) []catalog.PortRange {
+	if r.OneWay {
+		return nil
+	}
+	return mergeRanges(append([]catalog.PortRange{ephemeral}, r.ClientPorts...))
+}
+
+// mergeRanges sorts ranges and joins those that overlap or touch, so that
+// 512-1023 and 1024-65535 take one ACL entry instead of two.
+func mergeRanges(ranges []catalog.PortRange) []catalog.PortRange {
+	sorted := slices.Clone(ranges)
+	slices.SortFunc(sorted, func(a, b catalog.PortRange) int { return cmp.Compare(a.From, b.From) })
+	out := sorted[:0]
+	for _, r := range sorted {
+		if n := len(out); n > 0 && r.From <= out[n-1].To+1 {
+			out[n-1].To = max(out[n-1].To, r.To)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
