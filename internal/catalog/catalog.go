@@ -218,7 +218,7 @@ var profiles = []Profile{
 		// Template A lists 389 and 464 inbound only, which does not cover the
 		// connections DDVE opens to its domain controllers: this follows D.
 		Name: "directory", Summary: "Active Directory, LDAP and Kerberos towards domain controllers",
-		TypicalPeer: "domain controllers", Source: "D",
+		TypicalPeer: "domain controllers", Source: "D (CLDAP: MS-ADTS)",
 		Flows: []Flow{
 			out(TCP, 88, "Kerberos"), out(UDP, 88, "Kerberos"),
 			out(TCP, 389, "LDAP"),

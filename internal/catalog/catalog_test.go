@@ -77,3 +77,64 @@ func TestNamesSorted(t *testing.T) {
 		t.Fatal("object_storage missing from Names()")
 	}
 }
+
+// TestRepliesMatchReference checks how each flow's answers travel against
+// the reference's "How replies travel" table: privileged client ports for
+// the NFS/RPC flows, 123 for NTP, 137-138 for NetBIOS, none for syslog and
+// SNMP traps, the ephemeral range alone for everything else.
+func TestRepliesMatchReference(t *testing.T) {
+	want := map[string]string{
+		"in tcp 111": "512-1023", "in udp 111": "512-1023", "in tcp 2049": "512-1023", "in tcp 2052": "512-1023",
+		"out udp 123":    "123",
+		"in udp 137-138": "137-138",
+		"out udp 514":    "one-way",
+		"out udp 162":    "one-way",
+		"out udp 389":    "",
+		"in tcp 22":      "",
+		"out tcp 443":    "",
+		"in tcp 2051":    "",
+		"out tcp 2051":   "",
+		"in udp 161":     "",
+		"out tcp 5696":   "",
+		"in tcp 445":     "",
+		"out udp 53":     "",
+		"out tcp 3268":   "",
+		"in tcp 3009":    "",
+		"out tcp 25":     "",
+		"in tcp 139":     "",
+		"out udp 88":     "",
+		"out tcp 88":     "",
+		"out tcp 389":    "",
+		"out udp 464":    "",
+		"out tcp 464":    "",
+		"out tcp 636":    "",
+		"out tcp 53":     "",
+		"in tcp 443":     "",
+	}
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			expected, listed := want[f.String()]
+			if !listed {
+				t.Errorf("%s: flow %s is not in the reference table", p.Name, f)
+				continue
+			}
+			got := ""
+			switch {
+			case f.Replies.OneWay:
+				got = "one-way"
+			case len(f.Replies.ClientPorts) > 0:
+				parts := make([]string, len(f.Replies.ClientPorts))
+				for i, r := range f.Replies.ClientPorts {
+					parts[i] = r.String()
+				}
+				got = strings.Join(parts, ",")
+			}
+			if got != expected {
+				t.Errorf("%s: flow %s replies %q, reference %q", p.Name, f, got, expected)
+			}
+			if got != "" && f.Replies.Source == "" {
+				t.Errorf("%s: flow %s names no source for its replies", p.Name, f)
+			}
+		}
+	}
+}

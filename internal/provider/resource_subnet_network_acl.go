@@ -110,8 +110,9 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 					"ipv6_cidr_block": schema.StringAttribute{Optional: true, Description: "IPv6 CIDR to deny."},
 					"direction": schema.StringAttribute{
 						Optional: true, Computed: true, Default: stringdefault.StaticString("ingress"),
+						// Checked by the compiler, whose error Terraform can
+						// show at the deny's line.
 						Description: "`ingress` (default), `egress` or `both`.",
-						Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress", "both")},
 					},
 					"protocol": schema.StringAttribute{
 						Optional: true, Computed: true, Default: stringdefault.StaticString("all"),

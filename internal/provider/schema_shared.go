@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -71,8 +70,10 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 	attrs := map[string]schema.Attribute{
 		"direction": schema.StringAttribute{
 			Required:    true,
+			// The compiler checks the value, so the error points at the
+			// rule's line: Terraform cannot show a validator's path this
+			// deep into a nested attribute.
 			Description: "`ingress`: the peer opens the connection to DDVE; `egress`: DDVE opens it to the peer.",
-			Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress")},
 		},
 		"protocol": schema.StringAttribute{
 			Required:    true,
