@@ -69,7 +69,7 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 	peers := peerAttributes(forACL)
 	attrs := map[string]schema.Attribute{
 		"direction": schema.StringAttribute{
-			Required:    true,
+			Required: true,
 			// The compiler checks the value, so the error points at the
 			// rule's line: Terraform cannot show a validator's path this
 			// deep into a nested attribute.
