@@ -1,0 +1,163 @@
+package evaluate
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// Exposure is what a filter lets through, per direction, as exact sets.
+// Both directions are keyed by the remote end and the destination port,
+// which is what groups and ACLs match on:
+//
+//   - Ingress: packets arriving from a remote source address, keyed by
+//     (protocol, remote source, destination port);
+//   - Egress: packets leaving to a remote destination, keyed by (protocol,
+//     remote destination, destination port).
+//
+// For ICMP the port is ICMPKey(type, code).
+type Exposure struct {
+	Ingress, Egress Space
+}
+
+// Equal reports whether both directions hold the same packets.
+func (x Exposure) Equal(y Exposure) bool {
+	return x.Ingress.Equal(y.Ingress) && x.Egress.Equal(y.Egress)
+}
+
+// Passes reports whether the exposure holds packet p, sent by the host
+// behind the filter when egress is true: the answer of Group.Admit or
+// ACL.Filter for the filter the exposure was computed from. It answers for
+// the packets a Space describes (protocol 0-255, ports 0-65535, ICMP type
+// and code 0-255, addresses without zone) and is false for any other.
+func (x Exposure) Passes(p Packet, egress bool) bool {
+	s, remote := x.Ingress, p.Src
+	if egress {
+		s, remote = x.Egress, p.Dst
+	}
+	port := p.DstPort
+	if isICMP(p.Protocol) {
+		// The evaluator carries the ICMP type in DstPort, the code in SrcPort.
+		if p.DstPort < 0 || p.DstPort > 255 || p.SrcPort < 0 || p.SrcPort > 255 {
+			return false
+		}
+		port = ICMPKey(p.DstPort, p.SrcPort)
+	}
+	return s.Contains(p.Protocol, remote, port)
+}
+
+// GroupExposure returns the requests a security group admits in each
+// direction; their replies pass by state and are not in it. It reads the
+// rules as Group.Admit does: a rule's peer is the first of its CIDRIPv4,
+// CIDRIPv6, ReferencedGroupID (the member addresses, from the resolver)
+// and PrefixListID (the resolver's prefixes) that is set, and a rule whose
+// protocol or peer cannot be read admits nothing.
+func GroupExposure(g Group) Exposure {
+	var in, out []Space
+	for _, r := range g.Rules {
+		var list *[]Space
+		switch r.Direction {
+		case posture.Ingress:
+			list = &in
+		case posture.Egress:
+			list = &out
+		default:
+			continue
+		}
+		n, ok := posture.ProtocolNumber(r.Protocol)
+		if !ok {
+			continue
+		}
+		for _, p := range g.rulePeers(r) {
+			*list = append(*list, Box(n, p, r.FromPort, r.ToPort))
+		}
+	}
+	return Exposure{Ingress: UnionAll(in...), Egress: UnionAll(out...)}
+}
+
+// rulePeers returns the prefixes a rule's peer stands for.
+func (g Group) rulePeers(r posture.Rule) []netip.Prefix {
+	switch {
+	case r.CIDRIPv4 != "":
+		return parsedPrefix(r.CIDRIPv4)
+	case r.CIDRIPv6 != "":
+		return parsedPrefix(r.CIDRIPv6)
+	case r.ReferencedGroupID != "":
+		var out []netip.Prefix
+		for _, a := range g.Resolver.GroupMembers[r.ReferencedGroupID] {
+			// A zoned member equals only zoned packets, which no Space
+			// holds; leaving it out keeps the exposure exact on the rest.
+			if a.IsValid() && a.Zone() == "" {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			}
+		}
+		return out
+	case r.PrefixListID != "":
+		return g.Resolver.PrefixLists[r.PrefixListID]
+	}
+	return nil
+}
+
+func parsedPrefix(cidr string) []netip.Prefix {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil
+	}
+	return []netip.Prefix{p}
+}
+
+// ACLExposure returns the packets a network ACL passes in each direction.
+// Entries decide lowest number first (the earlier one on equal numbers, as
+// ACL.Filter breaks ties), and whatever no entry matches meets the built-in
+// deny-all.
+//
+// The entries are applied from the last to the first: each one decides
+// the packets it matches, overriding what later entries said about them.
+// That gives the first-match answer with one set operation per entry,
+// where a forward pass needs a remainder and three.
+func ACLExposure(a ACL) Exposure {
+	entries := slices.Clone(a.Entries)
+	slices.SortStableFunc(entries, func(x, y posture.Entry) int { return cmp.Compare(x.RuleNumber, y.RuleNumber) })
+	var x Exposure
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		box, ok := entryBox(e)
+		if !ok {
+			continue
+		}
+		s := &x.Ingress
+		if e.Egress {
+			s = &x.Egress
+		}
+		if e.Action == posture.Allow {
+			*s = s.Union(box)
+		} else {
+			// ACL.Filter allows on "allow" only: any other action denies.
+			*s = s.Subtract(box)
+		}
+	}
+	return x
+}
+
+// entryBox returns the packets an entry matches, read as ACL.Filter reads
+// it: its CIDR is CIDRBlock and IPv6CIDRBlock run together (an entry with
+// both set matches nothing), ports for TCP and UDP, type and code for ICMP.
+// ok is false when the entry matches no packet at all.
+func entryBox(e posture.Entry) (Space, bool) {
+	prefix, err := netip.ParsePrefix(e.CIDR())
+	if err != nil {
+		return Space{}, false
+	}
+	n, ok := posture.ProtocolNumber(e.Protocol)
+	if !ok {
+		return Space{}, false
+	}
+	from, to := e.FromPort, e.ToPort
+	if isICMP(n) {
+		from, to = e.ICMPType, e.ICMPCode
+	}
+	b := Box(n, prefix, from, to)
+	return b, !b.IsEmpty()
+}
