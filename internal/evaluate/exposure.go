@@ -55,14 +55,14 @@ func (x Exposure) Passes(p Packet, egress bool) bool {
 // and PrefixListID (the resolver's prefixes) that is set, and a rule whose
 // protocol or peer cannot be read admits nothing.
 func GroupExposure(g Group) Exposure {
-	var in, out []Space
+	in, out := newBuilders(len(g.Rules))
+	var peers []netip.Prefix
 	for _, r := range g.Rules {
-		var list *[]Space
+		b := &in
 		switch r.Direction {
 		case posture.Ingress:
-			list = &in
 		case posture.Egress:
-			list = &out
+			b = &out
 		default:
 			continue
 		}
@@ -70,22 +70,22 @@ func GroupExposure(g Group) Exposure {
 		if !ok {
 			continue
 		}
-		for _, p := range g.rulePeers(r) {
-			*list = append(*list, Box(n, p, r.FromPort, r.ToPort))
+		peers = g.appendPeers(peers[:0], r)
+		for _, p := range peers {
+			b.add(n, p, r.FromPort, r.ToPort, false)
 		}
 	}
-	return Exposure{Ingress: UnionAll(in...), Egress: UnionAll(out...)}
+	return Exposure{Ingress: in.space(), Egress: out.space()}
 }
 
-// rulePeers returns the prefixes a rule's peer stands for.
-func (g Group) rulePeers(r posture.Rule) []netip.Prefix {
+// appendPeers appends the prefixes a rule's peer stands for.
+func (g Group) appendPeers(out []netip.Prefix, r posture.Rule) []netip.Prefix {
 	switch {
 	case r.CIDRIPv4 != "":
-		return parsedPrefix(r.CIDRIPv4)
+		return appendParsed(out, r.CIDRIPv4)
 	case r.CIDRIPv6 != "":
-		return parsedPrefix(r.CIDRIPv6)
+		return appendParsed(out, r.CIDRIPv6)
 	case r.ReferencedGroupID != "":
-		var out []netip.Prefix
 		for _, a := range g.Resolver.GroupMembers[r.ReferencedGroupID] {
 			// A zoned member equals only zoned packets, which no Space
 			// holds; leaving it out keeps the exposure exact on the rest.
@@ -95,17 +95,16 @@ func (g Group) rulePeers(r posture.Rule) []netip.Prefix {
 		}
 		return out
 	case r.PrefixListID != "":
-		return g.Resolver.PrefixLists[r.PrefixListID]
+		return append(out, g.Resolver.PrefixLists[r.PrefixListID]...)
 	}
-	return nil
+	return out
 }
 
-func parsedPrefix(cidr string) []netip.Prefix {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil {
-		return nil
+func appendParsed(out []netip.Prefix, cidr string) []netip.Prefix {
+	if p, err := netip.ParsePrefix(cidr); err == nil {
+		out = append(out, p)
 	}
-	return []netip.Prefix{p}
+	return out
 }
 
 // ACLExposure returns the packets a network ACL passes in each direction.
@@ -115,49 +114,45 @@ func parsedPrefix(cidr string) []netip.Prefix {
 //
 // The entries are applied from the last to the first: each one decides
 // the packets it matches, overriding what later entries said about them.
-// That gives the first-match answer with one set operation per entry,
-// where a forward pass needs a remainder and three.
+// That gives the first-match answer without the forward pass's remainder
+// of packets not yet decided.
 func ACLExposure(a ACL) Exposure {
-	entries := slices.Clone(a.Entries)
-	slices.SortStableFunc(entries, func(x, y posture.Entry) int { return cmp.Compare(x.RuleNumber, y.RuleNumber) })
-	var x Exposure
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		box, ok := entryBox(e)
+	// Sorting positions, not the entries, spares copying them.
+	order := make([]int32, len(a.Entries))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(x, y int32) int { return cmp.Compare(a.Entries[x].RuleNumber, a.Entries[y].RuleNumber) })
+	in, out := newBuilders(len(order))
+	for _, i := range slices.Backward(order) {
+		e := &a.Entries[i]
+		prefix, n, from, to, ok := entryBox(e)
 		if !ok {
 			continue
 		}
-		s := &x.Ingress
+		b := &in
 		if e.Egress {
-			s = &x.Egress
+			b = &out
 		}
-		if e.Action == posture.Allow {
-			*s = s.Union(box)
-		} else {
-			// ACL.Filter allows on "allow" only: any other action denies.
-			*s = s.Subtract(box)
-		}
+		// ACL.Filter allows on "allow" only: any other action denies.
+		b.add(n, prefix, from, to, e.Action != posture.Allow)
 	}
-	return x
+	return Exposure{Ingress: in.space(), Egress: out.space()}
 }
 
-// entryBox returns the packets an entry matches, read as ACL.Filter reads
-// it: its CIDR is CIDRBlock and IPv6CIDRBlock run together (an entry with
-// both set matches nothing), ports for TCP and UDP, type and code for ICMP.
-// ok is false when the entry matches no packet at all.
-func entryBox(e posture.Entry) (Space, bool) {
+// entryBox returns the box an entry matches, read as ACL.Filter reads it:
+// its CIDR is CIDRBlock and IPv6CIDRBlock run together (an entry with both
+// set matches nothing), ports for TCP and UDP, type and code for ICMP. ok
+// is false when the entry cannot match a packet.
+func entryBox(e *posture.Entry) (prefix netip.Prefix, protocol, from, to int, ok bool) {
 	prefix, err := netip.ParsePrefix(e.CIDR())
 	if err != nil {
-		return Space{}, false
+		return
 	}
-	n, ok := posture.ProtocolNumber(e.Protocol)
-	if !ok {
-		return Space{}, false
-	}
-	from, to := e.FromPort, e.ToPort
-	if isICMP(n) {
+	protocol, ok = posture.ProtocolNumber(e.Protocol)
+	from, to = e.FromPort, e.ToPort
+	if isICMP(protocol) {
 		from, to = e.ICMPType, e.ICMPCode
 	}
-	b := Box(n, prefix, from, to)
-	return b, !b.IsEmpty()
+	return
 }
