@@ -21,7 +21,7 @@ var (
 	crossProtocols   = []int{1, 6, 17, 47, 58}
 	crossAddrs       = universeAddrs()
 	crossICMPTypes   = []int{0, 1, 2, 3, 4, 255}
-	crossClientPorts = []int{0, 40000}
+	crossClientPorts = []int{40000}
 )
 
 // drawer hands out numbers from fuzz bytes (or a random source), so one
