@@ -27,6 +27,11 @@ func (x Exposure) Equal(y Exposure) bool {
 	return x.Ingress.Equal(y.Ingress) && x.Egress.Equal(y.Egress)
 }
 
+// String prints both directions as tables, for test failures.
+func (x Exposure) String() string {
+	return "ingress:\n" + x.Ingress.String() + "\negress:\n" + x.Egress.String()
+}
+
 // Passes reports whether the exposure holds packet p, sent by the host
 // behind the filter when egress is true: the answer of Group.Admit or
 // ACL.Filter for the filter the exposure was computed from. It answers for

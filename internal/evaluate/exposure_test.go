@@ -224,6 +224,9 @@ func checkACLExposure(t *testing.T, entries []posture.Entry) {
 	x := ACLExposure(acl)
 	checkCanonical(t, x.Ingress)
 	checkCanonical(t, x.Egress)
+	if ref := aclExposureByOps(entries); !ref.Equal(x) {
+		t.Fatalf("the builder and the set operations disagree\nentries:\n%s\nbuilder:\n%s\nset operations:\n%s", describeEntries(entries), x, ref)
+	}
 	crossPackets(func(p Packet, egress bool) bool {
 		v := acl.Filter(p, egress)
 		if got := x.Passes(p, egress); got != v.Allowed {
@@ -240,6 +243,9 @@ func checkGroupExposure(t *testing.T, rules []posture.Rule) {
 	x := GroupExposure(g)
 	checkCanonical(t, x.Ingress)
 	checkCanonical(t, x.Egress)
+	if ref := groupExposureByOps(g); !ref.Equal(x) {
+		t.Fatalf("the builder and the set operations disagree\nrules:\n%s\nbuilder:\n%s\nset operations:\n%s", describeRules(rules), x, ref)
+	}
 	crossPackets(func(p Packet, egress bool) bool {
 		v := g.Admit(p, egress)
 		if got := x.Passes(p, egress); got != v.Allowed {
@@ -248,6 +254,55 @@ func checkGroupExposure(t *testing.T, rules []posture.Rule) {
 		}
 		return true
 	})
+}
+
+// aclExposureByOps is the first-match reading spelled out with the Space
+// operations, entry by entry from the lowest number: what is still
+// undecided, what the allowing entries take of it.
+func aclExposureByOps(entries []posture.Entry) Exposure {
+	sorted := slices.Clone(entries)
+	slices.SortStableFunc(sorted, func(x, y posture.Entry) int { return x.RuleNumber - y.RuleNumber })
+	var x Exposure
+	for _, egress := range []bool{false, true} {
+		undecided, passed := Everything(), Space{}
+		for _, e := range sorted {
+			prefix, n, from, to, ok := entryBox(&e)
+			if !ok || e.Egress != egress {
+				continue
+			}
+			box := Box(n, prefix, from, to)
+			if e.Action == posture.Allow {
+				passed = passed.Union(box.Intersect(undecided))
+			}
+			undecided = undecided.Subtract(box)
+		}
+		if egress {
+			x.Egress = passed
+		} else {
+			x.Ingress = passed
+		}
+	}
+	return x
+}
+
+// groupExposureByOps unites the rules' boxes one by one.
+func groupExposureByOps(g Group) Exposure {
+	var x Exposure
+	for _, r := range g.Rules {
+		n, ok := posture.ProtocolNumber(r.Protocol)
+		if !ok {
+			continue
+		}
+		for _, p := range g.appendPeers(nil, r) {
+			switch r.Direction {
+			case posture.Ingress:
+				x.Ingress = x.Ingress.Union(Box(n, p, r.FromPort, r.ToPort))
+			case posture.Egress:
+				x.Egress = x.Egress.Union(Box(n, p, r.FromPort, r.ToPort))
+			}
+		}
+	}
+	return x
 }
 
 func TestACLExposureMatchesFilter(t *testing.T) {
@@ -413,6 +468,9 @@ func TestBenchFiltersArrangement(t *testing.T) {
 	icmp = slices.Compact(icmp)
 
 	ax, gx := ACLExposure(acl), GroupExposure(g)
+	if !ax.Equal(aclExposureByOps(acl.Entries)) || !gx.Equal(groupExposureByOps(g)) {
+		t.Fatal("the builder and the set operations disagree")
+	}
 	checked := 0
 	for _, egress := range []bool{false, true} {
 		for _, n := range protocols {
