@@ -120,3 +120,16 @@ func BenchmarkExposureEqual(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSpaceOps: the operations a property check combines the
+// exposures with, on the benchmark filters' sets.
+func BenchmarkSpaceOps(b *testing.B) {
+	ax, gx := ACLExposure(benchACL()), GroupExposure(benchGroup())
+	b.ReportAllocs()
+	for b.Loop() {
+		both := ax.Ingress.Intersect(gx.Ingress)
+		if !both.Union(gx.Ingress.Subtract(ax.Ingress)).Equal(gx.Ingress) {
+			b.Fatal("law broken")
+		}
+	}
+}

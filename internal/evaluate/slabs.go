@@ -76,7 +76,9 @@ func combine(a, b slabs, op setOp) slabs {
 			default:
 				x = b[j].lo
 			}
-			if op == opIntersect && (i == len(a) || j == len(b)) {
+			// Past the end of a, neither an intersection nor a
+			// difference has anything left to give; past b, no intersection.
+			if op != opUnion && i == len(a) || op == opIntersect && j == len(b) {
 				break
 			}
 			continue
