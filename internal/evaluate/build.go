@@ -3,6 +3,7 @@ package evaluate
 import (
 	"net/netip"
 	"slices"
+	"sync"
 )
 
 // builder makes a Space out of many boxes in one pass, where folding them
@@ -19,9 +20,14 @@ type builder struct {
 }
 
 // scratch is memory a builder reuses from one sweep to the next; the two
-// directions of a filter share one.
+// directions of a filter share one, and calls share them through a pool:
+// property tests compute exposures in a loop, where fresh scratch would
+// be most of the garbage.
 type scratch struct {
-	merged []item // protocol's and -1's items of a family
+	items  [2][]item // the builders' boxes, kept for the next call
+	merged []item    // a protocol's and -1's items of a family
+	sorted []item    // items in sections
+	keys   []int
 	bounds []u128
 	gather spans
 	out    slabs
@@ -30,13 +36,29 @@ type scratch struct {
 	ports []spans
 }
 
-func newBuilders(boxes int) (in, out builder) {
-	sc := &scratch{
-		merged: make([]item, 0, boxes),
-		bounds: make([]u128, 0, 2*boxes),
-		out:    make(slabs, 0, 2*boxes+1),
-	}
-	return builder{make([]item, 0, boxes), sc}, builder{make([]item, 0, boxes), sc}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// newBuilders returns the builders of a filter's two directions; release
+// gives their memory back once their spaces are built.
+func newBuilders() (in, out builder) {
+	sc := scratchPool.Get().(*scratch)
+	return builder{sc.items[0][:0], sc}, builder{sc.items[1][:0], sc}
+}
+
+// release returns the scratch to the pool. The Spaces built keep none of
+// it: their slabs are copies, and the port lists they share are never
+// written. References are cleared so the pool holds no old Space alive.
+func release(in, out builder) {
+	sc := in.scratch
+	clear(in.items)
+	clear(out.items)
+	clear(sc.merged)
+	clear(sc.sorted)
+	clear(sc.out)
+	clear(sc.ports)
+	sc.items = [2][]item{in.items[:0], out.items[:0]}
+	sc.merged, sc.sorted, sc.out, sc.ports = sc.merged[:0], sc.sorted[:0], sc.out[:0], sc.ports[:0]
+	scratchPool.Put(sc)
 }
 
 // portsOf returns the port set a box of the protocol selects, as Box
@@ -102,18 +124,7 @@ func (b *builder) add(protocol int, prefix netip.Prefix, from, to int, deny bool
 func (b *builder) space() Space {
 	// Sections of one protocol and family, each in the order of addition;
 	// protocol -1 first.
-	slices.SortFunc(b.items, func(x, y item) int {
-		switch {
-		case x.protocol != y.protocol:
-			return int(x.protocol) - int(y.protocol)
-		case x.v6 != y.v6:
-			if x.v6 {
-				return 1
-			}
-			return -1
-		}
-		return int(x.order - y.order)
-	})
+	b.items = b.sections(b.items)
 	section := func(protocol int16, v6 bool) []item {
 		i, _ := slices.BinarySearchFunc(b.items, item{protocol: protocol, v6: v6}, func(x, key item) int {
 			if x.protocol != key.protocol {
@@ -159,6 +170,38 @@ func (b *builder) space() Space {
 		s = s.recount()
 	}
 	return s
+}
+
+// sections reorders items by protocol and family, keeping their order
+// within each: a filter has few protocols, so picking each section out in
+// turn beats a comparison sort of the items. The result is in the scratch
+// and items' array becomes the scratch, so nothing is allocated.
+func (b *builder) sections(items []item) []item {
+	key := func(it item) int {
+		k := 2 * int(it.protocol)
+		if it.v6 {
+			k++
+		}
+		return k
+	}
+	keys := b.keys[:0]
+	for _, it := range items {
+		if k := key(it); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	b.keys = keys
+	out := b.sorted[:0]
+	for _, k := range keys {
+		for _, it := range items {
+			if key(it) == k {
+				out = append(out, it)
+			}
+		}
+	}
+	b.sorted = items[:0]
+	return out
 }
 
 func mergeByOrder(out, a, b []item) []item {

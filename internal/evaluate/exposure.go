@@ -60,7 +60,8 @@ func (x Exposure) Passes(p Packet, egress bool) bool {
 // and PrefixListID (the resolver's prefixes) that is set, and a rule whose
 // protocol or peer cannot be read admits nothing.
 func GroupExposure(g Group) Exposure {
-	in, out := newBuilders(len(g.Rules))
+	in, out := newBuilders()
+	defer func() { release(in, out) }()
 	var peers []netip.Prefix
 	for _, r := range g.Rules {
 		b := &in
@@ -128,7 +129,8 @@ func ACLExposure(a ACL) Exposure {
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(x, y int32) int { return cmp.Compare(a.Entries[x].RuleNumber, a.Entries[y].RuleNumber) })
-	in, out := newBuilders(len(order))
+	in, out := newBuilders()
+	defer func() { release(in, out) }()
 	for _, i := range slices.Backward(order) {
 		e := &a.Entries[i]
 		prefix, n, from, to, ok := entryBox(e)

@@ -508,3 +508,41 @@ func TestBenchFiltersArrangement(t *testing.T) {
 	}
 	t.Logf("%d packets checked", checked)
 }
+
+// TestExposuresKeepNoScratch: the builders' memory goes back to a pool and
+// serves the next call, concurrent ones included; a Space returned earlier
+// must not change when it does.
+func TestExposuresKeepNoScratch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	inputs := make([][]byte, 40)
+	want := make([]Exposure, len(inputs))
+	text := make([]string, len(inputs))
+	for i := range inputs {
+		inputs[i] = randomBytes(rng, 30+rng.IntN(120))
+		want[i] = ACLExposure(ACL{Entries: smallEntries(inputs[i])})
+		text[i] = want[i].String()
+	}
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for k := 0; k < 20; k++ {
+				for i, data := range inputs {
+					if x := ACLExposure(ACL{Entries: smallEntries(data)}); !x.Equal(want[i]) {
+						t.Errorf("input %d computed concurrently differs", i)
+						return
+					}
+					GroupExposure(Group{Rules: smallRules(data), Resolver: crossResolver})
+				}
+			}
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	for i := range want {
+		if want[i].String() != text[i] {
+			t.Fatalf("input %d: the exposure changed after later calls", i)
+		}
+	}
+}
