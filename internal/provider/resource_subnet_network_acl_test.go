@@ -622,9 +622,9 @@ resource "ddve_subnet_nacl" "test" {
 			},
 			{
 				// Import reads the types and codes back as well.
-				ResourceName:      aclAddress,
-				ImportState:       true,
-				ImportStateVerify: true,
+				ResourceName:            aclAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: append(purposeKeys(5), "timeouts", "custom_rules"),
 			},
 		},
