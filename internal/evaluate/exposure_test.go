@@ -307,7 +307,7 @@ func groupExposureByOps(g Group) Exposure {
 
 func TestACLExposureMatchesFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	n := 100
+	n := 60
 	if testing.Short() {
 		n = 20
 	}
