@@ -49,3 +49,22 @@ func TestEveryProfileAlone(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPropertyCheck is the cost of one fuzz input: drawing the
+// scenario, compiling it (with its quota edges and the update) and
+// checking every property.
+func BenchmarkPropertyCheck(b *testing.B) {
+	inputs := [][]byte{
+		{1, 0xff, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+		{2, 0x1f, 0, 0, 1, 0x21, 3, 0x42, 9, 0xe0, 255, 255},
+		{1, 0x83, 3, 1, 2, 2, 1, 4, 0, 7, 1, 9, 2, 3, 3, 3, 3, 5, 0, 1},
+	}
+	for b.Loop() {
+		for _, data := range inputs {
+			s := newScenario(data)
+			if err := verify(s, compile(s)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -105,7 +105,8 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 func allowPublicIngressAttribute() schema.BoolAttribute {
 	return schema.BoolAttribute{
 		Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-		Description: "Permit `0.0.0.0/0` and `::/0` as peers of profiles that accept inbound connections. " +
+		Description: "Permit `0.0.0.0/0` and `::/0` where they would let the internet in: as peers of inbound flows, " +
+			"and in a network ACL also as peers of outbound flows whose return entries would admit them, typed or resolved from a prefix list. " +
 			"Dell's guidance for DDVE on AWS is no public exposure, so this is an explicit opt-in.",
 	}
 }
