@@ -275,6 +275,13 @@ func addProblems(diags *diag.Diagnostics, err error, summary string) {
 	}
 }
 
+// addSelfCheckFailure reports a compiled posture that the exact evaluator
+// finds different from the intent: a provider bug, never the user's.
+func addSelfCheckFailure(diags *diag.Diagnostics, err error) {
+	diags.AddError("Provider bug: compiled posture fails its self-check",
+		err.Error()+"\n\nNothing was changed in AWS. Please report this with the configuration that produced it.")
+}
+
 // toPath converts a compiler path to the part of it Terraform can show.
 // Terraform finds a diagnostic's source line by walking blocks, then one
 // attribute and at most one index into it: a path deeper into a nested

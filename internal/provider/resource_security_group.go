@@ -23,6 +23,7 @@ import (
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -187,6 +188,10 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	rules, err := posture.CompileGroup(intent, opts)
 	if err != nil {
 		addProblems(&resp.Diagnostics, err, "Invalid security group posture")
+		return
+	}
+	if err := evaluate.CheckGroup(intent, rules); err != nil {
+		addSelfCheckFailure(&resp.Diagnostics, err)
 		return
 	}
 

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -282,6 +283,10 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	entries, err := posture.CompileACL(intent, opts)
 	if err != nil {
 		addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
+		return
+	}
+	if err := evaluate.CheckACL(intent, opts, entries); err != nil {
+		addSelfCheckFailure(&resp.Diagnostics, err)
 		return
 	}
 	plan.Entries = entriesToList(entries)
