@@ -51,7 +51,15 @@ func StartRecorder(target string) (*Recorder, error) {
 	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{}}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
-		if resp.StatusCode != http.StatusOK || resp.Request.Context().Value(actionKey{}) != "DescribeNetworkAcls" {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		action, _ := resp.Request.Context().Value(actionKey{}).(string)
+		if values, ok := resp.Request.Context().Value(valuesKey{}).(url.Values); ok {
+			// Only a call the emulator carried out changes what it holds.
+			r.icmp.observe(action, values)
+		}
+		if action != "DescribeNetworkAcls" {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -68,7 +76,11 @@ func StartRecorder(target string) (*Recorder, error) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(req, body)
-		req = req.WithContext(context.WithValue(req.Context(), actionKey{}, action))
+		ctx := context.WithValue(req.Context(), actionKey{}, action)
+		if values, err := url.ParseQuery(string(body)); err == nil {
+			ctx = context.WithValue(ctx, valuesKey{}, values)
+		}
+		req = req.WithContext(ctx)
 		f, latency := r.record(action)
 		time.Sleep(latency)
 		if f != nil {
@@ -77,17 +89,18 @@ func StartRecorder(target string) (*Recorder, error) {
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>injected by the test recorder</Message></Error></Errors><RequestID>injected</RequestID></Response>`, f.code)
 			return
 		}
-		if values, err := url.ParseQuery(string(body)); err == nil {
-			r.icmp.observe(action, values)
-		}
 		proxy.ServeHTTP(w, req)
 	})}
 	go func() { _ = r.server.Serve(l) }()
 	return r, nil
 }
 
-// actionKey carries a request's EC2 action to the response it gets.
-type actionKey struct{}
+// actionKey and valuesKey carry a request's EC2 action and parameters to
+// the response it gets.
+type (
+	actionKey struct{}
+	valuesKey struct{}
+)
 
 func actionOf(req *http.Request, body []byte) string {
 	if values, err := url.ParseQuery(string(body)); err == nil && values.Get("Action") != "" {

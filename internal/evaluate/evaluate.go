@@ -45,10 +45,13 @@ func (p Packet) String() string {
 	return fmt.Sprintf("%d %s:%d -> %s:%d", p.Protocol, p.Src, p.SrcPort, p.Dst, p.DstPort)
 }
 
-// Verdict is one filter's decision and what made it.
+// Verdict is one filter's decision and what made it: the security group
+// rule or the network ACL entry, when one decided.
 type Verdict struct {
 	Allowed bool
 	Reason  string
+	Rule    *posture.Rule
+	Entry   *posture.Entry
 }
 
 // Resolver tells which addresses stand behind security group references and
@@ -72,13 +75,14 @@ func (g Group) Admit(p Packet, egress bool) Verdict {
 	if egress {
 		direction, remote = posture.Egress, p.Dst
 	}
-	for _, r := range g.Rules {
-		if r.Direction != direction || !groupProtocolMatches(r, p) || !g.peerMatches(r, remote) {
+	for i := range g.Rules {
+		r := &g.Rules[i]
+		if r.Direction != direction || !groupProtocolMatches(*r, p) || !g.peerMatches(*r, remote) {
 			continue
 		}
-		return Verdict{true, "security group rule " + r.String()}
+		return Verdict{Allowed: true, Reason: "security group rule " + r.String(), Rule: r}
 	}
-	return Verdict{false, "no security group rule allows " + direction + " " + p.String()}
+	return Verdict{Allowed: false, Reason: "no security group rule allows " + direction + " " + p.String()}
 }
 
 func groupProtocolMatches(r posture.Rule, p Packet) bool {
@@ -146,9 +150,9 @@ func (a ACL) Filter(p Packet, egress bool) Verdict {
 		if egress {
 			direction = "egress"
 		}
-		return Verdict{false, "built-in deny-all (" + direction + ") drops " + p.String()}
+		return Verdict{Allowed: false, Reason: "built-in deny-all (" + direction + ") drops " + p.String()}
 	}
-	return Verdict{decider.Action == posture.Allow, "network ACL entry " + decider.String()}
+	return Verdict{Allowed: decider.Action == posture.Allow, Reason: "network ACL entry " + decider.String(), Entry: decider}
 }
 
 func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
@@ -217,7 +221,7 @@ func (h Host) Connect(request Packet) Conversation {
 	var c Conversation
 	c.Request = append(c.Request, h.Group.Admit(request, egress), h.ACL.Filter(request, egress))
 	if reply, ok := request.Reply(); ok {
-		c.Reply = append(c.Reply, Verdict{c.Request[0].Allowed, "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
+		c.Reply = append(c.Reply, Verdict{Allowed: c.Request[0].Allowed, Reason: "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
 	}
 	return c
 }

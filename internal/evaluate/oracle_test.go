@@ -156,27 +156,45 @@ func expectedProblems(s scenario, acl bool) []string {
 		if acl && len(f.peers.SecurityGroupIDs) > 0 {
 			want = append(want, "Security groups cannot be ACL peers")
 		}
+		if f.proto == 1 && len(f.peers.IPv6CIDRBlocks) > 0 {
+			want = append(want, "ICMP towards an IPv6 peer")
+		}
+		if f.proto == 58 && len(f.peers.CIDRBlocks) > 0 {
+			want = append(want, "ICMPv6 towards an IPv4 peer")
+		}
 		if s.intent.AllowPublicIngress {
 			continue
 		}
-		// A public peer is refused when it could come in: always for an
-		// inbound flow; in an ACL also when the answers of an outbound
-		// flow come back from it. The group sees typed blocks only.
+		// Peers are refused when together they are the internet of a
+		// family and could come in: always for an inbound flow; in an ACL
+		// also when the answers of an outbound flow come back from them.
+		// The group sees typed blocks only.
 		peers := peerPrefixes(f.peers, false)
 		if !acl {
 			peers = peerPrefixes(posture.Peers{CIDRBlocks: f.peers.CIDRBlocks, IPv6CIDRBlocks: f.peers.IPv6CIDRBlocks}, false)
 		}
-		for _, p := range peers {
-			if p.Bits() != 0 {
-				continue
-			}
-			_, answered := replySpace(f, p, s.ephemeral)
-			if f.inbound || (acl && answered) {
-				want = append(want, "Public ingress refused")
-			}
+		_, answered := replySpace(f, prefix("10.0.0.0/8"), s.ephemeral)
+		if (f.inbound || (acl && answered)) && coversAFamily(peers) {
+			want = append(want, "Public ingress refused")
 		}
 	}
 	return want
+}
+
+// coversAFamily reports whether the prefixes together hold every address
+// of IPv4 or of IPv6, computed with the exact sets.
+func coversAFamily(prefixes []netip.Prefix) bool {
+	var union evaluate.Space
+	for _, p := range prefixes {
+		union = union.Union(evaluate.Box(-1, p, 0, 0))
+	}
+	for _, world := range []string{"0.0.0.0/0", "::/0"} {
+		whole := evaluate.Box(-1, prefix(world), 0, 0)
+		if whole.Subtract(union).IsEmpty() {
+			return true
+		}
+	}
+	return false
 }
 
 // groupQuotaNeed counts rules per direction and family as AWS does: a
@@ -260,7 +278,7 @@ func verifyACL(s scenario, c compiled) error {
 	if c.aclErr != nil {
 		return fmt.Errorf("network ACL: unexpected error: %w", c.aclErr)
 	}
-	if err := checkNumbers(c.entries); err != nil {
+	if err := checkNumbers(c.entries, s.defaultAllow); err != nil {
 		return err
 	}
 	acl := evaluate.ACL{Entries: c.entries}
@@ -271,7 +289,7 @@ func verifyACL(s scenario, c compiled) error {
 	if err := checkQuotaEdge("network ACL", aclQuotaNeed(c.entries), c.aclAtQuota, c.aclBelowQuota, "Network ACL entry quota exceeded"); err != nil {
 		return err
 	}
-	if err := checkStableNumbers(c.entries, c.updated, c.updatedErr); err != nil {
+	if err := checkStableNumbers(c.entries, c.updated, c.updatedErr, s.defaultAllow); err != nil {
 		return err
 	}
 	return checkRealClients(s, func(p evaluate.Packet, egress bool) bool { return acl.Filter(p, egress).Allowed }, true)
@@ -322,7 +340,7 @@ func checkQuotaEdge(what string, need int, atQuota, belowQuota error, summary st
 
 // checkNumbers: numbers lie in 1-32766, once per direction, denies in
 // 1-999 below allows in 1000-31999, allow-all in 32000-32766.
-func checkNumbers(entries []posture.Entry) error {
+func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 	seen := map[string]bool{}
 	for _, e := range entries {
 		slot := fmt.Sprint(e.Egress, e.RuleNumber)
@@ -330,7 +348,8 @@ func checkNumbers(entries []posture.Entry) error {
 			return fmt.Errorf("rule number %d used twice in one direction", e.RuleNumber)
 		}
 		seen[slot] = true
-		allowAll := e.Action == posture.Allow && e.Protocol == "-1" && (e.CIDRBlock == "0.0.0.0/0" || e.IPv6CIDRBlock == "::/0")
+		allowAll := defaultAllow && e.RuleNumber >= 32000 && e.Action == posture.Allow && e.Protocol == "-1" &&
+			(e.CIDRBlock == "0.0.0.0/0" || e.IPv6CIDRBlock == "::/0")
 		switch {
 		case e.Action == posture.Deny && (e.RuleNumber < 1 || e.RuleNumber > 999),
 			allowAll && e.RuleNumber < 32000,
@@ -344,7 +363,7 @@ func checkNumbers(entries []posture.Entry) error {
 
 // checkStableNumbers: after one more peer, every entry that survives keeps
 // its number.
-func checkStableNumbers(before, after []posture.Entry, err error) error {
+func checkStableNumbers(before, after []posture.Entry, err error, defaultAllow bool) error {
 	if err != nil {
 		return fmt.Errorf("recompiling with one more peer: %w", err)
 	}
@@ -357,7 +376,7 @@ func checkStableNumbers(before, after []posture.Entry, err error) error {
 			return fmt.Errorf("entry %v moved from %d to %d on an update", e, n, e.RuleNumber)
 		}
 	}
-	return checkNumbers(after)
+	return checkNumbers(after, defaultAllow)
 }
 
 // checkRealClients sends the packets real hosts send for every flow, from

@@ -23,6 +23,7 @@ const (
 	listS3    = "pl-0123456789abcdef0"
 	listEmpty = "pl-00000000000000000"
 	listWorld = "pl-0ffffffffffffffff"
+	listHalf6 = "pl-0fffffffffffffff6"
 	listIPv6  = "pl-06666666666666666"
 	peerGroup = "sg-0123456789abcdef0"
 )
@@ -32,12 +33,14 @@ var (
 		listS3:    {"3.5.0.0/19", "52.216.0.0/15"},
 		listEmpty: {},
 		listWorld: {"0.0.0.0/0"},
+		listHalf6: {"::/1", "8000::/1"}, // the IPv6 internet in halves
 		listIPv6:  {"2001:db8:77::/48"},
 	}
 	listWeights = map[string]posture.PrefixListWeight{
 		listS3:    {Weight: 1, Family: "IPv4", AWSManaged: true},
 		listEmpty: {Weight: 5, Family: "IPv4"},
 		listWorld: {Weight: 2, Family: "IPv4"},
+		listHalf6: {Weight: 2, Family: "IPv6"},
 		listIPv6:  {Weight: 3, Family: "IPv6"},
 	}
 	groupMembers = map[string][]netip.Addr{peerGroup: {netip.MustParseAddr("10.3.3.3")}}
@@ -84,6 +87,11 @@ func newScenario(data []byte) scenario {
 	for range src.next() % 3 {
 		s.intent.CustomRules = append(s.intent.CustomRules, drawCustomRule(src))
 	}
+	// At most one peer that a compiler must refuse or guard, so most
+	// scenarios still compile and have their exposure compared.
+	if src.next()%4 == 0 {
+		s.addRarePeer(src)
+	}
 	for range src.next() % 3 {
 		s.deny = append(s.deny, drawDeny(src))
 	}
@@ -117,21 +125,43 @@ func drawPeers(src *byteSource) posture.Peers {
 		}
 	}
 	if mask&0x80 != 0 {
-		peers.PrefixListIDs = []string{src.pick([]string{listS3, listS3, listEmpty, listIPv6, listWorld})}
-	}
-	// Rarer peers: a security group (ACLs refuse it), the whole internet.
-	switch src.next() % 16 {
-	case 0:
-		peers.SecurityGroupIDs = []string{peerGroup}
-	case 1:
-		peers.CIDRBlocks = append(peers.CIDRBlocks, "0.0.0.0/0")
-	case 2:
-		peers.IPv6CIDRBlocks = append(peers.IPv6CIDRBlocks, "::/0")
+		peers.PrefixListIDs = []string{src.pick([]string{listS3, listS3, listEmpty, listIPv6})}
 	}
 	if peers.Empty() {
 		peers.CIDRBlocks = []string{src.pick(ipv4Pool)}
 	}
 	return peers
+}
+
+// addRarePeer gives one profile or custom rule a peer the compilers must
+// refuse or guard: a security group (ACLs take none), the whole internet
+// typed, or through a prefix list, whole or in halves.
+func (s *scenario) addRarePeer(src *byteSource) {
+	rare := []posture.Peers{
+		{SecurityGroupIDs: []string{peerGroup}},
+		{CIDRBlocks: []string{"0.0.0.0/0"}},
+		{IPv6CIDRBlocks: []string{"::/0"}},
+		{CIDRBlocks: []string{"0.0.0.0/1", "128.0.0.0/1"}},
+		{PrefixListIDs: []string{listWorld}},
+		{PrefixListIDs: []string{listHalf6}},
+	}[src.next()%6]
+	add := func(p posture.Peers) posture.Peers {
+		p.CIDRBlocks = append(append([]string(nil), p.CIDRBlocks...), rare.CIDRBlocks...)
+		p.IPv6CIDRBlocks = append(append([]string(nil), p.IPv6CIDRBlocks...), rare.IPv6CIDRBlocks...)
+		p.SecurityGroupIDs = append(append([]string(nil), p.SecurityGroupIDs...), rare.SecurityGroupIDs...)
+		p.PrefixListIDs = append(append([]string(nil), p.PrefixListIDs...), rare.PrefixListIDs...)
+		return p
+	}
+	if n := len(s.intent.CustomRules); n > 0 && src.next()%2 == 0 {
+		r := &s.intent.CustomRules[src.next()%n]
+		if r.Protocol != "icmp" && r.Protocol != "icmpv6" {
+			r.Peers = add(r.Peers)
+			return
+		}
+	}
+	names := catalog.Names()
+	name := names[src.next()%len(names)]
+	s.intent.Profiles[name] = add(s.intent.Profiles[name])
 }
 
 func drawCustomRule(src *byteSource) posture.CustomRule {
@@ -151,11 +181,17 @@ func drawCustomRule(src *byteSource) posture.CustomRule {
 		r.Protocol = "icmp"
 		typeCode := [][2]int{{8, -1}, {8, 0}, {-1, -1}, {3, 4}, {0, 0}, {13, -1}}[src.next()%6]
 		r.FromPort, r.ToPort = &typeCode[0], &typeCode[1]
+		if src.next()%8 != 0 {
+			peers = posture.Peers{CIDRBlocks: []string{src.pick(ipv4Pool)}}
+		}
 	case 3:
 		r.Protocol = "icmpv6"
 		typeCode := [][2]int{{128, 0}, {128, -1}, {1, 4}, {-1, -1}}[src.next()%4]
 		r.FromPort, r.ToPort = &typeCode[0], &typeCode[1]
-		peers = posture.Peers{IPv6CIDRBlocks: []string{src.pick(ipv6Pool)}}
+		// Mostly IPv6 peers; an IPv4 one now and then, which must be refused.
+		if src.next()%8 != 0 {
+			peers = posture.Peers{IPv6CIDRBlocks: []string{src.pick(ipv6Pool)}}
+		}
 	case 4:
 		r.Protocol = src.pick([]string{"47", "50"}) // GRE, ESP: no ports
 	default:

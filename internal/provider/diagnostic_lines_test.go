@@ -85,6 +85,18 @@ resource "ddve_security_group" "test" {
     management = { cidr_blocks = ["10.0.1.10/32"] }
   }
   ephemeral_ports = { from_port = 60000, to_port = 1024 }`), `ephemeral_ports = {`, "from_port 60000 is above to_port 1024"},
+		{group(`  custom_rules = [
+    { direction = "ingress", protocol = "sctp", from_port = 22, to_port = 22, cidr_blocks = ["10.0.9.0/24"] },
+  ]`), `{ direction = "ingress", protocol = "sctp"`, `protocol is "sctp": use tcp, udp, icmp, icmpv6, all`},
+		{acl(`  custom_rules = [
+    { direction = "egress", protocol = "udp", cidr_blocks = ["10.0.9.0/24"] },
+  ]`), `{ direction = "egress", protocol = "udp"`, "udp needs from_port and to_port"},
+		{group(`  custom_rules = [
+    { direction = "egress", protocol = "tcp", from_port = 8443, to_port = 8443, cidr_blocks = ["10.0.9.0/24"], description = "agent <beta>" },
+  ]`), `{ direction = "egress", protocol = "tcp", from_port = 8443`, "in a rule description"},
+		{acl(`  custom_rules = [
+    { direction = "ingress", protocol = "icmpv6", from_port = 128, to_port = 0, cidr_blocks = ["10.0.9.0/24"] },
+  ]`), `{ direction = "ingress", protocol = "icmpv6"`, "would allow every ICMP type and code"},
 		{group(`  profiles = {
     management = {
       cidr_blocks = ["10.0.1.10/32"]

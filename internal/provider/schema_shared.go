@@ -106,7 +106,8 @@ func allowPublicIngressAttribute() schema.BoolAttribute {
 	return schema.BoolAttribute{
 		Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 		Description: "Permit `0.0.0.0/0` and `::/0` where they would let the internet in: as peers of inbound flows, " +
-			"and in a network ACL also as peers of outbound flows whose return entries would admit them, typed or resolved from a prefix list. " +
+			"and in a network ACL also as peers of outbound flows whose return entries would admit them, typed or resolved from a prefix list, " +
+			"whole or in pieces that together cover the internet. The allow-all entries of `default_action = \"allow\"` are that setting's own explicit choice and need no opt-in. " +
 			"Dell's guidance for DDVE on AWS is no public exposure, so this is an explicit opt-in.",
 	}
 }
