@@ -188,5 +188,5 @@ func (p *ddveProvider) Resources(_ context.Context) []func() resource.Resource {
 }
 
 func (p *ddveProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewReachabilityDataSource}
 }
