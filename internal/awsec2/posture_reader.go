@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -18,7 +19,10 @@ import (
 func FindSecurityGroups(ctx context.Context, client *ec2.Client, ids []string) ([]*SecurityGroup, error) {
 	out, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: ids})
 	if err != nil {
-		return nil, fmt.Errorf("security groups %v: %w", ids, notFound(err, codeGroupNotFound, codeGroupIDNotFound))
+		if hasCode(err, codeGroupNotFound, codeGroupIDNotFound) {
+			return nil, fmt.Errorf("no such security group in this region among %s (%w): check the IDs: %w", strings.Join(ids, ", "), ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("describing security groups %s: %w", strings.Join(ids, ", "), err)
 	}
 	byID := map[string]*SecurityGroup{}
 	for _, g := range out.SecurityGroups {

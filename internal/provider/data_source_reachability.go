@@ -313,6 +313,7 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	live.host.Addr = ddve
 
 	ephemeral := evaluate.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo}
 	if !config.EphemeralPorts.IsNull() {
