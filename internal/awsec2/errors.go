@@ -1,14 +1,13 @@
 // Package awsec2 is the provider's EC2 layer: finders that turn AWS's
 // not-found codes into one error, waiters and retries around eventual
-// consistency, and the mutations the resources need, each with as few calls
-// as EC2 allows. It speaks posture's types, so the resources stay adapters.
+// consistency and repeated calls, and the mutations the resources need,
+// each with as few calls as EC2 allows. It speaks posture's types, so the
+// resources stay adapters.
 package awsec2
 
 import (
-	"context"
 	"errors"
 	"slices"
-	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -17,15 +16,28 @@ import (
 const (
 	codeGroupNotFound        = "InvalidGroup.NotFound"
 	codeGroupIDNotFound      = "InvalidGroupId.NotFound"
+	codeGroupDuplicate       = "InvalidGroup.Duplicate"
+	codeGroupInUse           = "InvalidGroup.InUse"
 	codeDependencyViolation  = "DependencyViolation"
+	codeRuleNotFound         = "InvalidSecurityGroupRuleId.NotFound"
+	codePermissionNotFound   = "InvalidPermission.NotFound"
+	codePermissionDuplicate  = "InvalidPermission.Duplicate"
+	codeRulesLimitExceeded   = "RulesPerSecurityGroupLimitExceeded"
 	codeACLNotFound          = "InvalidNetworkAclID.NotFound"
 	codeACLNotFoundEmulator  = "InvalidRouteTableID.NotFound" // the emulator's code for an unknown ACL
 	codeEntryAlreadyExists   = "NetworkAclEntryAlreadyExists"
-	codeRuleNotFound         = "InvalidSecurityGroupRuleId.NotFound"
-	codePermissionNotFound   = "InvalidPermission.NotFound"
+	codeEntryNotFound        = "InvalidNetworkAclEntry.NotFound"
+	codeEntryLimitExceeded   = "NetworkAclEntryLimitExceeded"
 	codeAssociationNotFound  = "InvalidAssociationID.NotFound"
 	codePrefixListNotFound   = "InvalidPrefixListID.NotFound"
 	codePrefixListIDNotFound = "InvalidPrefixListId.NotFound"
+)
+
+// The not-found codes of each kind of ID, as EC2 answers a call that names
+// one it does not know (yet).
+var (
+	groupNotFoundCodes = []string{codeGroupNotFound, codeGroupIDNotFound}
+	aclNotFoundCodes   = []string{codeACLNotFound, codeACLNotFoundEmulator}
 )
 
 // ErrNotFound is returned by every finder when the thing does not exist.
@@ -45,37 +57,4 @@ func notFound(err error, codes ...string) error {
 		return errors.Join(ErrNotFound, err)
 	}
 	return err
-}
-
-// Pauses between tries of retryWhen: eventual consistency usually clears
-// within a second, a dependency going away can take minutes.
-const (
-	firstRetryDelay = 500 * time.Millisecond
-	maxRetryDelay   = 5 * time.Second
-)
-
-// retryWhen calls fn until it succeeds, fails with another error, or the
-// timeout passes, doubling the pause up to maxRetryDelay. It is for errors
-// that eventual consistency or a dependency going away will clear;
-// throttling is the SDK retryer's job.
-func retryWhen(ctx context.Context, timeout time.Duration, retryable func(error) bool, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	delay := firstRetryDelay
-	for {
-		err := fn()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, maxRetryDelay)
-	}
-}
-
-func whenCode(codes ...string) func(error) bool {
-	return func(err error) bool { return hasCode(err, codes...) }
 }

@@ -2,6 +2,7 @@ package awsec2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -40,7 +41,7 @@ type NetworkACL struct {
 func FindNetworkACLByID(ctx context.Context, client *ec2.Client, id string) (*NetworkACL, error) {
 	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{id}})
 	if err != nil {
-		return nil, notFound(err, codeACLNotFound, codeACLNotFoundEmulator)
+		return nil, notFound(err, aclNotFoundCodes...)
 	}
 	if len(out.NetworkAcls) != 1 {
 		return nil, fmt.Errorf("network ACL %s: %w", id, ErrNotFound)
@@ -60,7 +61,7 @@ func findNetworkACLs(ctx context.Context, client *ec2.Client, filters []types.Fi
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, notFound(err, codeACLNotFound, codeACLNotFoundEmulator)
+			return nil, notFound(err, aclNotFoundCodes...)
 		}
 		for _, acl := range page.NetworkAcls {
 			out = append(out, aclFromAWS(acl, client.Options().Region))
@@ -74,7 +75,7 @@ func aclFromAWS(acl types.NetworkAcl, region string) *NetworkACL {
 		ID: aws.ToString(acl.NetworkAclId), OwnerID: aws.ToString(acl.OwnerId), VPCID: aws.ToString(acl.VpcId),
 		IsDefault: aws.ToBool(acl.IsDefault), Tags: fromTags(acl.Tags), Associations: map[string]string{},
 	}
-	out.ARN = fmt.Sprintf("arn:aws:ec2:%s:%s:network-acl/%s", region, out.OwnerID, out.ID)
+	out.ARN = ec2ARN(region, out.OwnerID, "network-acl/"+out.ID)
 	for _, a := range acl.Associations {
 		out.Associations[aws.ToString(a.SubnetId)] = aws.ToString(a.NetworkAclAssociationId)
 	}
@@ -102,9 +103,9 @@ func entryFromAWS(e types.NetworkAclEntry) posture.Entry {
 		CIDRBlock: aws.ToString(e.CidrBlock), IPv6CIDRBlock: aws.ToString(e.Ipv6CidrBlock),
 	}
 	switch {
-	case (n == posture.ProtoTCP || n == posture.ProtoUDP) && e.PortRange != nil:
+	case posture.HasPorts(n) && e.PortRange != nil:
 		out.FromPort, out.ToPort = int(aws.ToInt32(e.PortRange.From)), int(aws.ToInt32(e.PortRange.To))
-	case (n == posture.ProtoICMP || n == posture.ProtoICMPv6) && e.IcmpTypeCode != nil:
+	case posture.IsICMP(n) && e.IcmpTypeCode != nil:
 		out.ICMPType, out.ICMPCode = int(aws.ToInt32(e.IcmpTypeCode.Type)), int(aws.ToInt32(e.IcmpTypeCode.Code))
 	}
 	return out
@@ -120,11 +121,10 @@ func createEntryInput(aclID string, e posture.Entry) *ec2.CreateNetworkAclEntryI
 	} else {
 		in.Ipv6CidrBlock = aws.String(e.IPv6CIDRBlock)
 	}
-	n, _ := posture.ProtocolNumber(e.Protocol)
-	switch n {
-	case posture.ProtoTCP, posture.ProtoUDP:
+	switch n, _ := posture.ProtocolNumber(e.Protocol); {
+	case posture.HasPorts(n):
 		in.PortRange = &types.PortRange{From: aws.Int32(int32(e.FromPort)), To: aws.Int32(int32(e.ToPort))}
-	case posture.ProtoICMP, posture.ProtoICMPv6:
+	case posture.IsICMP(n):
 		in.IcmpTypeCode = &types.IcmpTypeCode{Type: aws.Int32(int32(e.ICMPType)), Code: aws.Int32(int32(e.ICMPCode))}
 	}
 	return in
@@ -140,23 +140,18 @@ type CreateACLInput struct {
 }
 
 // CreateNetworkACL creates the ACL with its tags, adds the entries, moves
-// the subnets onto it and reads it back. It also returns the VPC's default
-// ACL, found by the same call that finds the subnets' associations, before
-// anything is created. When a step after the create fails, the ACL is
-// returned with the error so the caller records it.
+// the subnets onto it and reads it back, waiting until EC2 lists what was
+// written. It also returns the VPC's default ACL, found by the same call
+// that finds the subnets' associations, before anything is created. When
+// a step after the create fails, the ACL is returned with the error so the
+// caller records it.
 func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput) (*NetworkACL, string, error) {
-	vpcACLs, err := FindVPCNetworkACLs(ctx, client, in.VPCID)
+	layout, err := findVPCLayout(ctx, client, in.VPCID, in.SubnetIDs)
 	if err != nil {
-		return nil, "", fmt.Errorf("finding the network ACLs of %s: %w", in.VPCID, err)
-	}
-	layout := newVPCLayout(vpcACLs)
-	if layout.defaultACLID == "" {
-		return nil, "", fmt.Errorf("VPC %s has no default network ACL: check that it exists", in.VPCID)
-	}
-	if err := layout.checkSubnets(in.VPCID, in.SubnetIDs); err != nil {
 		return nil, "", err
 	}
-
+	// The SDK fills ClientToken and keeps it when it repeats the call, so
+	// a lost reply does not make a second ACL.
 	out, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
 		VpcId:             aws.String(in.VPCID),
 		TagSpecifications: tagSpecifications(types.ResourceTypeNetworkAcl, in.Tags),
@@ -174,15 +169,47 @@ func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput
 	if err := layout.associate(ctx, client, created.ID, in.SubnetIDs); err != nil {
 		return created, layout.defaultACLID, err
 	}
-	acl, err := FindNetworkACLByID(ctx, client, created.ID)
+	acl, err := WaitNetworkACLHolds(ctx, client, created.ID, in.Entries, in.SubnetIDs)
 	if err != nil {
-		return created, layout.defaultACLID, fmt.Errorf("reading network ACL %s back: %w", created.ID, err)
+		return created, layout.defaultACLID, err
 	}
 	return acl, layout.defaultACLID, nil
 }
 
+// WaitNetworkACLHolds reads the ACL until EC2 lists the entries and
+// subnet associations just written: right after a change, and after a
+// create above all, a describe can be short of them, and Terraform would
+// report an inconsistent result.
+func WaitNetworkACLHolds(ctx context.Context, client *ec2.Client, id string, entries []posture.Entry, subnetIDs []string) (*NetworkACL, error) {
+	var acl *NetworkACL
+	retryable := func(err error) bool { return IsNotFound(err) || errors.Is(err, errNotListed) }
+	err := retryWhen(ctx, propagationTimeout, retryable, func() error {
+		var err error
+		if acl, err = FindNetworkACLByID(ctx, client, id); err != nil {
+			return err
+		}
+		if d := diffEntries(acl.Entries, entries); !d.empty() {
+			return fmt.Errorf("%w: %d entries differ", errNotListed, len(d.create)+len(d.replace)+len(d.delete))
+		}
+		for _, subnet := range subnetIDs {
+			if _, ok := acl.Associations[subnet]; !ok {
+				return fmt.Errorf("%w: the association of subnet %s", errNotListed, subnet)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading network ACL %s back: %w", id, err)
+	}
+	return acl, nil
+}
+
+// errNotListed: what was written is not listed yet.
+var errNotListed = errors.New("not listed yet")
+
 // vpcLayout is where each subnet of a VPC is: its ACL and association.
 type vpcLayout struct {
+	vpcID        string
 	defaultACLID string
 	aclOf        map[string]string // subnet -> ACL
 	associations map[string]string // subnet -> association ID
@@ -191,6 +218,7 @@ type vpcLayout struct {
 func newVPCLayout(acls []*NetworkACL) vpcLayout {
 	l := vpcLayout{aclOf: map[string]string{}, associations: map[string]string{}}
 	for _, acl := range acls {
+		l.vpcID = acl.VPCID
 		if acl.IsDefault {
 			l.defaultACLID = acl.ID
 		}
@@ -201,13 +229,31 @@ func newVPCLayout(acls []*NetworkACL) vpcLayout {
 	return l
 }
 
-func (l vpcLayout) checkSubnets(vpcID string, subnetIDs []string) error {
-	for _, subnet := range subnetIDs {
-		if _, ok := l.associations[subnet]; !ok {
-			return fmt.Errorf("subnet %s has no network ACL association in %s: check that it exists and lies in this VPC", subnet, vpcID)
+// subnetTimeout bounds the wait for a subnet made moments ago (in the
+// same apply, say) to show its association with the VPC's default ACL.
+const subnetTimeout = 30 * time.Second
+
+// findVPCLayout reads where each subnet of the VPC is, waiting a little
+// for subnets that do not show an association yet.
+func findVPCLayout(ctx context.Context, client *ec2.Client, vpcID string, subnetIDs []string) (vpcLayout, error) {
+	var layout vpcLayout
+	err := retryWhen(ctx, subnetTimeout, func(err error) bool { return errors.Is(err, errNotListed) }, func() error {
+		acls, err := FindVPCNetworkACLs(ctx, client, vpcID)
+		if err != nil {
+			return fmt.Errorf("finding the network ACLs of %s: %w", vpcID, err)
 		}
-	}
-	return nil
+		layout = newVPCLayout(acls)
+		if layout.defaultACLID == "" {
+			return fmt.Errorf("VPC %s has no default network ACL: check that it exists", vpcID)
+		}
+		for _, subnet := range subnetIDs {
+			if _, ok := layout.associations[subnet]; !ok {
+				return fmt.Errorf("subnet %s has no network ACL association in %s (%w): check that it exists and lies in this VPC", subnet, vpcID, errNotListed)
+			}
+		}
+		return nil
+	})
+	return layout, err
 }
 
 // associate moves subnets onto the ACL through their current associations.
@@ -216,67 +262,98 @@ func (l vpcLayout) associate(ctx context.Context, client *ec2.Client, aclID stri
 		if l.aclOf[subnet] == aclID {
 			continue
 		}
-		if err := replaceAssociation(ctx, client, l.associations[subnet], aclID); err != nil {
+		if err := moveSubnet(ctx, client, l.vpcID, subnet, l.associations[subnet], aclID); err != nil {
 			return fmt.Errorf("associating subnet %s with network ACL %s: %w", subnet, aclID, err)
 		}
 	}
 	return nil
 }
 
+// entryDiff is what turns one set of ACL entries into another.
+type entryDiff struct {
+	create, replace, delete []posture.Entry
+}
+
+func (d entryDiff) empty() bool { return len(d.create)+len(d.replace)+len(d.delete) == 0 }
+
+// entrySlot is where an entry lives: its direction and rule number.
+type entrySlot struct {
+	egress bool
+	number int
+}
+
+func slotOf(e posture.Entry) entrySlot { return entrySlot{e.Egress, e.RuleNumber} }
+
+// diffEntries compares entries by slot, which the compiler keeps stable
+// for every entry that survives: a slot only wanted is created, one whose
+// entry changed is replaced, one no longer wanted is deleted.
+func diffEntries(have, want []posture.Entry) entryDiff {
+	haveBySlot := make(map[entrySlot]posture.Entry, len(have))
+	for _, e := range have {
+		haveBySlot[slotOf(e)] = e
+	}
+	var d entryDiff
+	wanted := make(map[entrySlot]bool, len(want))
+	for _, e := range want {
+		wanted[slotOf(e)] = true
+		old, ok := haveBySlot[slotOf(e)]
+		switch {
+		case !ok:
+			d.create = append(d.create, e)
+		case old.Key() != e.Key():
+			d.replace = append(d.replace, e)
+		}
+	}
+	for _, e := range have {
+		if !wanted[slotOf(e)] {
+			d.delete = append(d.delete, e)
+		}
+	}
+	return d
+}
+
 // SyncEntries makes the ACL's entries equal to want without a moment where
 // a wanted flow is dropped: new numbers are created and changed numbers
 // swapped in place (ReplaceNetworkAclEntry is atomic) before the numbers
-// that are gone are deleted. Entries are compared by direction and number,
-// which the compiler keeps stable for every entry that survives.
+// that are gone are deleted.
+//
+// A call the SDK repeated after a lost reply answers
+// NetworkAclEntryAlreadyExists (create) or InvalidNetworkAclEntry.NotFound
+// (delete); each is taken as done when AWS holds what was asked. A replace
+// repeated is the same replace.
 func SyncEntries(ctx context.Context, client *ec2.Client, aclID string, have, want []posture.Entry, concurrency int) error {
-	type slot struct {
-		egress bool
-		number int
-	}
-	haveBySlot := make(map[slot]posture.Entry, len(have))
-	for _, e := range have {
-		haveBySlot[slot{e.Egress, e.RuleNumber}] = e
-	}
-	var creates, replaces []posture.Entry
-	wanted := map[slot]bool{}
-	for _, e := range want {
-		s := slot{e.Egress, e.RuleNumber}
-		wanted[s] = true
-		old, ok := haveBySlot[s]
-		switch {
-		case !ok:
-			creates = append(creates, e)
-		case old.Key() != e.Key():
-			replaces = append(replaces, e)
-		}
-	}
-	var deletes []posture.Entry
-	for _, e := range have {
-		if !wanted[slot{e.Egress, e.RuleNumber}] {
-			deletes = append(deletes, e)
-		}
-	}
-	if len(creates)+len(replaces)+len(deletes) == 0 {
+	d := diffEntries(have, want)
+	if d.empty() {
 		return nil
 	}
 	tflog.Debug(ctx, "syncing network ACL entries", map[string]any{
-		"id": aclID, "create": len(creates), "replace": len(replaces), "delete": len(deletes),
+		"id": aclID, "create": len(d.create), "replace": len(d.replace), "delete": len(d.delete),
 	})
-	if err := forEach(ctx, concurrency, creates, func(ctx context.Context, e posture.Entry) error {
-		_, err := client.CreateNetworkAclEntry(ctx, createEntryInput(aclID, e))
+	call := func(ctx context.Context, fn func() error) error { return whileNew(ctx, aclNotFoundCodes, fn) }
+	if err := forEach(ctx, concurrency, d.create, func(ctx context.Context, e posture.Entry) error {
+		err := call(ctx, func() error {
+			_, err := client.CreateNetworkAclEntry(ctx, createEntryInput(aclID, e))
+			return err
+		})
+		if hasCode(err, codeEntryAlreadyExists) {
+			err = entryHeld(ctx, client, aclID, e, err)
+		}
 		if err != nil {
-			return fmt.Errorf("creating entry %s of network ACL %s: %w", e, aclID, err)
+			return fmt.Errorf("creating entry %s of network ACL %s: %w", e, aclID, entriesLimit(err, e))
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
-	if err := forEach(ctx, concurrency, replaces, func(ctx context.Context, e posture.Entry) error {
+	if err := forEach(ctx, concurrency, d.replace, func(ctx context.Context, e posture.Entry) error {
 		c := createEntryInput(aclID, e)
-		_, err := client.ReplaceNetworkAclEntry(ctx, &ec2.ReplaceNetworkAclEntryInput{
-			NetworkAclId: c.NetworkAclId, RuleNumber: c.RuleNumber, Egress: c.Egress, RuleAction: c.RuleAction,
-			Protocol: c.Protocol, CidrBlock: c.CidrBlock, Ipv6CidrBlock: c.Ipv6CidrBlock,
-			PortRange: c.PortRange, IcmpTypeCode: c.IcmpTypeCode,
+		err := call(ctx, func() error {
+			_, err := client.ReplaceNetworkAclEntry(ctx, &ec2.ReplaceNetworkAclEntryInput{
+				NetworkAclId: c.NetworkAclId, RuleNumber: c.RuleNumber, Egress: c.Egress, RuleAction: c.RuleAction,
+				Protocol: c.Protocol, CidrBlock: c.CidrBlock, Ipv6CidrBlock: c.Ipv6CidrBlock,
+				PortRange: c.PortRange, IcmpTypeCode: c.IcmpTypeCode,
+			})
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("replacing entry %s of network ACL %s: %w", e, aclID, err)
@@ -285,15 +362,43 @@ func SyncEntries(ctx context.Context, client *ec2.Client, aclID string, have, wa
 	}); err != nil {
 		return err
 	}
-	return forEach(ctx, concurrency, deletes, func(ctx context.Context, e posture.Entry) error {
-		_, err := client.DeleteNetworkAclEntry(ctx, &ec2.DeleteNetworkAclEntryInput{
-			NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(int32(e.RuleNumber)), Egress: aws.Bool(e.Egress),
+	return forEach(ctx, concurrency, d.delete, func(ctx context.Context, e posture.Entry) error {
+		err := call(ctx, func() error {
+			_, err := client.DeleteNetworkAclEntry(ctx, &ec2.DeleteNetworkAclEntryInput{
+				NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(int32(e.RuleNumber)), Egress: aws.Bool(e.Egress),
+			})
+			return err
 		})
-		if err != nil {
+		if err != nil && !hasCode(err, codeEntryNotFound) {
 			return fmt.Errorf("deleting entry %s of network ACL %s: %w", e, aclID, err)
 		}
 		return nil
 	})
+}
+
+// entryHeld answers a create that found its slot taken: done when the
+// slot holds exactly the entry asked for, else the original error.
+func entryHeld(ctx context.Context, client *ec2.Client, aclID string, want posture.Entry, createErr error) error {
+	acl, err := FindNetworkACLByID(ctx, client, aclID)
+	if err != nil {
+		return errors.Join(createErr, err)
+	}
+	for _, e := range acl.Entries {
+		if slotOf(e) == slotOf(want) && e.Key() == want.Key() {
+			return nil
+		}
+	}
+	return createErr
+}
+
+// entriesLimit explains AWS's entry quota error, which the plan counts
+// against entries_per_direction_quota unless the account's quota is lower.
+func entriesLimit(err error, e posture.Entry) error {
+	if !hasCode(err, codeEntryLimitExceeded) {
+		return err
+	}
+	return fmt.Errorf("AWS refused more %s entries: the account's quota of rules per network ACL is below what entries_per_direction_quota allows; "+
+		"set entries_per_direction_quota to the account's quota, or raise \"Rules per network ACL\" (L-2AEEBF1A) in Service Quotas: %w", e.Direction(), err)
 }
 
 // forEach runs fn over items with at most concurrency calls in flight and
@@ -313,12 +418,8 @@ func forEach[T any](ctx context.Context, concurrency int, items []T, fn func(con
 // AssociateSubnets moves subnets onto the ACL through their current
 // associations, which one DescribeNetworkAcls call of the VPC finds.
 func AssociateSubnets(ctx context.Context, client *ec2.Client, aclID, vpcID string, subnetIDs []string) error {
-	acls, err := FindVPCNetworkACLs(ctx, client, vpcID)
+	layout, err := findVPCLayout(ctx, client, vpcID, subnetIDs)
 	if err != nil {
-		return fmt.Errorf("finding the network ACLs of %s: %w", vpcID, err)
-	}
-	layout := newVPCLayout(acls)
-	if err := layout.checkSubnets(vpcID, subnetIDs); err != nil {
 		return err
 	}
 	return layout.associate(ctx, client, aclID, subnetIDs)
@@ -331,18 +432,41 @@ func ReleaseSubnets(ctx context.Context, client *ec2.Client, acl *NetworkACL, de
 		if !ok {
 			continue
 		}
-		if err := replaceAssociation(ctx, client, assoc, defaultACLID); err != nil {
+		if err := moveSubnet(ctx, client, acl.VPCID, subnet, assoc, defaultACLID); err != nil {
 			return fmt.Errorf("moving subnet %s back to the default network ACL %s: %w", subnet, defaultACLID, err)
 		}
 	}
 	return nil
 }
 
+// moveSubnet replaces the subnet's association with one to aclID.
+// ReplaceNetworkAclAssociation gives the subnet a new association ID, so
+// a call the SDK repeated after a lost reply answers
+// InvalidAssociationID.NotFound: the association is then found again, and
+// the move is done if the subnet is on aclID, or made through the
+// association the subnet has now.
+func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, aclID string) error {
+	err := replaceAssociation(ctx, client, associationID, aclID)
+	if !hasCode(err, codeAssociationNotFound) {
+		return err
+	}
+	layout, findErr := findVPCLayout(ctx, client, vpcID, []string{subnet})
+	switch {
+	case findErr != nil:
+		return errors.Join(err, findErr)
+	case layout.aclOf[subnet] == aclID:
+		return nil
+	}
+	return replaceAssociation(ctx, client, layout.associations[subnet], aclID)
+}
+
 func replaceAssociation(ctx context.Context, client *ec2.Client, associationID, aclID string) error {
-	_, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
-		AssociationId: aws.String(associationID), NetworkAclId: aws.String(aclID),
+	return whileNew(ctx, aclNotFoundCodes, func() error {
+		_, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
+			AssociationId: aws.String(associationID), NetworkAclId: aws.String(aclID),
+		})
+		return err
 	})
-	return err
 }
 
 // FindDefaultNetworkACLID returns the ID of the VPC's default ACL.
@@ -388,7 +512,8 @@ func DeleteNetworkACL(ctx context.Context, client *ec2.Client, id, defaultACLID 
 		_, err := client.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: aws.String(id)})
 		return err
 	})
-	if err != nil && !hasCode(err, codeACLNotFound, codeACLNotFoundEmulator) {
+	// Not found: gone already, or deleted by a call the SDK repeated.
+	if err != nil && !hasCode(err, aclNotFoundCodes...) {
 		return fmt.Errorf("deleting network ACL %s: %w", id, err)
 	}
 	return nil

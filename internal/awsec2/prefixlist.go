@@ -3,6 +3,9 @@ package awsec2
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -36,36 +39,80 @@ func findPrefixLists(ctx context.Context, client *ec2.Client, ids []string) (map
 	return found, nil
 }
 
+// awsManagedWeights are the weights of AWS-managed prefix lists, by the
+// service part of the list's name (after com.amazonaws.<region or
+// global>. and an ipv6. prefix), from the VPC user guide's table "AWS-managed
+// prefix list weight". AWS reports no weight through the API.
+var awsManagedWeights = map[string]int{
+	"cloudfront.origin-facing": 55,
+	"dynamodb":                 1,
+	"ec2-instance-connect":     2,
+	"groundstation":            5,
+	"route53-healthchecks":     25,
+	"s3":                       1,
+	"s3express":                6,
+	"vpc-lattice":              10,
+}
+
+// awsManagedWeight looks the list up in awsManagedWeights by its name,
+// e.g. com.amazonaws.us-east-1.s3 or
+// com.amazonaws.global.ipv6.cloudfront.origin-facing.
+func awsManagedWeight(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "com.amazonaws.")
+	if !ok {
+		return 0, false
+	}
+	if _, service, ok := strings.Cut(rest, "."); ok {
+		w, ok := awsManagedWeights[strings.TrimPrefix(service, "ipv6.")]
+		return w, ok
+	}
+	return 0, false
+}
+
 // PrefixListWeights returns what each list counts against a security
 // group's quota: a customer-managed list its max entries, in its own
-// address family; AWS-managed lists report no weight through the API, and
-// the gateway endpoint lists (S3, DynamoDB) weigh 1, in both families.
-func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]posture.PrefixListWeight, error) {
+// address family; an AWS-managed list its weight in AWS's table, in both
+// families. For an AWS-managed list the table does not know, it counts the
+// list's max entries, the most it could weigh, and says so in a warning.
+func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]posture.PrefixListWeight, []string, error) {
+	lists, err := findPrefixLists(ctx, client, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	weights := make(map[string]posture.PrefixListWeight, len(lists))
+	var warnings []string
+	for _, id := range slices.Sorted(maps.Keys(lists)) {
+		pl := lists[id]
+		w := posture.PrefixListWeight{Weight: int(aws.ToInt32(pl.MaxEntries)), Family: aws.ToString(pl.AddressFamily), AWSManaged: aws.ToString(pl.OwnerId) == awsOwner}
+		if w.AWSManaged {
+			name := aws.ToString(pl.PrefixListName)
+			if weight, ok := awsManagedWeight(name); ok {
+				w.Weight = weight
+			} else {
+				warnings = append(warnings, fmt.Sprintf("AWS-managed prefix list %s (%s) is not in the provider's table of weights; "+
+					"it is counted at its max entries, %d, in each family, which may be more than AWS counts", id, name, w.Weight))
+			}
+		}
+		w.Weight = max(w.Weight, 1)
+		weights[id] = w
+	}
+	return weights, warnings, nil
+}
+
+// PrefixListCIDRs resolves each list to its CIDRs, since network ACL
+// entries cannot reference a list: one call to check the lists exist and
+// learn their versions, then one paginated call per list, every page read
+// at that version so that a list changing meanwhile cannot mix versions.
+func PrefixListCIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
 	lists, err := findPrefixLists(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
-	weights := make(map[string]posture.PrefixListWeight, len(lists))
-	for id, pl := range lists {
-		w := posture.PrefixListWeight{Weight: 1, Family: aws.ToString(pl.AddressFamily), AWSManaged: aws.ToString(pl.OwnerId) == awsOwner}
-		if !w.AWSManaged && pl.MaxEntries != nil {
-			w.Weight = int(*pl.MaxEntries)
-		}
-		weights[id] = w
-	}
-	return weights, nil
-}
-
-// PrefixListCIDRs resolves each list to its CIDRs, since network ACL
-// entries cannot reference a list: one call to check the lists exist, then
-// one paginated call per list.
-func PrefixListCIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
-	if _, err := findPrefixLists(ctx, client, ids); err != nil {
-		return nil, err
-	}
 	out := make(map[string][]string, len(ids))
 	for _, id := range ids {
-		pages := ec2.NewGetManagedPrefixListEntriesPaginator(client, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)})
+		pages := ec2.NewGetManagedPrefixListEntriesPaginator(client, &ec2.GetManagedPrefixListEntriesInput{
+			PrefixListId: aws.String(id), TargetVersion: lists[id].Version,
+		})
 		cidrs := []string{}
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)

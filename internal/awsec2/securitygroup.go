@@ -2,8 +2,11 @@ package awsec2
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,7 +21,8 @@ import (
 type SecurityGroup struct {
 	ID, ARN, OwnerID         string
 	Name, Description, VPCID string
-	Tags                     map[string]string
+	// Tags leave out CreationTokenTag, which is the provider's own.
+	Tags map[string]string
 }
 
 // GroupRule is a rule as AWS holds it, with its ID.
@@ -27,14 +31,18 @@ type GroupRule struct {
 	ID string
 }
 
-// propagationTimeout bounds the wait for a new group to be visible.
-const propagationTimeout = 2 * time.Minute
+// CreationTokenTag is the tag CreateSecurityGroup sends with a new group:
+// a value made for that one call. CreateSecurityGroup carries no
+// idempotency token, so when its reply is lost and the SDK repeats it, AWS
+// answers InvalidGroup.Duplicate for the group the first try made; the tag
+// tells that group from a stranger's of the same name.
+const CreationTokenTag = "ddve:creation-token"
 
 // FindSecurityGroupByID returns the group, or ErrNotFound.
 func FindSecurityGroupByID(ctx context.Context, client *ec2.Client, id string) (*SecurityGroup, error) {
 	out, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
 	if err != nil {
-		return nil, notFound(err, codeGroupNotFound, codeGroupIDNotFound)
+		return nil, notFound(err, groupNotFoundCodes...)
 	}
 	if len(out.SecurityGroups) != 1 {
 		return nil, fmt.Errorf("security group %s: %w", id, ErrNotFound)
@@ -48,8 +56,9 @@ func groupFromAWS(g types.SecurityGroup, region string) *SecurityGroup {
 		Name: aws.ToString(g.GroupName), Description: aws.ToString(g.Description), VPCID: aws.ToString(g.VpcId),
 		Tags: fromTags(g.Tags),
 	}
+	delete(sg.Tags, CreationTokenTag)
 	if sg.ARN == "" {
-		sg.ARN = fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", region, sg.OwnerID, sg.ID)
+		sg.ARN = ec2ARN(region, sg.OwnerID, "security-group/"+sg.ID)
 	}
 	return sg
 }
@@ -63,7 +72,7 @@ func FindGroupRules(ctx context.Context, client *ec2.Client, groupID string) ([]
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, notFound(err, codeGroupNotFound, codeGroupIDNotFound)
+			return nil, notFound(err, groupNotFoundCodes...)
 		}
 		for _, r := range page.SecurityGroupRules {
 			rules = append(rules, ruleFromAWS(r))
@@ -73,13 +82,9 @@ func FindGroupRules(ctx context.Context, client *ec2.Client, groupID string) ([]
 }
 
 func ruleFromAWS(r types.SecurityGroupRule) GroupRule {
-	proto := aws.ToString(r.IpProtocol)
-	if n, ok := posture.ProtocolNumber(proto); ok {
-		proto = posture.GroupProtocol(n)
-	}
 	rule := posture.Rule{
 		Direction: posture.Ingress,
-		Protocol:  proto,
+		Protocol:  posture.NormalizeGroupProtocol(aws.ToString(r.IpProtocol)),
 		FromPort:  int(aws.ToInt32(r.FromPort)),
 		ToPort:    int(aws.ToInt32(r.ToPort)),
 		CIDRIPv4:  aws.ToString(r.CidrIpv4), CIDRIPv6: aws.ToString(r.CidrIpv6),
@@ -89,7 +94,7 @@ func ruleFromAWS(r types.SecurityGroupRule) GroupRule {
 	if aws.ToBool(r.IsEgress) {
 		rule.Direction = posture.Egress
 	}
-	if proto == "-1" {
+	if rule.Protocol == "-1" {
 		// AWS reports -1 for "all ports"; the emulator leaves them out.
 		rule.FromPort, rule.ToPort = -1, -1
 	}
@@ -99,13 +104,53 @@ func ruleFromAWS(r types.SecurityGroupRule) GroupRule {
 	return GroupRule{Rule: rule, ID: aws.ToString(r.SecurityGroupRuleId)}
 }
 
-func ipPermission(r posture.Rule) types.IpPermission {
+// rulesFromPermissions spreads the permissions of a described group into
+// one rule per peer. They carry no rule IDs: DescribeSecurityGroups has
+// none, so such rules are revoked by their permission.
+func rulesFromPermissions(direction string, permissions []types.IpPermission) []GroupRule {
+	var rules []GroupRule
+	for _, p := range permissions {
+		base := posture.Rule{
+			Direction: direction, Protocol: posture.NormalizeGroupProtocol(aws.ToString(p.IpProtocol)),
+			FromPort: int(aws.ToInt32(p.FromPort)), ToPort: int(aws.ToInt32(p.ToPort)),
+		}
+		if base.Protocol == "-1" {
+			base.FromPort, base.ToPort = -1, -1
+		}
+		add := func(set func(*posture.Rule), description *string) {
+			r := base
+			set(&r)
+			r.Description = aws.ToString(description)
+			rules = append(rules, GroupRule{Rule: r})
+		}
+		for _, v := range p.IpRanges {
+			add(func(r *posture.Rule) { r.CIDRIPv4 = aws.ToString(v.CidrIp) }, v.Description)
+		}
+		for _, v := range p.Ipv6Ranges {
+			add(func(r *posture.Rule) { r.CIDRIPv6 = aws.ToString(v.CidrIpv6) }, v.Description)
+		}
+		for _, v := range p.UserIdGroupPairs {
+			add(func(r *posture.Rule) { r.ReferencedGroupID = aws.ToString(v.GroupId) }, v.Description)
+		}
+		for _, v := range p.PrefixListIds {
+			add(func(r *posture.Rule) { r.PrefixListID = aws.ToString(v.PrefixListId) }, v.Description)
+		}
+	}
+	return rules
+}
+
+// ipPermission is the permission of one rule; a revoke by permission
+// matches without the description.
+func ipPermission(r posture.Rule, withDescription bool) types.IpPermission {
 	p := types.IpPermission{
 		IpProtocol: aws.String(r.Protocol),
 		FromPort:   aws.Int32(int32(r.FromPort)),
 		ToPort:     aws.Int32(int32(r.ToPort)),
 	}
-	d := aws.String(r.Description)
+	var d *string
+	if withDescription {
+		d = aws.String(r.Description)
+	}
 	switch {
 	case r.CIDRIPv4 != "":
 		p.IpRanges = []types.IpRange{{CidrIp: aws.String(r.CIDRIPv4), Description: d}}
@@ -127,21 +172,16 @@ type CreateGroupInput struct {
 }
 
 // CreateSecurityGroup creates the group with its tags in one call, waits
-// until EC2 knows it, replaces the default allow-all egress rule with the
-// wanted rules and reads them back. When a step after the create fails, the
-// group is returned with the error, so the caller can record it and the
-// next apply converges instead of leaving it orphaned.
+// until EC2 knows it, replaces the rules AWS put in it (allow-all egress
+// to 0.0.0.0/0, and to ::/0 in a VPC with IPv6) with the wanted rules and
+// reads them back. When a step after the create fails, the group is
+// returned with the error, so the caller can record it and the next apply
+// converges instead of leaving it orphaned.
 func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (*SecurityGroup, []GroupRule, error) {
-	out, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName:         aws.String(in.Name),
-		Description:       aws.String(in.Description),
-		VpcId:             aws.String(in.VPCID),
-		TagSpecifications: tagSpecifications(types.ResourceTypeSecurityGroup, in.Tags),
-	})
+	id, err := createGroup(ctx, client, in)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating security group %q: %w", in.Name, err)
+		return nil, nil, err
 	}
-	id := aws.ToString(out.GroupId)
 	tflog.Debug(ctx, "created security group", map[string]any{"id": id})
 
 	waiter := ec2.NewSecurityGroupExistsWaiter(client, func(o *ec2.SecurityGroupExistsWaiterOptions) {
@@ -152,13 +192,15 @@ func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroup
 		return &SecurityGroup{ID: id, Name: in.Name, Description: in.Description, VPCID: in.VPCID, Tags: in.Tags},
 			nil, fmt.Errorf("waiting for security group %s to exist: %w", id, err)
 	}
-	group := groupFromAWS(described.SecurityGroups[0], client.Options().Region)
+	created := described.SecurityGroups[0]
+	group := groupFromAWS(created, client.Options().Region)
 
-	// Every new VPC group allows all egress; the resource owns every rule,
-	// so that one goes unless the wanted rules hold it. An IPv6 twin, on
-	// VPCs with IPv6, is caught by the reconcile after the read-back.
-	defaultEgress := GroupRule{Rule: posture.Rule{Direction: posture.Egress, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRIPv4: "0.0.0.0/0"}}
-	plan := diffRules([]GroupRule{defaultEgress}, in.Rules)
+	// The resource owns every rule, so the ones AWS made go unless the
+	// wanted rules hold them. The waiter's answer lists them: diffing
+	// against it costs no call, and leaves no rule to the read-back.
+	have := append(rulesFromPermissions(posture.Ingress, created.IpPermissions), rulesFromPermissions(posture.Egress, created.IpPermissionsEgress)...)
+	plan := diffRules(have, in.Rules)
+	plan.describe = nil // rules without IDs; the read-back fixes their descriptions
 	if err := authorize(ctx, client, id, plan.authorize); err != nil {
 		return group, nil, err
 	}
@@ -167,6 +209,76 @@ func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroup
 	}
 	rules, err := readBack(ctx, client, id, in.Rules)
 	return group, rules, err
+}
+
+// createGroup sends CreateSecurityGroup with a fresh creation token and
+// returns the new group's ID. When the SDK repeated the call after a lost
+// reply, AWS answers InvalidGroup.Duplicate: the group that carries the
+// token is the one this call made, and is adopted; a group of that name
+// without it is someone else's, and the error stands.
+func createGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (string, error) {
+	token, err := newCreationToken()
+	if err != nil {
+		return "", err
+	}
+	tags := maps.Clone(in.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[CreationTokenTag] = token
+	out, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName:         aws.String(in.Name),
+		Description:       aws.String(in.Description),
+		VpcId:             aws.String(in.VPCID),
+		TagSpecifications: tagSpecifications(types.ResourceTypeSecurityGroup, tags),
+	})
+	if err == nil {
+		return aws.ToString(out.GroupId), nil
+	}
+	if !hasCode(err, codeGroupDuplicate) {
+		return "", fmt.Errorf("creating security group %q: %w", in.Name, err)
+	}
+	id, findErr := findGroupByToken(ctx, client, in.VPCID, in.Name, token)
+	if findErr != nil {
+		return "", fmt.Errorf("creating security group %q: a group of that name already exists in %s and was not made by this apply (%w): import it, or choose another name: %w",
+			in.Name, in.VPCID, findErr, err)
+	}
+	tflog.Info(ctx, "CreateSecurityGroup was repeated after its reply was lost; adopting the group it made", map[string]any{"id": id})
+	return id, nil
+}
+
+func newCreationToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making a creation token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// adoptTimeout bounds the wait for a group a lost call made to be listed
+// with its tags.
+const adoptTimeout = 15 * time.Second
+
+// findGroupByToken finds the group of that name in the VPC that carries
+// the creation token, waiting a little for it to be listed.
+func findGroupByToken(ctx context.Context, client *ec2.Client, vpcID, name, token string) (string, error) {
+	var id string
+	err := retryWhen(ctx, adoptTimeout, IsNotFound, func() error {
+		out, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+			{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+			{Name: aws.String("group-name"), Values: []string{name}},
+			{Name: aws.String("tag:" + CreationTokenTag), Values: []string{token}},
+		}})
+		if err != nil {
+			return err
+		}
+		if len(out.SecurityGroups) != 1 {
+			return fmt.Errorf("no group carries this apply's creation token: %w", ErrNotFound)
+		}
+		id = aws.ToString(out.SecurityGroups[0].GroupId)
+		return nil
+	})
+	return id, err
 }
 
 // SyncGroupRules makes the group's rules equal to want. It authorizes what
@@ -195,13 +307,14 @@ func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, hav
 
 // readBack reads the rules AWS holds after a change (the authorize reply
 // is not to be trusted everywhere) and converges what the first pass could
-// not: a rule AWS added on its own (IPv6 default egress) or a description
-// it did not keep.
+// not: a description AWS did not keep, a rule it added on its own.
 func readBack(ctx context.Context, client *ec2.Client, groupID string, want []posture.Rule) ([]GroupRule, error) {
 	var rules []GroupRule
 	var plan ruleDiff
-	// Rules just authorized may take a moment to be listed.
-	err := retryWhen(ctx, propagationTimeout, func(err error) bool { return errors.Is(err, errRulesNotListed) }, func() error {
+	// Rules just authorized may take a moment to be listed, and a new
+	// group to be known to the rule listing.
+	retryable := func(err error) bool { return errors.Is(err, errRulesNotListed) || IsNotFound(err) }
+	err := retryWhen(ctx, propagationTimeout, retryable, func() error {
 		var err error
 		if rules, err = FindGroupRules(ctx, client, groupID); err != nil {
 			return err
@@ -237,6 +350,9 @@ type ruleDiff struct {
 
 func (d ruleDiff) empty() bool { return len(d.authorize)+len(d.describe)+len(d.revoke) == 0 }
 
+// diffRules is what turns have into want: rules are the same when they
+// do the same (posture.RuleKey); a rule with an ID whose description
+// differs is described in place.
 func diffRules(have []GroupRule, want []posture.Rule) ruleDiff {
 	var d ruleDiff
 	haveByKey := make(map[posture.RuleKey]GroupRule, len(have))
@@ -285,87 +401,152 @@ func applyDiff(rules []GroupRule, d ruleDiff) []GroupRule {
 	return out
 }
 
-// authorize adds rules with one call per direction.
+// ruleCalls are the EC2 calls of one direction: ingress and egress rules
+// go through the same steps, with these calls.
+type ruleCalls struct {
+	direction string
+	authorize func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error
+	revoke    func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error
+}
+
+var directions = []ruleCalls{
+	{
+		direction: posture.Ingress,
+		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error {
+			_, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
+			return err
+		},
+		revoke: func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error {
+			_, err := client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: ruleIDs, IpPermissions: permissions})
+			return err
+		},
+	},
+	{
+		direction: posture.Egress,
+		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error {
+			_, err := client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
+			return err
+		},
+		revoke: func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error {
+			_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: ruleIDs, IpPermissions: permissions})
+			return err
+		},
+	},
+}
+
+// authorize adds rules with one call per direction. A call EC2 answers
+// with InvalidPermission.Duplicate (the SDK repeated it after a lost
+// reply, or AWS already held a rule) is done when the group now holds
+// every rule asked for; AWS refuses such a call whole, so what is still
+// missing is authorized once more.
 func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []posture.Rule) error {
-	var ingress, egress []types.IpPermission
-	for _, r := range rules {
-		if r.Direction == posture.Ingress {
-			ingress = append(ingress, ipPermission(r))
-		} else {
-			egress = append(egress, ipPermission(r))
+	for _, calls := range directions {
+		var batch []posture.Rule
+		for _, r := range rules {
+			if r.Direction == calls.direction {
+				batch = append(batch, r)
+			}
 		}
-	}
-	retryable := whenCode(codeGroupNotFound)
-	if len(ingress) > 0 {
-		err := retryWhen(ctx, propagationTimeout, retryable, func() error {
-			_, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(groupID), IpPermissions: ingress})
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("authorizing %d ingress rules in security group %s: %w", len(ingress), groupID, err)
+		if len(batch) == 0 {
+			continue
 		}
-	}
-	if len(egress) > 0 {
-		err := retryWhen(ctx, propagationTimeout, retryable, func() error {
-			_, err := client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: egress})
-			return err
-		})
+		send := func(batch []posture.Rule) error {
+			permissions := make([]types.IpPermission, len(batch))
+			for i, r := range batch {
+				permissions[i] = ipPermission(r, true)
+			}
+			return whileNew(ctx, groupNotFoundCodes, func() error { return calls.authorize(ctx, client, groupID, permissions) })
+		}
+		err := send(batch)
+		if hasCode(err, codePermissionDuplicate) {
+			var held []GroupRule
+			if held, err = FindGroupRules(ctx, client, groupID); err == nil {
+				if missing := diffRules(held, batch).authorize; len(missing) > 0 {
+					err = send(missing)
+				}
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("authorizing %d egress rules in security group %s: %w", len(egress), groupID, err)
+			return fmt.Errorf("authorizing %d %s rules in security group %s: %w", len(batch), calls.direction, groupID, rulesLimit(err, calls.direction))
 		}
 	}
 	return nil
 }
 
-// revoke removes rules by ID, one call per direction. A rule known only by
-// its content (the default egress rule of a new group) is revoked by its
-// permission; one already gone is no error.
-func revoke(ctx context.Context, client *ec2.Client, groupID string, rules []GroupRule) error {
-	var ingressIDs, egressIDs []string
-	var egressPermissions []types.IpPermission
-	for _, r := range rules {
-		switch {
-		case r.ID == "" && r.Direction == posture.Egress:
-			p := ipPermission(r.Rule)
-			p.IpRanges[0].Description = nil
-			egressPermissions = append(egressPermissions, p)
-		case r.Direction == posture.Ingress:
-			ingressIDs = append(ingressIDs, r.ID)
-		default:
-			egressIDs = append(egressIDs, r.ID)
-		}
-	}
-	ignoreGone := func(err error) error {
-		if hasCode(err, codeRuleNotFound, codePermissionNotFound) {
-			return nil
-		}
+// rulesLimit explains AWS's rules quota error, which plan-time counting
+// should have caught unless the account's quota is below the setting.
+func rulesLimit(err error, direction string) error {
+	if !hasCode(err, codeRulesLimitExceeded) {
 		return err
 	}
-	if len(ingressIDs) > 0 {
-		_, err := client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: ingressIDs})
-		if err := ignoreGone(err); err != nil {
-			return fmt.Errorf("revoking %d ingress rules of security group %s: %w", len(ingressIDs), groupID, err)
+	return fmt.Errorf("AWS refused more %s rules: the account's quota of rules per security group and direction is below what rules_per_direction_quota allows; "+
+		"set rules_per_direction_quota to the account's quota, or raise \"Inbound or outbound rules per security group\" (L-0EA8095F) in Service Quotas: %w", direction, err)
+}
+
+// revoke removes rules, one call per direction: by rule ID, or by
+// permission for a rule known only by its content (the rules AWS put in
+// a new group). A revoke EC2 answers with a not-found code (repeated after
+// a lost reply, or a rule removed meanwhile) is done when none of the
+// rules is left; AWS refuses such a call whole, so the rest are revoked
+// once more.
+func revoke(ctx context.Context, client *ec2.Client, groupID string, rules []GroupRule) error {
+	for _, calls := range directions {
+		var ids []string
+		var permissions []types.IpPermission
+		for _, r := range rules {
+			switch {
+			case r.Direction != calls.direction:
+			case r.ID == "":
+				permissions = append(permissions, ipPermission(r.Rule, false))
+			default:
+				ids = append(ids, r.ID)
+			}
 		}
-	}
-	if len(egressIDs) > 0 {
-		_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: egressIDs})
-		if err := ignoreGone(err); err != nil {
-			return fmt.Errorf("revoking %d egress rules of security group %s: %w", len(egressIDs), groupID, err)
+		send := func(ids []string, permissions []types.IpPermission) error {
+			return whileNew(ctx, groupNotFoundCodes, func() error { return calls.revoke(ctx, client, groupID, ids, permissions) })
 		}
-	}
-	if len(egressPermissions) > 0 {
-		err := retryWhen(ctx, propagationTimeout, whenCode(codeGroupNotFound), func() error {
-			_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: egressPermissions})
-			return err
-		})
-		if err := ignoreGone(err); err != nil {
-			return fmt.Errorf("revoking the default egress rule of security group %s: %w", groupID, err)
+		if len(ids) > 0 {
+			err := send(ids, nil)
+			if hasCode(err, codeRuleNotFound) {
+				err = revokeLeft(ctx, client, groupID, ids, func(left []string) error { return send(left, nil) })
+			}
+			if err != nil {
+				return fmt.Errorf("revoking %d %s rules of security group %s: %w", len(ids), calls.direction, groupID, err)
+			}
+		}
+		if len(permissions) > 0 {
+			if err := send(nil, permissions); err != nil && !hasCode(err, codePermissionNotFound) {
+				return fmt.Errorf("revoking the rules AWS put in security group %s: %w", groupID, err)
+			}
 		}
 	}
 	return nil
 }
 
-// modifyDescriptions sets descriptions in place, one call for all rules.
+// revokeLeft revokes those of ids the group still holds.
+func revokeLeft(ctx context.Context, client *ec2.Client, groupID string, ids []string, send func([]string) error) error {
+	held, err := FindGroupRules(ctx, client, groupID)
+	if err != nil {
+		return err
+	}
+	present := map[string]bool{}
+	for _, r := range held {
+		present[r.ID] = true
+	}
+	var left []string
+	for _, id := range ids {
+		if present[id] {
+			left = append(left, id)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	return send(left)
+}
+
+// modifyDescriptions sets descriptions in place, one call for all rules;
+// the call is the same however often it is repeated.
 func modifyDescriptions(ctx context.Context, client *ec2.Client, groupID string, rules []GroupRule) error {
 	if len(rules) == 0 {
 		return nil
@@ -390,7 +571,10 @@ func modifyDescriptions(ctx context.Context, client *ec2.Client, groupID string,
 		}
 		updates = append(updates, types.SecurityGroupRuleUpdate{SecurityGroupRuleId: aws.String(r.ID), SecurityGroupRule: req})
 	}
-	_, err := client.ModifySecurityGroupRules(ctx, &ec2.ModifySecurityGroupRulesInput{GroupId: aws.String(groupID), SecurityGroupRules: updates})
+	err := whileNew(ctx, groupNotFoundCodes, func() error {
+		_, err := client.ModifySecurityGroupRules(ctx, &ec2.ModifySecurityGroupRulesInput{GroupId: aws.String(groupID), SecurityGroupRules: updates})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("updating descriptions of %d rules in security group %s: %w", len(rules), groupID, err)
 	}
@@ -398,18 +582,37 @@ func modifyDescriptions(ctx context.Context, client *ec2.Client, groupID string,
 }
 
 // DeleteSecurityGroup deletes the group, retrying while an interface or
-// another group's rule still uses it, until timeout. A group already gone
-// is no error.
+// another group's rule still uses it, until timeout, then waits until EC2
+// no longer lists it: a replacement of the same name would otherwise meet
+// InvalidGroup.Duplicate. A group already gone (deleted by a repeated
+// call whose first reply was lost) is no error.
 func DeleteSecurityGroup(ctx context.Context, client *ec2.Client, id string, timeout time.Duration) error {
-	err := retryWhen(ctx, timeout, whenCode(codeDependencyViolation), func() error {
+	err := retryWhen(ctx, timeout, whenCode(codeDependencyViolation, codeGroupInUse), func() error {
 		_, err := client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		return err
 	})
 	switch {
-	case err == nil, hasCode(err, codeGroupNotFound, codeGroupIDNotFound):
-		return nil
-	case hasCode(err, codeDependencyViolation):
+	case err == nil, hasCode(err, groupNotFoundCodes...):
+	case hasCode(err, codeDependencyViolation, codeGroupInUse):
 		return fmt.Errorf("security group %s is still in use after %s: a network interface (an instance, endpoint or load balancer) or another group's rule references it; detach or delete those first: %w", id, timeout, err)
+	default:
+		return fmt.Errorf("deleting security group %s: %w", id, err)
 	}
-	return fmt.Errorf("deleting security group %s: %w", id, err)
+	err = retryWhen(ctx, timeout, func(err error) bool { return errors.Is(err, errStillListed) }, func() error {
+		_, err := FindSecurityGroupByID(ctx, client, id)
+		switch {
+		case IsNotFound(err):
+			return nil
+		case err == nil:
+			return errStillListed
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for security group %s to be gone: %w", id, err)
+	}
+	return nil
 }
+
+// errStillListed: a deleted resource is still listed.
+var errStillListed = errors.New("deleted, but still listed")

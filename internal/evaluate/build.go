@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // builder makes a Space out of many boxes in one pass, where folding them
@@ -72,7 +74,7 @@ func (sc *scratch) portsOf(protocol, from, to int) spans {
 			return nil
 		}
 		one = span{uint16(from), uint16(to)}
-	case isICMP(protocol):
+	case posture.IsICMP(protocol):
 		p := icmpSet(from, to)
 		if len(p) != 1 {
 			return p

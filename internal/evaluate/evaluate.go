@@ -95,7 +95,7 @@ func groupProtocolMatches(r posture.Rule, p Packet) bool {
 		return true
 	case n != p.Protocol:
 		return false
-	case n == posture.ProtoTCP || n == posture.ProtoUDP:
+	case posture.HasPorts(n):
 		return p.DstPort >= r.FromPort && p.DstPort <= r.ToPort
 	case n == posture.ProtoICMP || n == posture.ProtoICMPv6:
 		return (r.FromPort == -1 || r.FromPort == p.DstPort) && (r.ToPort == -1 || r.ToPort == p.SrcPort)
@@ -168,7 +168,7 @@ func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
 		return true
 	case n != p.Protocol:
 		return false
-	case n == posture.ProtoTCP || n == posture.ProtoUDP:
+	case posture.HasPorts(n):
 		return p.DstPort >= e.FromPort && p.DstPort <= e.ToPort
 	case n == posture.ProtoICMP || n == posture.ProtoICMPv6:
 		return (e.ICMPType == -1 || e.ICMPType == p.DstPort) && (e.ICMPCode == -1 || e.ICMPCode == p.SrcPort)

@@ -43,7 +43,7 @@ func (x Exposure) Passes(p Packet, egress bool) bool {
 		s, remote = x.Egress, p.Dst
 	}
 	port := p.DstPort
-	if isICMP(p.Protocol) {
+	if posture.IsICMP(p.Protocol) {
 		// The evaluator carries the ICMP type in DstPort, the code in SrcPort.
 		if p.DstPort < 0 || p.DstPort > 255 || p.SrcPort < 0 || p.SrcPort > 255 {
 			return false
@@ -158,7 +158,7 @@ func entryBox(e *posture.Entry) (prefix netip.Prefix, protocol, from, to int, ok
 	}
 	protocol, ok = posture.ProtocolNumber(e.Protocol)
 	from, to = e.FromPort, e.ToPort
-	if isICMP(protocol) {
+	if posture.IsICMP(protocol) {
 		from, to = e.ICMPType, e.ICMPCode
 	}
 	return

@@ -183,7 +183,7 @@ func crossPackets(f func(p Packet, egress bool) bool) {
 						}
 					}
 					packets = append(packets, packet(1, 65535))
-				case isICMP(n):
+				case posture.IsICMP(n):
 					for _, ty := range crossICMPTypes {
 						for _, code := range crossICMPTypes {
 							packets = append(packets, packet(code, ty))
@@ -481,7 +481,7 @@ func TestBenchFiltersArrangement(t *testing.T) {
 					for _, p := range ports {
 						packets = append(packets, Packet{Protocol: n, SrcPort: 40000, DstPort: p})
 					}
-				case isICMP(n):
+				case posture.IsICMP(n):
 					for _, ty := range icmp {
 						for _, code := range icmp {
 							packets = append(packets, Packet{Protocol: n, SrcPort: code, DstPort: ty})

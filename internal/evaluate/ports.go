@@ -25,10 +25,6 @@ func hasPortDimension(protocol int) bool {
 	return false
 }
 
-func isICMP(protocol int) bool {
-	return protocol == posture.ProtoICMP || protocol == posture.ProtoICMPv6
-}
-
 // ICMPKey places an ICMP type and code on the port dimension of a Space:
 // type<<8|code, so that one type with all its codes is one range. Both
 // must be 0-255.

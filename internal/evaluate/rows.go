@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // Row is one line of a Space as people read it: a protocol, a family, the
@@ -70,7 +72,7 @@ func partRows(out []Row, protocol int, except []int, p part) []Row {
 					for _, x := range sl.ports {
 						r.Ports = append(r.Ports, PortRange{int(x.lo), int(x.hi)})
 					}
-				case isICMP(protocol):
+				case posture.IsICMP(protocol):
 					r.ICMP = icmpRanges(sl.ports)
 				}
 				out = append(out, r)
@@ -95,7 +97,7 @@ func (r Row) ports(protocol int) spans {
 			out = unionSpans(out, portRange(x.From, x.To))
 		}
 		return out
-	case isICMP(protocol):
+	case posture.IsICMP(protocol):
 		var out spans
 		for _, x := range r.ICMP {
 			for t := max(x.TypeFrom, 0); t <= min(x.TypeTo, 255); t++ {

@@ -102,11 +102,11 @@ func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral 
 		request = append(request, Box(f.Protocol, p, f.From, f.To))
 		switch {
 		case f.Replies.OneWay:
-		case f.Protocol == posture.ProtoTCP || f.Protocol == posture.ProtoUDP:
+		case posture.HasPorts(f.Protocol):
 			for _, r := range posture.ReplyPorts(f.Replies, ephemeral) {
 				reply = append(reply, Box(f.Protocol, p, r.From, r.To))
 			}
-		case isICMP(f.Protocol):
+		case posture.IsICMP(f.Protocol):
 			replyType, _ := posture.ICMPReplyType(f.Protocol, f.From)
 			reply = append(reply, Box(f.Protocol, p, replyType, f.To))
 		default:
@@ -179,7 +179,7 @@ func denySpaces(denies []posture.DenyRule) (in, out Space, err error) {
 			return Space{}, Space{}, fmt.Errorf("deny %+v cannot be read", d)
 		}
 		from, to := 0, 65535
-		if isICMP(proto) {
+		if posture.IsICMP(proto) {
 			from, to = -1, -1
 		}
 		if d.FromPort != nil {

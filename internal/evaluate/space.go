@@ -3,6 +3,8 @@ package evaluate
 import (
 	"net/netip"
 	"slices"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // Space is an exact set of (protocol, remote address, port) triples, the
@@ -79,7 +81,7 @@ func Box(protocol int, prefix netip.Prefix, from, to int) Space {
 		return Space{}
 	case protocol == 6 || protocol == 17:
 		ports = portRange(from, to)
-	case isICMP(protocol):
+	case posture.IsICMP(protocol):
 		ports = icmpSet(from, to)
 	default:
 		ports = allPorts

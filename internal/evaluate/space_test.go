@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // The small universe the algebra is checked on exhaustively: random boxes
@@ -47,7 +49,7 @@ func smallPorts(protocol int) []int {
 			out[i] = i
 		}
 		return append(out, 65535)
-	case isICMP(protocol):
+	case posture.IsICMP(protocol):
 		var out []int
 		for ty := 0; ty <= 4; ty++ {
 			for c := 0; c <= 4; c++ {
@@ -92,7 +94,7 @@ func randomBoxSpec(rng *rand.Rand) boxSpec {
 		a[15] = byte(rng.IntN(16))
 		b.prefix = netip.PrefixFrom(netip.AddrFrom16(a), 124+rng.IntN(5)).Masked()
 	}
-	if isICMP(b.protocol) {
+	if posture.IsICMP(b.protocol) {
 		b.from, b.to = rng.IntN(5)-1, rng.IntN(5)-1
 	} else {
 		b.from = rng.IntN(23) - 1
@@ -109,7 +111,7 @@ func (b boxSpec) holds(protocol int, addr netip.Addr, port int) bool {
 	switch {
 	case b.protocol == -1 || !hasPortDimension(protocol):
 		return true
-	case isICMP(protocol):
+	case posture.IsICMP(protocol):
 		ty, code := SplitICMPKey(port)
 		return (b.from == -1 || b.from == ty) && (b.to == -1 || b.to == code)
 	}
@@ -559,7 +561,7 @@ func TestSpaceString(t *testing.T) {
 // allOf is every packet of protocol n with the prefix: its ports 0-65535,
 // or for ICMP type -1 code -1.
 func allOf(n int, p netip.Prefix) Space {
-	if isICMP(n) {
+	if posture.IsICMP(n) {
 		return Box(n, p, -1, -1)
 	}
 	return Box(n, p, 0, 65535)

@@ -286,7 +286,7 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 
 // denyPorts: a deny on TCP or UDP without ports covers every port.
 func denyPorts(at Path, proto int, from, to *int, problems *Problems) (int, int, bool) {
-	if hasPorts(proto) && from == nil && to == nil {
+	if HasPorts(proto) && from == nil && to == nil {
 		return 0, 65535, true
 	}
 	return parseRulePorts(at, proto, from, to, problems)
@@ -294,9 +294,9 @@ func denyPorts(at Path, proto int, from, to *int, problems *Problems) (int, int,
 
 func setPorts(e *Entry, proto, from, to int) {
 	switch {
-	case hasPorts(proto):
+	case HasPorts(proto):
 		e.FromPort, e.ToPort = from, to
-	case isICMP(proto):
+	case IsICMP(proto):
 		e.ICMPType, e.ICMPCode = from, to
 	}
 }
@@ -332,9 +332,9 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 
 		switch {
 		case f.replies.OneWay:
-		case hasPorts(f.proto):
+		case HasPorts(f.proto):
 			l.addReturn(returnKey{egress: !requestEgress, proto: f.proto, peer: c.value, ipv6: c.ipv6}, replyPorts, returnPurpose)
-		case isICMP(f.proto):
+		case IsICMP(f.proto):
 			// An ICMP answer is a message of its own type, with the
 			// request's code.
 			replyType, _ := ICMPReplyType(f.proto, f.from)
@@ -383,7 +383,7 @@ func trafficText(proto int, ranges []catalog.PortRange) string {
 	switch {
 	case proto == ProtoAll:
 		return "all protocols"
-	case !hasPorts(proto):
+	case !HasPorts(proto):
 		return protocolLabel(proto)
 	}
 	parts := make([]string, len(ranges))

@@ -138,15 +138,15 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	if rule.Direction == Ingress && !allowPublic {
 		refuseWholeFamily(at, "the custom rule", peers, problems)
 	}
-	if known && isICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
+	if known && IsICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
 		ok = false
 	}
 	purpose := rule.Description
 	if purpose == "" {
 		switch {
-		case hasPorts(proto):
+		case HasPorts(proto):
 			purpose = fmt.Sprintf("%s %d-%d", protocolLabel(proto), from, to)
-		case isICMP(proto):
+		case IsICMP(proto):
 			purpose = fmt.Sprintf("%s type %d code %d", protocolLabel(proto), from, to)
 		default:
 			purpose = protocolLabel(proto)
@@ -163,13 +163,13 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 // other protocols take none.
 func parseRulePorts(at Path, proto int, from, to *int, problems *Problems) (int, int, bool) {
 	switch {
-	case hasPorts(proto):
+	case HasPorts(proto):
 		if from == nil || to == nil {
 			problems.add(at, "Missing ports", "%s needs from_port and to_port.", GroupProtocol(proto))
 			return 0, 0, false
 		}
 		return checkPortRange(at, *from, *to, problems)
-	case isICMP(proto):
+	case IsICMP(proto):
 		t, c := -1, -1
 		if from != nil {
 			t = *from

@@ -61,7 +61,7 @@ func (f Flow) String() string {
 		direction = "inbound"
 	}
 	what := trafficText(f.Protocol, []catalog.PortRange{{From: f.From, To: f.To}})
-	if isICMP(f.Protocol) {
+	if IsICMP(f.Protocol) {
 		what = fmt.Sprintf("%s type %d code %d", protocolLabel(f.Protocol), f.From, f.To)
 	}
 	return fmt.Sprintf("%s %s: %s %s", f.Origin, f.Purpose, direction, what)

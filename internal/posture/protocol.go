@@ -45,7 +45,19 @@ func GroupProtocol(n int) string {
 	return strconv.Itoa(n)
 }
 
-// hasPorts reports whether the protocol filters on ports (TCP and UDP).
-func hasPorts(n int) bool { return n == ProtoTCP || n == ProtoUDP }
+// NormalizeGroupProtocol turns a group rule's protocol as AWS or an
+// emulator reports it ("6", "tcp", "all") into the form AWS reports; an
+// unknown one is left as it is.
+func NormalizeGroupProtocol(s string) string {
+	if n, ok := ProtocolNumber(s); ok {
+		return GroupProtocol(n)
+	}
+	return s
+}
 
-func isICMP(n int) bool { return n == ProtoICMP || n == ProtoICMPv6 }
+// HasPorts reports whether the protocol filters on ports (TCP and UDP).
+func HasPorts(n int) bool { return n == ProtoTCP || n == ProtoUDP }
+
+// IsICMP reports whether the protocol is ICMP or ICMPv6, which filter on
+// type and code instead of ports.
+func IsICMP(n int) bool { return n == ProtoICMP || n == ProtoICMPv6 }

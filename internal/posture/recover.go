@@ -44,7 +44,7 @@ func IntentFromRules(rules []Rule) (Intent, bool) {
 			switch n, _ := ProtocolNumber(r.Protocol); {
 			case n == ProtoAll:
 				c.Protocol = "all"
-			case hasPorts(n) || isICMP(n):
+			case HasPorts(n) || IsICMP(n):
 				from, to := r.FromPort, r.ToPort
 				c.FromPort, c.ToPort = &from, &to
 			}

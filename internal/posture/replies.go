@@ -30,7 +30,7 @@ func ICMPReplyType(proto, requestType int) (replyType int, ok bool) {
 // like most catalog flows; an ICMP rule is answered by its reply message,
 // or not at all.
 func customReplies(proto, icmpType int) catalog.Replies {
-	if isICMP(proto) {
+	if IsICMP(proto) {
 		if _, ok := ICMPReplyType(proto, icmpType); !ok {
 			return catalog.Replies{OneWay: true, Source: "RFC 792, RFC 4443"}
 		}
