@@ -23,8 +23,11 @@ func EC2Client(endpoint string) *ec2.Client {
 	})
 }
 
-// Network is the seed's layout: a VPC with a public bastion subnet and a
-// private DDVE subnet, a bastion security group, and the S3 prefix list.
+// Network is the seed's layout: a dual-stack VPC with a public bastion
+// subnet and a private DDVE subnet, a bastion security group, and the S3
+// prefix list. The VPC has an IPv6 block as most new VPCs on AWS do: a
+// group made in it starts with allow-all egress to ::/0 as well as
+// 0.0.0.0/0.
 type Network struct {
 	VPCID            string
 	BastionSubnetID  string
@@ -38,7 +41,7 @@ type Network struct {
 
 // CreateNetwork makes the seed's network through the SDK.
 func CreateNetwork(ctx context.Context, client *ec2.Client) (*Network, error) {
-	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), AmazonProvidedIpv6CidrBlock: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("creating VPC: %w", err)
 	}

@@ -8,8 +8,10 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +20,9 @@ import (
 )
 
 // Recorder is a reverse proxy in front of the emulator that counts EC2
-// calls by action and can answer some with throttling errors, as AWS does
-// under load.
+// calls by action and, when a test asks, answers as AWS does and the
+// emulator never does: throttling, latency, replies lost after the call
+// took effect (LoseReply), and a new ID unknown for a while (Lag).
 type Recorder struct {
 	URL      string
 	server   *http.Server
@@ -27,6 +30,9 @@ type Recorder struct {
 	calls    map[string]int
 	sequence []string
 	faults   map[string]*fault
+	lost     map[string]int          // action -> replies still to lose
+	repeats  map[string]repeatAnswer // request body -> answer to its repeat
+	lag      *lag
 	latency  time.Duration
 	icmp     icmpEntries
 }
@@ -48,7 +54,10 @@ func StartRecorder(target string) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{}}
+	r := &Recorder{
+		URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{},
+		lost: map[string]int{}, repeats: map[string]repeatAnswer{},
+	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
 		if resp.StatusCode != http.StatusOK {
@@ -59,12 +68,16 @@ func StartRecorder(target string) (*Recorder, error) {
 			// Only a call the emulator carried out changes what it holds.
 			r.icmp.observe(action, values)
 		}
-		if action != "DescribeNetworkAcls" {
+		lagging := r.lagsAfter(action)
+		if action != "DescribeNetworkAcls" && !lagging {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
 			return err
+		}
+		if lagging {
+			r.startLag(body)
 		}
 		body = r.icmp.restore(body)
 		resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -84,15 +97,39 @@ func StartRecorder(target string) (*Recorder, error) {
 		f, latency := r.record(action)
 		time.Sleep(latency)
 		if f != nil {
-			w.Header().Set("Content-Type", "text/xml")
-			w.WriteHeader(f.status)
-			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>injected by the test recorder</Message></Error></Errors><RequestID>injected</RequestID></Response>`, f.code)
+			writeError(w, f.status, f.code)
+			return
+		}
+		values, _ := ctx.Value(valuesKey{}).(url.Values)
+		if answer, ok := r.repeatOf(string(body)); ok {
+			answer.write(w)
+			return
+		}
+		if code, ok := r.lagging(action, values); ok {
+			writeError(w, http.StatusBadRequest, code)
+			return
+		}
+		if r.loseReply(action) {
+			// The emulator carries the call out; its reply is lost on the
+			// way back, and the SDK will send the same request again.
+			carried := httptest.NewRecorder()
+			proxy.ServeHTTP(carried, req)
+			if carried.Code == http.StatusOK {
+				r.expectRepeat(action, string(body), carried.Body.Bytes())
+			}
+			writeError(w, http.StatusInternalServerError, "InternalError")
 			return
 		}
 		proxy.ServeHTTP(w, req)
 	})}
 	go func() { _ = r.server.Serve(l) }()
 	return r, nil
+}
+
+func writeError(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>injected by the test recorder</Message></Error></Errors><RequestID>injected</RequestID></Response>`, code)
 }
 
 // actionKey and valuesKey carry a request's EC2 action and parameters to
@@ -144,6 +181,170 @@ func (r *Recorder) Fail(action string, status int, code string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.faults[action] = &fault{status: status, code: code, remaining: n}
+}
+
+// LoseReply makes the next n calls of action take effect in the emulator
+// while their replies are lost (the client gets HTTP 500, which the SDK
+// retries). The repeat gets what AWS answers a repeated call: see
+// repeatCodes.
+func (r *Recorder) LoseReply(action string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost[action] = n
+}
+
+// repeatCodes are what AWS answers when a call that took effect comes
+// again with the same parameters; the emulator does not always (it
+// answers HTTP 500 for some, repeats others). CreateNetworkAcl carries a
+// ClientToken, so AWS answers its repeat as it did the first call.
+// Calls not listed (ModifySecurityGroupRules, ReplaceNetworkAclEntry,
+// CreateTags, DeleteTags) do the same again, and go to the emulator.
+var repeatCodes = map[string]string{
+	"CreateSecurityGroup":           "InvalidGroup.Duplicate",
+	"AuthorizeSecurityGroupIngress": "InvalidPermission.Duplicate",
+	"AuthorizeSecurityGroupEgress":  "InvalidPermission.Duplicate",
+	"RevokeSecurityGroupIngress":    "InvalidSecurityGroupRuleId.NotFound",
+	"RevokeSecurityGroupEgress":     "InvalidSecurityGroupRuleId.NotFound",
+	"DeleteSecurityGroup":           "InvalidGroup.NotFound",
+	"CreateNetworkAclEntry":         "NetworkAclEntryAlreadyExists",
+	"DeleteNetworkAclEntry":         "InvalidNetworkAclEntry.NotFound",
+	"ReplaceNetworkAclAssociation":  "InvalidAssociationID.NotFound",
+	"DeleteNetworkAcl":              "InvalidNetworkAclID.NotFound",
+	"CreateNetworkAcl":              replayReply,
+}
+
+// replayReply in repeatCodes answers the repeat with the first reply.
+const replayReply = "replay"
+
+// repeatAnswer is what the repeat of a call whose reply was lost gets.
+type repeatAnswer struct {
+	code  string // an EC2 error code, or empty for the reply below
+	reply []byte
+}
+
+func (a repeatAnswer) write(w http.ResponseWriter) {
+	if a.code != "" {
+		writeError(w, http.StatusBadRequest, a.code)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = w.Write(a.reply)
+}
+
+func (r *Recorder) loseReply(action string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost[action] <= 0 {
+		return false
+	}
+	r.lost[action]--
+	return true
+}
+
+func (r *Recorder) expectRepeat(action, body string, reply []byte) {
+	code, ok := repeatCodes[action]
+	if !ok {
+		return
+	}
+	// A revoke by permission names no rule ID: AWS answers its repeat
+	// with the permission's not-found code.
+	if strings.HasPrefix(action, "Revoke") && !strings.Contains(body, "SecurityGroupRuleId") {
+		code = "InvalidPermission.NotFound"
+	}
+	answer := repeatAnswer{code: code}
+	if code == replayReply {
+		answer = repeatAnswer{reply: reply}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.repeats[body] = answer
+}
+
+// repeatOf returns the answer to a repeated call, once.
+func (r *Recorder) repeatOf(body string) (repeatAnswer, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	answer, ok := r.repeats[body]
+	delete(r.repeats, body)
+	return answer, ok
+}
+
+// lag is a new ID EC2 does not know yet everywhere.
+type lag struct {
+	create    string   // the action whose reply hands out the ID
+	only      []string // the actions that do not know it; all when empty
+	id        string   // set once create answered
+	remaining int
+}
+
+// Lag makes EC2 slow to know the next ID the create action hands out: the
+// next n calls that name it (of the only actions, when given) answer its
+// not-found code, InvalidGroup.NotFound or InvalidNetworkAclID.NotFound,
+// as AWS does for a few seconds after a create.
+func (r *Recorder) Lag(create string, n int, only ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lag = &lag{create: create, only: only, remaining: n}
+}
+
+func (r *Recorder) lagsAfter(action string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lag != nil && r.lag.id == "" && r.lag.create == action
+}
+
+var createdID = regexp.MustCompile(`<(?:groupId|networkAclId)>([^<]+)</`)
+
+func (r *Recorder) startLag(reply []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := createdID.FindSubmatch(reply); m != nil && r.lag != nil {
+		r.lag.id = string(m[1])
+	}
+}
+
+// lagging returns the not-found code a call answers while its ID lags.
+func (r *Recorder) lagging(action string, values url.Values) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.lag
+	if l == nil || l.id == "" || l.remaining <= 0 || (len(l.only) > 0 && !slices.Contains(l.only, action)) {
+		return "", false
+	}
+	for _, vs := range values {
+		if slices.Contains(vs, l.id) {
+			l.remaining--
+			if strings.HasPrefix(l.id, "sg-") {
+				return "InvalidGroup.NotFound", true
+			}
+			return "InvalidNetworkAclID.NotFound", true
+		}
+	}
+	return "", false
+}
+
+// Pending names the LoseReply and Lag faults armed but not yet met, so a
+// test can tell that the step it meant to hit was taken.
+func (r *Recorder) Pending() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for action, n := range r.lost {
+		if n > 0 {
+			out = append(out, fmt.Sprintf("LoseReply(%s) x%d", action, n))
+		}
+	}
+	if l := r.lag; l != nil && l.remaining > 0 {
+		out = append(out, fmt.Sprintf("Lag(%s, %v) x%d", l.create, l.only, l.remaining))
+	}
+	return out
+}
+
+// ClearFaults disarms LoseReply and Lag faults and forgets pending repeats.
+func (r *Recorder) ClearFaults() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost, r.repeats, r.lag = map[string]int{}, map[string]repeatAnswer{}, nil
 }
 
 // Reset forgets the counts and the sequence.

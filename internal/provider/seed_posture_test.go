@@ -180,7 +180,9 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 			{
 				PreConfig: recorder.Reset,
 				Config:    providerConfig(),
-				Check: phase("destroy", 11, map[string]int{
+				// One describe more than before: the group delete waits
+				// until EC2 no longer lists the group.
+				Check: phase("destroy", 12, map[string]int{
 					"DeleteSecurityGroup": 1, "DeleteNetworkAcl": 2, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},

@@ -1,0 +1,281 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+)
+
+// The sweep: what AWS does and moto never shows, injected by the recorder
+// at each step of each phase of both resources. A reply lost after the
+// call took effect (the SDK repeats the call, and AWS answers the repeat
+// as it answers a repeated call) and a new ID unknown for a while (the
+// next calls naming it answer its not-found code). Every apply must
+// converge at once: exactly one resource exists, the plan after the apply
+// is empty (the harness checks it), and destroy leaves nothing.
+
+// awsFault is one fault at one step.
+type awsFault struct {
+	kind   string // "lost reply" or "lag"
+	action string // the step: the call that meets the fault
+	create string // for a lag, the create call that hands out the lagging ID
+}
+
+func lostReply(action string) awsFault { return awsFault{kind: "lost reply", action: action} }
+
+func lagAfter(create, action string) awsFault {
+	return awsFault{kind: "lag", action: action, create: create}
+}
+
+func (f awsFault) String() string { return f.kind + " at " + f.action }
+
+// arm sets the fault on the recorder for the next apply.
+func (f *awsFault) arm() {
+	recorder.ClearFaults()
+	if f == nil {
+		return
+	}
+	switch f.kind {
+	case "lost reply":
+		recorder.LoseReply(f.action, 1)
+	case "lag":
+		recorder.Lag(f.create, 2, f.action)
+	}
+}
+
+// sweepStep is one apply of the sweep, with the fault it meets.
+type sweepStep struct {
+	phase  string
+	config string
+	fault  *awsFault
+	check  resource.TestCheckFunc
+}
+
+// sweepSteps turns the plan into test steps that check, after each apply,
+// that the fault was met and the resources are as they should be, and
+// logs each step that survived.
+func sweepSteps(t *testing.T, resourceName string, plan []sweepStep) []resource.TestStep {
+	steps := make([]resource.TestStep, len(plan))
+	for i, s := range plan {
+		steps[i] = resource.TestStep{
+			PreConfig: s.fault.arm,
+			Config:    s.config,
+			Check: resource.ComposeTestCheckFunc(
+				func(*terraform.State) error {
+					if pending := recorder.Pending(); len(pending) > 0 {
+						return fmt.Errorf("%s %s: the fault was never met: %v", resourceName, s.phase, pending)
+					}
+					return nil
+				},
+				s.check,
+				func(*terraform.State) error {
+					if s.fault != nil {
+						t.Logf("survived: %s %s, %s", resourceName, s.phase, s.fault)
+					}
+					return nil
+				},
+			),
+		}
+	}
+	return steps
+}
+
+// sweepPlan is create, update and destroy with one fault at each step:
+// each create step is followed by a destroy, which takes the destroy
+// steps' faults in turn, then the update steps run one after another,
+// switching between the two configurations.
+func sweepPlan(configA, configB, empty string, create, update, destroy []awsFault, checkOne, checkNone resource.TestCheckFunc) []sweepStep {
+	var plan []sweepStep
+	at := func(faults []awsFault, i int) *awsFault {
+		if i < len(faults) {
+			return &faults[i]
+		}
+		return nil
+	}
+	for i := range max(len(create), len(destroy)) {
+		plan = append(plan,
+			sweepStep{phase: "create", config: configA, fault: at(create, i), check: checkOne},
+			sweepStep{phase: "destroy", config: empty, fault: at(destroy, i), check: checkNone})
+	}
+	if len(update) > 0 {
+		plan = append(plan, sweepStep{phase: "create", config: configA, check: checkOne})
+		for i := range update {
+			config := configB
+			if i%2 == 1 {
+				config = configA
+			}
+			plan = append(plan, sweepStep{phase: "update", config: config, fault: &update[i], check: checkOne})
+		}
+	}
+	return plan
+}
+
+func sweepGroupConfigs(n *acctest.Network) (a, b string) {
+	config := func(peer, description, extraRule, tags string) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name   = "ddve-sweep"
+  vpc_id = %q
+  profiles = {
+    management     = { cidr_blocks = [%q] }
+    object_storage = { prefix_list_ids = [%q] }
+  }
+  custom_rules = [
+    { direction = "egress", protocol = "tcp", from_port = 8443, to_port = 8443, cidr_blocks = ["10.0.9.0/24"], description = %q },
+    %s
+  ]
+  tags = %s
+}
+`, n.VPCID, peer, n.S3PrefixListID, description, extraRule, tags)
+	}
+	a = config("10.0.1.10/32", "agent v1", "", `{ Name = "ddve-sweep", stage = "a" }`)
+	b = config("10.0.1.11/32", "agent v2",
+		`{ direction = "egress", protocol = "tcp", from_port = 9443, to_port = 9443, cidr_blocks = ["10.0.8.0/24"] },`,
+		`{ Name = "ddve-sweep", owner = "b" }`)
+	return a, b
+}
+
+// The group's steps. Going from A to B authorizes ingress and egress,
+// revokes ingress, modifies a description, deletes one tag and creates
+// another; going back revokes egress too. The order below lets each
+// update step meet its fault in a switch that makes the call.
+var (
+	groupCreateSteps  = []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}
+	groupUpdateSteps  = []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags", "DeleteTags"}
+	groupDestroySteps = []string{"DeleteSecurityGroup"}
+	// After CreateSecurityGroup, every call naming the new group.
+	groupLagSteps = []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules"}
+)
+
+func TestAccRealAWS_securityGroupLostReplies(t *testing.T) {
+	n := testNetwork(t)
+	a, b := sweepGroupConfigs(n)
+	plan := sweepPlan(a, b, providerConfig(),
+		faults(lostReply, groupCreateSteps), faults(lostReply, groupUpdateSteps), faults(lostReply, groupDestroySteps),
+		checkGroupsNamed(n, "ddve-sweep", 1), checkGroupsNamed(n, "ddve-sweep", 0))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps:                    sweepSteps(t, "security group", plan),
+	})
+}
+
+func TestAccRealAWS_securityGroupLag(t *testing.T) {
+	n := testNetwork(t)
+	a, _ := sweepGroupConfigs(n)
+	lag := func(action string) awsFault { return lagAfter("CreateSecurityGroup", action) }
+	plan := sweepPlan(a, "", providerConfig(), faults(lag, groupLagSteps), nil, nil,
+		checkGroupsNamed(n, "ddve-sweep", 1), checkGroupsNamed(n, "ddve-sweep", 0))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGroupsDestroyed,
+		Steps:                    sweepSteps(t, "security group", plan),
+	})
+}
+
+func sweepACLConfigs(n *acctest.Network) (a, b string) {
+	config := func(subnet, peer, denied, tags string) string {
+		return providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id     = %q
+  subnet_ids = [%q]
+  profiles   = { management = { cidr_blocks = %s } }
+  deny       = [{ cidr_block = %q }]
+  tags       = %s
+}
+`, n.VPCID, subnet, peer, denied, tags)
+	}
+	a = config(n.DDVESubnetID, `["10.0.1.10/32"]`, "5.5.5.5/32", `{ Name = "ddve-sweep", stage = "a" }`)
+	b = config(n.SpareSubnetID, `["10.0.1.10/32", "10.0.1.11/32"]`, "5.5.5.6/32", `{ Name = "ddve-sweep", owner = "b" }`)
+	return a, b
+}
+
+// The ACL's steps. Going from A to B creates entries for a new peer and
+// going back deletes them; both replace the deny entry in place, move one
+// subnet on and one off, and change tags both ways.
+var (
+	aclCreateSteps  = []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"}
+	aclUpdateSteps  = []string{"CreateNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"}
+	aclDestroySteps = []string{"ReplaceNetworkAclAssociation", "DeleteNetworkAcl"}
+	// After CreateNetworkAcl, every call naming the new ACL.
+	aclLagSteps = []string{"CreateNetworkAclEntry", "ReplaceNetworkAclAssociation", "DescribeNetworkAcls"}
+)
+
+func TestAccRealAWS_subnetNACLLostReplies(t *testing.T) {
+	n := testNetwork(t)
+	a, b := sweepACLConfigs(n)
+	plan := sweepPlan(a, b, providerConfig(),
+		faults(lostReply, aclCreateSteps), faults(lostReply, aclUpdateSteps), faults(lostReply, aclDestroySteps),
+		checkCustomACLs(n, 1), checkCustomACLs(n, 0))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps:                    sweepSteps(t, "network ACL", plan),
+	})
+}
+
+func TestAccRealAWS_subnetNACLLag(t *testing.T) {
+	n := testNetwork(t)
+	a, _ := sweepACLConfigs(n)
+	lag := func(action string) awsFault { return lagAfter("CreateNetworkAcl", action) }
+	plan := sweepPlan(a, "", providerConfig(), faults(lag, aclLagSteps), nil, nil,
+		checkCustomACLs(n, 1), checkCustomACLs(n, 0))
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps:                    sweepSteps(t, "network ACL", plan),
+	})
+}
+
+func faults(fault func(string) awsFault, actions []string) []awsFault {
+	out := make([]awsFault, len(actions))
+	for i, a := range actions {
+		out[i] = fault(a)
+	}
+	return out
+}
+
+// checkGroupsNamed checks how many groups of that name the VPC holds.
+func checkGroupsNamed(n *acctest.Network, name string, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		count, err := groupsNamed(n.VPCID, name)
+		if err == nil && count != want {
+			err = fmt.Errorf("%d groups named %s, want %d", count, name, want)
+		}
+		return err
+	}
+}
+
+// checkCustomACLs checks how many ACLs besides the default the VPC holds.
+func checkCustomACLs(n *acctest.Network, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		out, err := testEC2().DescribeNetworkAcls(context.Background(), &ec2.DescribeNetworkAclsInput{Filters: []types.Filter{
+			{Name: aws.String("vpc-id"), Values: []string{n.VPCID}},
+		}})
+		if err != nil {
+			return err
+		}
+		count := 0
+		for _, acl := range out.NetworkAcls {
+			if !aws.ToBool(acl.IsDefault) {
+				count++
+			}
+		}
+		if count != want {
+			return fmt.Errorf("%d network ACLs besides the default, want %d", count, want)
+		}
+		return nil
+	}
+}
