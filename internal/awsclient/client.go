@@ -51,6 +51,21 @@ type Client struct {
 	Region string
 }
 
+// maxAttempts is how often a call is tried: max_retries + 1 when the
+// provider sets it; else what the environment or the shared profile says
+// (AWS_MAX_ATTEMPTS, max_attempts, which the SDK loads into
+// RetryMaxAttempts), as the AWS provider honours them; else
+// DefaultMaxRetries + 1.
+func maxAttempts(maxRetries, configured int) int {
+	switch {
+	case maxRetries >= 0:
+		return maxRetries + 1
+	case configured > 0:
+		return configured
+	}
+	return DefaultMaxRetries + 1
+}
+
 // ErrNoRegion is returned when neither the settings nor the environment
 // name a region.
 var ErrNoRegion = errors.New("no AWS region: set region in the provider block, or AWS_REGION, or a region in the shared config profile")
@@ -59,22 +74,7 @@ var ErrNoRegion = errors.New("no AWS region: set region in the provider block, o
 // there, and builds the EC2 client. It makes no call to AWS unless a role
 // is to be assumed.
 func New(ctx context.Context, s Settings) (*Client, error) {
-	maxRetries := s.MaxRetries
-	if maxRetries < 0 {
-		maxRetries = DefaultMaxRetries
-	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = maxRetries + 1
-				o.MaxBackoff = 20 * time.Second
-				// The client-side token bucket fails calls on its own after a
-				// burst of errors; Terraform runs are short and bounded by
-				// max_retries already.
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-	}
+	var opts []func(*config.LoadOptions) error
 	if s.Region != "" {
 		opts = append(opts, config.WithRegion(s.Region))
 	}
@@ -95,6 +95,20 @@ func New(ctx context.Context, s Settings) (*Client, error) {
 		return nil, ErrNoRegion
 	}
 	cfg.APIOptions = append(cfg.APIOptions, awsmiddleware.AddUserAgentKeyValue(s.UserAgentName, s.UserAgentVersion))
+	maxAttempts := maxAttempts(s.MaxRetries, cfg.RetryMaxAttempts)
+	// Clients built from cfg would wrap the retryer with RetryMaxAttempts
+	// again; the retryer below carries the number.
+	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = 20 * time.Second
+			// The client-side token bucket fails calls on its own after a
+			// burst of errors; Terraform runs are short and bounded by
+			// max_retries already.
+			o.RateLimiter = ratelimit.None
+		})
+	}
 
 	if s.AssumeRole != nil && s.AssumeRole.RoleARN != "" {
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {

@@ -111,3 +111,33 @@ func TestEndpointFromEnvironment(t *testing.T) {
 		t.Fatalf("the endpoint from AWS_ENDPOINT_URL_EC2 got %d calls, want 1", hits.Load())
 	}
 }
+
+// TestMaxAttemptsFromEnvironment: without max_retries, AWS_MAX_ATTEMPTS
+// says how often a call is tried; max_retries wins over it.
+func TestMaxAttemptsFromEnvironment(t *testing.T) {
+	isolate(t)
+	var attempts atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		attempts.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors></Response>`))
+	}))
+	defer server.Close()
+	t.Setenv("AWS_MAX_ATTEMPTS", "3")
+	for _, c := range []struct {
+		maxRetries int
+		want       int32
+	}{{-1, 3}, {0, 1}} {
+		attempts.Store(0)
+		client, err := awsclient.New(context.Background(), awsclient.Settings{Region: "us-east-1", EC2Endpoint: server.URL, MaxRetries: c.maxRetries})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.EC2.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{}); err == nil {
+			t.Fatal("want the throttling error")
+		}
+		if got := attempts.Load(); got != c.want {
+			t.Errorf("max_retries %d with AWS_MAX_ATTEMPTS=3: %d attempts, want %d", c.maxRetries, got, c.want)
+		}
+	}
+}

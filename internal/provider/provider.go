@@ -112,7 +112,7 @@ func (p *ddveProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional:    true,
-				Description: "How often a throttled or transiently failed EC2 call is retried, with exponential backoff. Defaults to 25.",
+				Description: "How often a throttled or transiently failed EC2 call is retried, with exponential backoff. Defaults to `AWS_MAX_ATTEMPTS` (or the profile's `max_attempts`) less one when set, else 25.",
 				Validators:  []validatorInt64{int64validator.AtLeast(0)},
 			},
 			"default_tags": schema.SingleNestedAttribute{

@@ -44,6 +44,12 @@ const (
 
 var groupIDPattern = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
 
+// groupTextValidator holds a group name or description to the characters
+// AWS accepts in a VPC (the emulator takes any), so a bad one fails the
+// plan, not the create.
+var groupTextValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`),
+	"must use only letters a-z and A-Z, digits, spaces and ._-:/()#,@[]+=&;{}!$* (AWS refuses other characters)")
+
 func newSecurityGroupResource() resource.Resource {
 	return &securityGroupResource{}
 }
@@ -70,12 +76,13 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			// Required, forcing replacement: AWS cannot change them.
 			"name": schema.StringAttribute{
 				Required: true,
-				Description: "Group name, unique in the VPC; it cannot start with `sg-`. Changing it replaces the group " +
+				Description: "Group name, unique in the VPC, of letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`; it cannot start with `sg-`. Changing it replaces the group " +
 					"(with `create_before_destroy`, the new group exists before the old one is deleted).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators: []validatorString{
 					stringvalidator.LengthBetween(1, 255),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^(?i:[^s]|s[^g]|sg[^-]|.{0,2}$)`), "must not start with sg-"),
+					groupTextValidator,
 				},
 			},
 			"vpc_id": schema.StringAttribute{
@@ -87,9 +94,9 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			// Optional.
 			"description": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString(defaultGroupDescription),
-				Description:   "Group description. AWS cannot change it later, so a change replaces the group.",
+				Description:   "Group description, of the same characters as the name. AWS cannot change it later, so a change replaces the group.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validatorString{stringvalidator.LengthBetween(1, 255)},
+				Validators:    []validatorString{stringvalidator.LengthBetween(1, 255), groupTextValidator},
 			},
 			"profiles":             profilesAttribute(false),
 			"custom_rules":         customRulesAttribute(false),
