@@ -1,0 +1,341 @@
+package awsec2_test
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// What AWS answers and moto never does, scripted: repeated calls that had
+// already taken effect, a group of the same name that is someone else's.
+
+// tagValue returns the value sent for a tag key in a CreateSecurityGroup
+// call's TagSpecification.
+func tagValue(call url.Values, key string) string {
+	for k, v := range call {
+		if strings.HasSuffix(k, ".Key") && v[0] == key {
+			return call.Get(strings.TrimSuffix(k, ".Key") + ".Value")
+		}
+	}
+	return ""
+}
+
+func hasValue(call url.Values, value string) bool {
+	for _, v := range call {
+		if slices.Contains(v, value) {
+			return true
+		}
+	}
+	return false
+}
+
+const groupXML = `<securityGroupInfo><item><groupId>sg-0aaaaaaaaaaaaaaa1</groupId><groupName>ddve</groupName><vpcId>vpc-1</vpcId></item></securityGroupInfo>`
+
+// The SDK repeated CreateSecurityGroup after a lost reply: the group that
+// carries this call's creation token is adopted.
+func TestCreateGroupAdoptsTheGroupItsLostCallMade(t *testing.T) {
+	var fake *fakeEC2
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup": {fails("InvalidGroup.Duplicate")},
+		"DescribeSecurityGroups": {func(call url.Values) answer {
+			sent := tagValue(fake.callsOf("CreateSecurityGroup")[0], awsec2.CreationTokenTag)
+			if sent == "" || !hasValue(call, sent) || !hasValue(call, "tag:"+awsec2.CreationTokenTag) || !hasValue(call, "ddve") {
+				t.Errorf("the lookup does not ask for the name and the token sent (%q): %v", sent, call)
+			}
+			return answer{body: groupXML}
+		}},
+	})
+	id, err := awsec2.CreateGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Tags: map[string]string{"Name": "ddve"}})
+	if err != nil || id != "sg-0aaaaaaaaaaaaaaa1" {
+		t.Fatalf("got %q, %v; want the group the lost call made", id, err)
+	}
+	if first := fake.callsOf("CreateSecurityGroup")[0]; tagValue(first, "Name") != "ddve" {
+		t.Errorf("the user's tags are not sent with the token: %v", first)
+	}
+}
+
+// A group of the same name without the token is someone else's: the
+// duplicate error stands, and says what to do.
+func TestCreateGroupLeavesAStrangersGroupAlone(t *testing.T) {
+	_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup":    {fails("InvalidGroup.Duplicate")},
+		"DescribeSecurityGroups": {replies(`<securityGroupInfo/>`)},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := awsec2.CreateGroup(ctx, client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1"})
+	if err == nil || !strings.Contains(err.Error(), "was not made by this apply") || !strings.Contains(err.Error(), "InvalidGroup.Duplicate") {
+		t.Fatalf("got %v, want the duplicate error with its cause", err)
+	}
+}
+
+var (
+	ssh   = posture.Rule{Direction: posture.Ingress, Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRIPv4: "10.0.1.10/32", Description: "ssh"}
+	https = posture.Rule{Direction: posture.Ingress, Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRIPv4: "10.0.1.10/32", Description: "https"}
+)
+
+const sshRuleXML = `<securityGroupRuleSet><item><securityGroupRuleId>sgr-1</securityGroupRuleId><groupId>sg-1</groupId><isEgress>false</isEgress>` +
+	`<ipProtocol>tcp</ipProtocol><fromPort>22</fromPort><toPort>22</toPort><cidrIpv4>10.0.1.10/32</cidrIpv4></item></securityGroupRuleSet>`
+
+// A repeated authorize answers InvalidPermission.Duplicate: what the group
+// does not hold yet is authorized again, and nothing more.
+func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate"), replies(`<return>true</return>`)},
+		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
+	})
+	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh, https}); err != nil {
+		t.Fatal(err)
+	}
+	calls := fake.callsOf("AuthorizeSecurityGroupIngress")
+	if len(calls) != 2 || hasValue(calls[1], "22") || !hasValue(calls[1], "443") {
+		t.Fatalf("want the second authorize to carry HTTPS only: %v", calls)
+	}
+
+	// All held: done without another call.
+	fake, client = newFakeEC2(t, map[string][]func(url.Values) answer{
+		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate")},
+		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
+	})
+	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.callsOf("AuthorizeSecurityGroupIngress")); n != 1 {
+		t.Errorf("%d authorize calls, want 1", n)
+	}
+}
+
+// The quota error names the setting and the AWS quota to raise.
+func TestAuthorizeExplainsTheRulesQuota(t *testing.T) {
+	_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"AuthorizeSecurityGroupIngress": {fails("RulesPerSecurityGroupLimitExceeded")},
+	})
+	err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh})
+	for _, want := range []string{"rules_per_direction_quota", "L-0EA8095F", "RulesPerSecurityGroupLimitExceeded"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+}
+
+// A repeated revoke by ID answers InvalidSecurityGroupRuleId.NotFound: the
+// rules the group still holds are revoked again.
+func TestRevokeRepeatedAfterALostReply(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"RevokeSecurityGroupIngress": {fails("InvalidSecurityGroupRuleId.NotFound"), replies(`<return>true</return>`)},
+		"DescribeSecurityGroupRules": {replies(sshRuleXML)},
+	})
+	err := awsec2.Revoke(context.Background(), client, "sg-1", []awsec2.GroupRule{{Rule: ssh, ID: "sgr-1"}, {Rule: https, ID: "sgr-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := fake.callsOf("RevokeSecurityGroupIngress")
+	if len(calls) != 2 || !hasValue(calls[1], "sgr-1") || hasValue(calls[1], "sgr-2") {
+		t.Fatalf("want the second revoke to name sgr-1 only: %v", calls)
+	}
+}
+
+// A group delete waits while AWS says the group is in use, then until the
+// group is no longer listed.
+func TestDeleteSecurityGroupWaitsUntilGone(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DeleteSecurityGroup":    {fails("InvalidGroup.InUse"), replies(`<return>true</return>`)},
+		"DescribeSecurityGroups": {replies(groupXML), fails("InvalidGroup.NotFound")},
+	})
+	if err := awsec2.DeleteSecurityGroup(context.Background(), client, "sg-0aaaaaaaaaaaaaaa1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if d, s := len(fake.callsOf("DeleteSecurityGroup")), len(fake.callsOf("DescribeSecurityGroups")); d != 2 || s != 2 {
+		t.Errorf("%d deletes and %d describes, want 2 and 2", d, s)
+	}
+}
+
+// A repeated ReplaceNetworkAclAssociation answers
+// InvalidAssociationID.NotFound: the replace gave the subnet a new
+// association. Done when the subnet is on the ACL; else moved through the
+// association it has now.
+func TestMoveSubnetAfterALostReply(t *testing.T) {
+	layout := func(acl, association string) func(url.Values) answer {
+		return replies(`<networkAclSet><item><networkAclId>acl-default</networkAclId><vpcId>vpc-1</vpcId><default>true</default></item>` +
+			`<item><networkAclId>acl-new</networkAclId><vpcId>vpc-1</vpcId><default>false</default></item>` +
+			`<item><networkAclId>` + acl + `</networkAclId><vpcId>vpc-1</vpcId><default>false</default><associationSet><item>` +
+			`<networkAclAssociationId>` + association + `</networkAclAssociationId><networkAclId>` + acl + `</networkAclId><subnetId>subnet-1</subnetId>` +
+			`</item></associationSet></item></networkAclSet>`)
+	}
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
+		"DescribeNetworkAcls":          {layout("acl-new", "aclassoc-2")},
+	})
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-new"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
+		t.Errorf("%d replace calls, want 1", n)
+	}
+
+	fake, client = newFakeEC2(t, map[string][]func(url.Values) answer{
+		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound"), replies(`<newAssociationId>aclassoc-3</newAssociationId>`)},
+		"DescribeNetworkAcls":          {layout("acl-other", "aclassoc-9")},
+	})
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-new"); err != nil {
+		t.Fatal(err)
+	}
+	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 2 || calls[1].Get("AssociationId") != "aclassoc-9" {
+		t.Errorf("want a second replace through aclassoc-9: %v", calls)
+	}
+}
+
+// A repeated CreateNetworkAclEntry answers NetworkAclEntryAlreadyExists:
+// done when the slot holds exactly the entry, an error when it holds
+// another.
+func TestCreateEntryRepeatedAfterALostReply(t *testing.T) {
+	aclXML := `<networkAclSet><item><networkAclId>acl-new</networkAclId><vpcId>vpc-1</vpcId><default>false</default>` +
+		`<entrySet><item><ruleNumber>100</ruleNumber><protocol>6</protocol><ruleAction>allow</ruleAction><egress>false</egress>` +
+		`<cidrBlock>10.0.1.10/32</cidrBlock><portRange><from>22</from><to>22</to></portRange></item></entrySet></item></networkAclSet>`
+	entry := posture.Entry{RuleNumber: 100, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 22, ToPort: 22}
+	for _, c := range []struct {
+		name string
+		want posture.Entry
+		ok   bool
+	}{
+		{"held", entry, true},
+		{"another entry in the slot", func() posture.Entry { e := entry; e.ToPort = 23; return e }(), false},
+	} {
+		_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+			"CreateNetworkAclEntry": {fails("NetworkAclEntryAlreadyExists")},
+			"DescribeNetworkAcls":   {replies(aclXML)},
+		})
+		err := awsec2.SyncEntries(context.Background(), client, "acl-new", nil, []posture.Entry{c.want}, 1)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: got %v", c.name, err)
+		}
+	}
+}
+
+func TestDiffEntries(t *testing.T) {
+	e := func(number int, egress bool, cidr string) posture.Entry {
+		return posture.Entry{RuleNumber: number, Egress: egress, Action: "allow", Protocol: "6", CIDRBlock: cidr, FromPort: 22, ToPort: 22}
+	}
+	numbers := func(entries []posture.Entry) []int {
+		var out []int
+		for _, x := range entries {
+			out = append(out, x.RuleNumber)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name                    string
+		have, want              []posture.Entry
+		create, replace, delete []int
+	}{
+		{"nothing", nil, nil, nil, nil, nil},
+		{"new ACL", nil, []posture.Entry{e(100, false, "10.0.0.1/32"), e(100, true, "10.0.0.1/32")}, []int{100, 100}, nil, nil},
+		{"unchanged", []posture.Entry{e(100, false, "10.0.0.1/32")}, []posture.Entry{e(100, false, "10.0.0.1/32")}, nil, nil, nil},
+		{"same number, other peer: replaced in place", []posture.Entry{e(100, false, "10.0.0.1/32")}, []posture.Entry{e(100, false, "10.0.0.2/32")}, nil, []int{100}, nil},
+		{"same number, other direction: created and deleted", []posture.Entry{e(100, false, "10.0.0.1/32")}, []posture.Entry{e(100, true, "10.0.0.1/32")}, []int{100}, nil, []int{100}},
+		{"a peer added keeps the others' numbers", []posture.Entry{e(1000, false, "10.0.0.1/32")},
+			[]posture.Entry{e(1000, false, "10.0.0.1/32"), e(1010, false, "10.0.0.2/32")}, []int{1010}, nil, nil},
+		{"gone", []posture.Entry{e(1000, false, "10.0.0.1/32"), e(1010, false, "10.0.0.2/32")}, []posture.Entry{e(1000, false, "10.0.0.1/32")}, nil, nil, []int{1010}},
+	} {
+		create, replace, del := awsec2.DiffEntries(c.have, c.want)
+		if !slices.Equal(numbers(create), c.create) || !slices.Equal(numbers(replace), c.replace) || !slices.Equal(numbers(del), c.delete) {
+			t.Errorf("%s: create %v replace %v delete %v, want %v %v %v", c.name, numbers(create), numbers(replace), numbers(del), c.create, c.replace, c.delete)
+		}
+	}
+}
+
+// A new group in a VPC with IPv6 holds two default egress rules; both are
+// rules to diff against.
+func TestRulesFromPermissions(t *testing.T) {
+	rules := awsec2.RulesFromPermissions(posture.Egress, []types.IpPermission{{
+		IpProtocol: aws.String("-1"),
+		IpRanges:   []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+		Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}},
+	}})
+	if len(rules) != 2 || rules[0].CIDRIPv4 != "0.0.0.0/0" || rules[1].CIDRIPv6 != "::/0" || rules[1].FromPort != -1 || rules[1].Direction != posture.Egress {
+		t.Fatalf("got %v", rules)
+	}
+	allIPv6 := posture.Rule{Direction: posture.Egress, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRIPv6: "::/0", Description: "all"}
+	authorize, _, revoke := awsec2.DiffRules(rules, []posture.Rule{allIPv6})
+	if len(authorize) != 0 || len(revoke) != 1 || revoke[0].CIDRIPv4 != "0.0.0.0/0" {
+		t.Errorf("a wanted ::/0 egress rule must be kept, not authorized again: authorize %v revoke %v", authorize, revoke)
+	}
+}
+
+func TestAWSManagedWeight(t *testing.T) {
+	for name, want := range map[string]int{
+		"com.amazonaws.global.cloudfront.origin-facing":      55,
+		"com.amazonaws.global.ipv6.cloudfront.origin-facing": 55,
+		"com.amazonaws.eu-west-1.route53-healthchecks":       25,
+		"com.amazonaws.eu-west-1.ipv6.route53-healthchecks":  25,
+		"com.amazonaws.us-east-1.vpc-lattice":                10,
+		"com.amazonaws.us-east-1.s3express":                  6,
+		"com.amazonaws.global.groundstation":                 5,
+		"com.amazonaws.us-east-1.ec2-instance-connect":       2,
+		"com.amazonaws.us-east-1.s3":                         1,
+		"com.amazonaws.cn-north-1.dynamodb":                  1,
+		"com.amazonaws.us-east-1.some-new-service":           0,
+		"my-list":                                            0,
+	} {
+		got, ok := awsec2.AWSManagedWeight(name)
+		if got != want || ok != (want > 0) {
+			t.Errorf("%s: weight %d (%v), want %d", name, got, ok, want)
+		}
+	}
+}
+
+func TestPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"us-east-1": "aws", "eu-central-2": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
+		"eu-isoe-west-1": "aws-iso-e", "us-isof-south-1": "aws-iso-f",
+	} {
+		if got := awsec2.Partition(region); got != want {
+			t.Errorf("%s: %s, want %s", region, got, want)
+		}
+	}
+}
+
+// AWS-managed lists weigh what AWS's table says, in both families; one the
+// table does not know counts its max entries, with a warning.
+func TestPrefixListWeights(t *testing.T) {
+	list := func(id, name, owner, family string, maxEntries string) string {
+		return `<item><prefixListId>` + id + `</prefixListId><prefixListName>` + name + `</prefixListName><ownerId>` + owner +
+			`</ownerId><addressFamily>` + family + `</addressFamily><maxEntries>` + maxEntries + `</maxEntries><version>3</version></item>`
+	}
+	_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeManagedPrefixLists": {replies(`<prefixListSet>` +
+			list("pl-cf", "com.amazonaws.global.cloudfront.origin-facing", "AWS", "IPv4", "120") +
+			list("pl-s3", "com.amazonaws.us-east-1.s3", "AWS", "IPv4", "30") +
+			list("pl-new", "com.amazonaws.us-east-1.some-new-service", "AWS", "IPv4", "17") +
+			list("pl-mine", "office", "123456789012", "IPv6", "12") +
+			`</prefixListSet>`)},
+	})
+	weights, warnings, err := awsec2.PrefixListWeights(context.Background(), client, []string{"pl-cf", "pl-s3", "pl-new", "pl-mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]posture.PrefixListWeight{
+		"pl-cf":   {Weight: 55, Family: "IPv4", AWSManaged: true},
+		"pl-s3":   {Weight: 1, Family: "IPv4", AWSManaged: true},
+		"pl-new":  {Weight: 17, Family: "IPv4", AWSManaged: true},
+		"pl-mine": {Weight: 12, Family: "IPv6"},
+	}
+	for id, w := range want {
+		if weights[id] != w {
+			t.Errorf("%s: %+v, want %+v", id, weights[id], w)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "pl-new") || !strings.Contains(warnings[0], "17") {
+		t.Errorf("want one warning about pl-new at 17: %v", warnings)
+	}
+}
