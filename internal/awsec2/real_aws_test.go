@@ -284,7 +284,7 @@ func TestAWSManagedWeight(t *testing.T) {
 		"com.amazonaws.us-east-1.s3":                         1,
 		"com.amazonaws.cn-north-1.dynamodb":                  1,
 		"com.amazonaws.us-east-1.some-new-service":           0,
-		"my-list":                                            0,
+		"my-list": 0,
 	} {
 		got, ok := awsec2.AWSManagedWeight(name)
 		if got != want || ok != (want > 0) {

@@ -160,7 +160,7 @@ func TestAccRealAWS_securityGroupLostReplies(t *testing.T) {
 	a, b := sweepGroupConfigs(n)
 	plan := sweepPlan(a, b, providerConfig(),
 		faults(lostReply, groupCreateSteps), faults(lostReply, groupUpdateSteps), faults(lostReply, groupDestroySteps),
-		checkGroupsNamed(n, "ddve-sweep", 1), checkGroupsNamed(n, "ddve-sweep", 0))
+		checkSweepGroups(n, 1), checkSweepGroups(n, 0))
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -174,7 +174,7 @@ func TestAccRealAWS_securityGroupLag(t *testing.T) {
 	a, _ := sweepGroupConfigs(n)
 	lag := func(action string) awsFault { return lagAfter("CreateSecurityGroup", action) }
 	plan := sweepPlan(a, "", providerConfig(), faults(lag, groupLagSteps), nil, nil,
-		checkGroupsNamed(n, "ddve-sweep", 1), checkGroupsNamed(n, "ddve-sweep", 0))
+		checkSweepGroups(n, 1), checkSweepGroups(n, 0))
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -247,12 +247,13 @@ func faults(fault func(string) awsFault, actions []string) []awsFault {
 	return out
 }
 
-// checkGroupsNamed checks how many groups of that name the VPC holds.
-func checkGroupsNamed(n *acctest.Network, name string, want int) resource.TestCheckFunc {
+// checkSweepGroups checks how many groups of the sweep's name the VPC
+// holds.
+func checkSweepGroups(n *acctest.Network, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		count, err := groupsNamed(n.VPCID, name)
+		count, err := groupsNamed(n.VPCID, "ddve-sweep")
 		if err == nil && count != want {
-			err = fmt.Errorf("%d groups named %s, want %d", count, name, want)
+			err = fmt.Errorf("%d groups named ddve-sweep, want %d", count, want)
 		}
 		return err
 	}
