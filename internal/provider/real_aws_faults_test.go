@@ -88,6 +88,16 @@ func sweepSteps(t *testing.T, resourceName string, plan []sweepStep) []resource.
 	return steps
 }
 
+// runSweep runs the plan's steps, then checks that nothing is left.
+func runSweep(t *testing.T, resourceName string, checkDestroy resource.TestCheckFunc, plan []sweepStep) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroy,
+		Steps:                    sweepSteps(t, resourceName, plan),
+	})
+}
+
 // sweepPlan is create, update and destroy with one fault at each step:
 // each create step is followed by a destroy, which takes the destroy
 // steps' faults in turn, then the update steps run one after another,
@@ -143,46 +153,6 @@ resource "ddve_security_group" "test" {
 	return a, b
 }
 
-// The group's steps. Going from A to B authorizes ingress and egress,
-// revokes ingress, modifies a description, deletes one tag and creates
-// another; going back revokes egress too. The order below lets each
-// update step meet its fault in a switch that makes the call.
-var (
-	groupCreateSteps  = []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}
-	groupUpdateSteps  = []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags", "DeleteTags"}
-	groupDestroySteps = []string{"DeleteSecurityGroup"}
-	// After CreateSecurityGroup, every call naming the new group.
-	groupLagSteps = []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules"}
-)
-
-func TestAccRealAWS_securityGroupLostReplies(t *testing.T) {
-	n := testNetwork(t)
-	a, b := sweepGroupConfigs(n)
-	plan := sweepPlan(a, b, providerConfig(),
-		faults(lostReply, groupCreateSteps), faults(lostReply, groupUpdateSteps), faults(lostReply, groupDestroySteps),
-		checkSweepGroups(n, 1), checkSweepGroups(n, 0))
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkGroupsDestroyed,
-		Steps:                    sweepSteps(t, "security group", plan),
-	})
-}
-
-func TestAccRealAWS_securityGroupLag(t *testing.T) {
-	n := testNetwork(t)
-	a, _ := sweepGroupConfigs(n)
-	lag := func(action string) awsFault { return lagAfter("CreateSecurityGroup", action) }
-	plan := sweepPlan(a, "", providerConfig(), faults(lag, groupLagSteps), nil, nil,
-		checkSweepGroups(n, 1), checkSweepGroups(n, 0))
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkGroupsDestroyed,
-		Steps:                    sweepSteps(t, "security group", plan),
-	})
-}
-
 func sweepACLConfigs(n *acctest.Network) (a, b string) {
 	config := func(subnet, peer, denied, tags string) string {
 		return providerConfig() + fmt.Sprintf(`
@@ -200,44 +170,78 @@ resource "ddve_subnet_nacl" "test" {
 	return a, b
 }
 
+// sweepTarget is a resource under the sweep: its two configurations, the
+// calls each phase makes, and how to count it in AWS.
+type sweepTarget struct {
+	name                    string
+	configs                 func(*acctest.Network) (a, b string)
+	create, update, destroy []string
+	createCall              string   // the call that hands out the new ID
+	lagging                 []string // the calls after it that name the ID
+	count                   func(*acctest.Network, int) resource.TestCheckFunc
+	destroyed               func(*acctest.Network) resource.TestCheckFunc
+}
+
+// lostReplies sweeps a lost reply over every step of every phase.
+func (target sweepTarget) lostReplies(t *testing.T) {
+	n := testNetwork(t)
+	a, b := target.configs(n)
+	plan := sweepPlan(a, b, providerConfig(),
+		faults(lostReply, target.create), faults(lostReply, target.update), faults(lostReply, target.destroy),
+		target.count(n, 1), target.count(n, 0))
+	runSweep(t, target.name, target.destroyed(n), plan)
+}
+
+// lag sweeps a lagging new ID over every call of the create that names
+// it; update and destroy create no ID.
+func (target sweepTarget) lag(t *testing.T) {
+	n := testNetwork(t)
+	a, _ := target.configs(n)
+	lag := func(action string) awsFault { return lagAfter(target.createCall, action) }
+	plan := sweepPlan(a, "", providerConfig(), faults(lag, target.lagging), nil, nil, target.count(n, 1), target.count(n, 0))
+	runSweep(t, target.name, target.destroyed(n), plan)
+}
+
+// The group's steps. Going from A to B authorizes ingress and egress,
+// revokes ingress, modifies a description, deletes one tag and creates
+// another; going back revokes egress too. The order of the update steps
+// lets each meet its fault in a switch that makes the call.
+var groupSweep = sweepTarget{
+	name:    "security group",
+	configs: sweepGroupConfigs,
+	create:  []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules"},
+	update: []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+		"ModifySecurityGroupRules", "CreateTags", "DeleteTags"},
+	destroy:    []string{"DeleteSecurityGroup"},
+	createCall: "CreateSecurityGroup",
+	lagging: []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+		"DescribeSecurityGroupRules", "ModifySecurityGroupRules"},
+	count:     checkSweepGroups,
+	destroyed: func(*acctest.Network) resource.TestCheckFunc { return checkGroupsDestroyed },
+}
+
 // The ACL's steps. Going from A to B creates entries for a new peer and
 // going back deletes them; both replace the deny entry in place, move one
 // subnet on and one off, and change tags both ways.
-var (
-	aclCreateSteps  = []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"}
-	aclUpdateSteps  = []string{"CreateNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"}
-	aclDestroySteps = []string{"ReplaceNetworkAclAssociation", "DeleteNetworkAcl"}
-	// After CreateNetworkAcl, every call naming the new ACL.
-	aclLagSteps = []string{"CreateNetworkAclEntry", "ReplaceNetworkAclAssociation", "DescribeNetworkAcls"}
-)
-
-func TestAccRealAWS_subnetNACLLostReplies(t *testing.T) {
-	n := testNetwork(t)
-	a, b := sweepACLConfigs(n)
-	plan := sweepPlan(a, b, providerConfig(),
-		faults(lostReply, aclCreateSteps), faults(lostReply, aclUpdateSteps), faults(lostReply, aclDestroySteps),
-		checkCustomACLs(n, 1), checkCustomACLs(n, 0))
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkACLsDestroyed(n),
-		Steps:                    sweepSteps(t, "network ACL", plan),
-	})
+var aclSweep = sweepTarget{
+	name:       "network ACL",
+	configs:    sweepACLConfigs,
+	create:     []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"},
+	update:     []string{"CreateNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"},
+	destroy:    []string{"ReplaceNetworkAclAssociation", "DeleteNetworkAcl"},
+	createCall: "CreateNetworkAcl",
+	lagging:    []string{"CreateNetworkAclEntry", "ReplaceNetworkAclAssociation", "DescribeNetworkAcls"},
+	count:      checkCustomACLs,
+	destroyed:  checkACLsDestroyed,
 }
 
-func TestAccRealAWS_subnetNACLLag(t *testing.T) {
-	n := testNetwork(t)
-	a, _ := sweepACLConfigs(n)
-	lag := func(action string) awsFault { return lagAfter("CreateNetworkAcl", action) }
-	plan := sweepPlan(a, "", providerConfig(), faults(lag, aclLagSteps), nil, nil,
-		checkCustomACLs(n, 1), checkCustomACLs(n, 0))
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkACLsDestroyed(n),
-		Steps:                    sweepSteps(t, "network ACL", plan),
-	})
-}
+func TestAccRealAWS_securityGroupLostReplies(t *testing.T) { groupSweep.lostReplies(t) }
+
+func TestAccRealAWS_securityGroupLag(t *testing.T) { groupSweep.lag(t) }
+
+func TestAccRealAWS_subnetNACLLostReplies(t *testing.T) { aclSweep.lostReplies(t) }
+
+func TestAccRealAWS_subnetNACLLag(t *testing.T) { aclSweep.lag(t) }
 
 func faults(fault func(string) awsFault, actions []string) []awsFault {
 	out := make([]awsFault, len(actions))
