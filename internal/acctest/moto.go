@@ -1,6 +1,8 @@
 // Package acctest runs the acceptance tests' backend: moto in server mode
 // on a loopback port, behind a recording proxy that counts EC2 calls and
-// can inject throttling, plus fixtures made through the SDK.
+// injects what AWS does and moto does not (throttling, latency, scripted
+// errors, replies lost after the call took effect, new IDs unknown for a
+// while), plus fixtures made through the SDK.
 package acctest
 
 import (

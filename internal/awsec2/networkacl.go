@@ -339,7 +339,10 @@ func SyncEntries(ctx context.Context, client *ec2.Client, aclID string, have, wa
 			err = entryHeld(ctx, client, aclID, e, err)
 		}
 		if err != nil {
-			return fmt.Errorf("creating entry %s of network ACL %s: %w", e, aclID, entriesLimit(err, e))
+			if hasCode(err, codeEntryLimitExceeded) {
+				err = entriesLimit(want, e.Egress, err)
+			}
+			return fmt.Errorf("creating entry %s of network ACL %s: %w", e, aclID, err)
 		}
 		return nil
 	}); err != nil {
@@ -392,13 +395,18 @@ func entryHeld(ctx context.Context, client *ec2.Client, aclID string, want postu
 }
 
 // entriesLimit explains AWS's entry quota error, which the plan counts
-// against entries_per_direction_quota unless the account's quota is lower.
-func entriesLimit(err error, e posture.Entry) error {
-	if !hasCode(err, codeEntryLimitExceeded) {
-		return err
+// against entries_per_direction_quota unless the account's quota is
+// lower: how many entries the direction would hold, and what to change.
+func entriesLimit(want []posture.Entry, egress bool, err error) error {
+	count := 0
+	for _, e := range want {
+		if e.Egress == egress {
+			count++
+		}
 	}
-	return fmt.Errorf("AWS refused more %s entries: the account's quota of rules per network ACL is below what entries_per_direction_quota allows; "+
-		"set entries_per_direction_quota to the account's quota, or raise \"Rules per network ACL\" (L-2AEEBF1A) in Service Quotas: %w", e.Direction(), err)
+	direction := posture.Entry{Egress: egress}.Direction()
+	return fmt.Errorf("the ACL would hold %d %s entries, more than the account's quota of rules per network ACL, which is lower than entries_per_direction_quota allows; "+
+		"set entries_per_direction_quota to the account's quota, or raise \"Rules per network ACL\" (L-2AEEBF1A) in Service Quotas: %w", count, direction, err)
 }
 
 // forEach runs fn over items with at most concurrency calls in flight and

@@ -118,9 +118,10 @@ func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
 func TestAuthorizeExplainsTheRulesQuota(t *testing.T) {
 	_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
 		"AuthorizeSecurityGroupIngress": {fails("RulesPerSecurityGroupLimitExceeded")},
+		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh})
-	for _, want := range []string{"rules_per_direction_quota", "L-0EA8095F", "RulesPerSecurityGroupLimitExceeded"} {
+	err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{https})
+	for _, want := range []string{"refused 1 more ingress rules, for 2 in all", "rules_per_direction_quota", "L-0EA8095F", "RulesPerSecurityGroupLimitExceeded"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
 		}
@@ -191,6 +192,20 @@ func TestMoveSubnetAfterALostReply(t *testing.T) {
 	}
 	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 2 || calls[1].Get("AssociationId") != "aclassoc-9" {
 		t.Errorf("want a second replace through aclassoc-9: %v", calls)
+	}
+}
+
+// The entry quota error names the count, the setting and the AWS quota.
+func TestSyncEntriesExplainsTheEntryQuota(t *testing.T) {
+	_, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateNetworkAclEntry": {fails("NetworkAclEntryLimitExceeded")},
+	})
+	entry := posture.Entry{RuleNumber: 100, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 22, ToPort: 22}
+	err := awsec2.SyncEntries(context.Background(), client, "acl-new", nil, []posture.Entry{entry}, 1)
+	for _, want := range []string{"would hold 1 ingress entries", "entries_per_direction_quota", "L-2AEEBF1A"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
 	}
 }
 

@@ -467,20 +467,30 @@ func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("authorizing %d %s rules in security group %s: %w", len(batch), calls.direction, groupID, rulesLimit(err, calls.direction))
+			if hasCode(err, codeRulesLimitExceeded) {
+				err = rulesLimit(ctx, client, groupID, calls.direction, len(batch), err)
+			}
+			return fmt.Errorf("authorizing %d %s rules in security group %s: %w", len(batch), calls.direction, groupID, err)
 		}
 	}
 	return nil
 }
 
-// rulesLimit explains AWS's rules quota error, which plan-time counting
-// should have caught unless the account's quota is below the setting.
-func rulesLimit(err error, direction string) error {
-	if !hasCode(err, codeRulesLimitExceeded) {
-		return err
+// rulesLimit explains AWS's rules quota error, which the plan's count
+// should have caught unless the account's quota is below the setting:
+// how many rules the group would hold, and what to change.
+func rulesLimit(ctx context.Context, client *ec2.Client, groupID, direction string, adding int, err error) error {
+	total := adding
+	if held, findErr := FindGroupRules(ctx, client, groupID); findErr == nil {
+		for _, r := range held {
+			if r.Direction == direction {
+				total++
+			}
+		}
 	}
-	return fmt.Errorf("AWS refused more %s rules: the account's quota of rules per security group and direction is below what rules_per_direction_quota allows; "+
-		"set rules_per_direction_quota to the account's quota, or raise \"Inbound or outbound rules per security group\" (L-0EA8095F) in Service Quotas: %w", direction, err)
+	return fmt.Errorf("AWS refused %d more %s rules, for %d in all: the account's quota of rules per security group and direction is lower "+
+		"than rules_per_direction_quota allows; set rules_per_direction_quota to the account's quota, or raise "+
+		"\"Inbound or outbound rules per security group\" (L-0EA8095F) in Service Quotas: %w", adding, direction, total, err)
 }
 
 // revoke removes rules, one call per direction: by rule ID, or by
