@@ -169,18 +169,18 @@ func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput
 	if err := layout.associate(ctx, client, created.ID, in.SubnetIDs); err != nil {
 		return created, layout.defaultACLID, err
 	}
-	acl, err := WaitNetworkACLHolds(ctx, client, created.ID, in.Entries, in.SubnetIDs)
+	acl, err := waitNetworkACLHolds(ctx, client, created.ID, in.Entries, in.SubnetIDs)
 	if err != nil {
 		return created, layout.defaultACLID, err
 	}
 	return acl, layout.defaultACLID, nil
 }
 
-// WaitNetworkACLHolds reads the ACL until EC2 lists the entries and
+// waitNetworkACLHolds reads the ACL until EC2 lists the entries and
 // subnet associations just written: right after a change, and after a
 // create above all, a describe can be short of them, and Terraform would
 // report an inconsistent result.
-func WaitNetworkACLHolds(ctx context.Context, client *ec2.Client, id string, entries []posture.Entry, subnetIDs []string) (*NetworkACL, error) {
+func waitNetworkACLHolds(ctx context.Context, client *ec2.Client, id string, entries []posture.Entry, subnetIDs []string) (*NetworkACL, error) {
 	var acl *NetworkACL
 	retryable := func(err error) bool { return IsNotFound(err) || errors.Is(err, errNotListed) }
 	err := retryWhen(ctx, propagationTimeout, retryable, func() error {

@@ -199,8 +199,9 @@ func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroup
 	// wanted rules hold them. The waiter's answer lists them: diffing
 	// against it costs no call, and leaves no rule to the read-back.
 	have := append(rulesFromPermissions(posture.Ingress, created.IpPermissions), rulesFromPermissions(posture.Egress, created.IpPermissionsEgress)...)
+	// Rules without IDs are not described in place: the read-back fixes
+	// the description of a default rule the posture keeps.
 	plan := diffRules(have, in.Rules)
-	plan.describe = nil // rules without IDs; the read-back fixes their descriptions
 	if err := authorize(ctx, client, id, plan.authorize); err != nil {
 		return group, nil, err
 	}
