@@ -101,10 +101,10 @@ func answersNeeded(s Space, ephemeral PortRange) Space {
 	var out []Space
 	for _, row := range s.Rows() {
 		var protocols []int
-		switch {
-		case row.Protocol == 6 || row.Protocol == 17:
+		switch row.Protocol {
+		case 6, 17:
 			protocols = []int{row.Protocol}
-		case row.Protocol == -1:
+		case -1:
 			for _, p := range []int{6, 17} {
 				if !slices.Contains(row.Except, p) {
 					protocols = append(protocols, p)

@@ -232,8 +232,12 @@ func (d *reachabilityDataSource) ValidateConfig(ctx context.Context, req datasou
 		if element.IsUnknown() {
 			continue
 		}
+		object, ok := element.(types.Object)
+		if !ok {
+			continue
+		}
 		var f flowQueryModel
-		resp.Diagnostics.Append(element.(types.Object).As(ctx, &f, objectAsOptions)...)
+		resp.Diagnostics.Append(object.As(ctx, &f, objectAsOptions)...)
 		if _, err := parseFlowQuery(f, netip.Addr{}); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("flows").AtListIndex(i), "Invalid flow", err.Error())
 		}
@@ -272,15 +276,15 @@ func parseFlowQuery(f flowQueryModel, ddve netip.Addr) (evaluate.Packet, error) 
 	if !f.ClientPort.IsNull() {
 		client = int(f.ClientPort.ValueInt64())
 	}
-	switch {
-	case proto == posture.ProtoTCP || proto == posture.ProtoUDP:
+	switch proto {
+	case posture.ProtoTCP, posture.ProtoUDP:
 		if f.Port.IsNull() {
 			return p, fmt.Errorf("a %s flow needs the port it connects to: set port", f.Protocol.ValueString())
 		}
 		if port < 0 || port > 65535 || client < 0 || client > 65535 {
 			return p, fmt.Errorf("ports must lie in 0-65535; got port %d, client_port %d", port, client)
 		}
-	case proto == posture.ProtoICMP || proto == posture.ProtoICMPv6:
+	case posture.ProtoICMP, posture.ProtoICMPv6:
 		if f.ClientPort.IsNull() {
 			client = 0
 		}
