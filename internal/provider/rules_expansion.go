@@ -3,8 +3,8 @@ package provider
 import (
 	"context"
 	"errors"
-	"slices"
 	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
