@@ -128,12 +128,6 @@ func TestAccRules_noAWSCall(t *testing.T) {
 	if backend == nil {
 		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
 	}
-	expectNoCalls := func(*terraform.State) error {
-		if calls := recorder.Calls(); calls.Total() > 0 {
-			return fmt.Errorf("ddve_rules without a prefix list called AWS: %s", calls)
-		}
-		return nil
-	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -169,7 +163,7 @@ output "entry_keys" {
   value = toset(data.ddve_rules.test.network_acl_entries[*].key)
 }
 `,
-			Check: expectNoCalls,
+			Check: expectNoEC2Calls("ddve_rules without a prefix list"),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("security_group_rules"), knownvalue.ListExact([]knownvalue.Check{
 					groupRule("ingress icmp type 8 code -1 10.0.9.0/24", "icmp", 8, -1, "10.0.9.0/24", "custom", "ddve custom: icmp type 8 code -1"),
@@ -198,4 +192,15 @@ func groupRule(key, protocol string, from, to int64, cidr, profile, description 
 		"referenced_security_group_id": knownvalue.Null(), "prefix_list_id": knownvalue.Null(),
 		"profile": knownvalue.StringExact(profile), "description": knownvalue.StringExact(description),
 	})
+}
+
+// expectNoEC2Calls checks that what ran since the recorder's last reset
+// made no EC2 call at all.
+func expectNoEC2Calls(what string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if calls := recorder.Calls(); calls.Total() > 0 {
+			return fmt.Errorf("%s called AWS: %s", what, calls)
+		}
+		return nil
+	}
 }
