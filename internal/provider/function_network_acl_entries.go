@@ -36,7 +36,7 @@ func (f *networkACLEntriesFunction) Definition(_ context.Context, _ function.Def
 			"prefix lists need AWS, so they are an error here (use `data \"ddve_rules\"`), and security groups cannot be ACL peers.",
 		Parameters: []function.Parameter{
 			profilesParameter(),
-			optionsParameter(networkACLOptions, "`{}` or `null`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
+			optionsParameter(networkACLOptions, "`{}`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
 		},
 		Return: function.ListReturn{ElementType: types.ObjectType{AttrTypes: networkACLEntryAttrTypes}},
 	}
@@ -69,6 +69,6 @@ func optionsParameter(names []string, none string) function.DynamicParameter {
 	return function.DynamicParameter{
 		Name: "options", AllowNullValue: true,
 		MarkdownDescription: "An object with any of `" + strings.Join(names, "`, `") + "`, written as the resource's arguments of the same names. " +
-			"No options: " + none,
+			"No options: " + none + " Write `{}` rather than `null`: under OpenTofu a literal `null` here makes the call return null.",
 	}
 }

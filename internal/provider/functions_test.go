@@ -111,7 +111,7 @@ func TestAccFunctions_badInput(t *testing.T) {
 			`profiles["management"].cidr_blocks["10.0.1.10/24"]: CIDR block not canonical: 10.0.1.10/24 has host bits set: write 10.0.1.0/24`},
 		{`provider::ddve::network_acl_entries({}, { custom_rules = [{ direction = "ingress", protocol = "tcp", cidr_blocks = ["10.0.9.0/24"] }] })`,
 			`Invalid value for "options" parameter: options.custom_rules[0]: Missing ports: tcp needs from_port and to_port.`},
-		{`provider::ddve::network_acl_entries({ management = { security_group_ids = ["sg-0123456789abcdef0"] } }, null)`,
+		{`provider::ddve::network_acl_entries({ management = { security_group_ids = ["sg-0123456789abcdef0"] } }, {})`,
 			"Network ACL entries take CIDR blocks only"},
 		{`provider::ddve::security_group_rules({}, { deny = [] })`,
 			`options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, rules_per_direction_quota`},
