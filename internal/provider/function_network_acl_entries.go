@@ -36,7 +36,7 @@ func (f *networkACLEntriesFunction) Definition(_ context.Context, _ function.Def
 			"prefix lists need AWS, so they are an error here (use `data \"ddve_rules\"`), and security groups cannot be ACL peers.",
 		Parameters: []function.Parameter{
 			profilesParameter(),
-			optionsParameter(networkACLOptions, "`{}`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
+			optionsParameter(networkACLOptions, "For none, write `{}`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
 		},
 		Return: function.ListReturn{ElementType: types.ObjectType{AttrTypes: networkACLEntryAttrTypes}},
 	}
@@ -61,7 +61,8 @@ func profilesParameter() function.DynamicParameter {
 		Name: "profiles", AllowNullValue: true,
 		MarkdownDescription: "DDVE port profiles by name, each with its peers, as in the resources' `profiles`: " +
 			"an object such as `{ management = { cidr_blocks = [\"10.0.1.10/32\"] } }`, whose values take " +
-			"`cidr_blocks`, `ipv6_cidr_blocks` and `security_group_ids`, each optional.",
+			"`cidr_blocks`, `ipv6_cidr_blocks` and, for security group rules only, `security_group_ids`, each optional. " +
+			"`prefix_list_ids` is an error: a function cannot read a list through AWS, `data \"ddve_rules\"` can.",
 	}
 }
 
@@ -69,6 +70,6 @@ func optionsParameter(names []string, none string) function.DynamicParameter {
 	return function.DynamicParameter{
 		Name: "options", AllowNullValue: true,
 		MarkdownDescription: "An object with any of `" + strings.Join(names, "`, `") + "`, written as the resource's arguments of the same names. " +
-			"No options: " + none + " Write `{}` rather than `null`: under OpenTofu a literal `null` here makes the call return null.",
+			none + " Write `{}` rather than `null`: under OpenTofu a literal `null` here makes the call return null.",
 	}
 }

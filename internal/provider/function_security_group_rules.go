@@ -35,7 +35,7 @@ func (f *securityGroupRulesFunction) Definition(_ context.Context, _ function.De
 			"The same elements as `data.ddve_rules.security_group_rules`, computed from the arguments alone: " +
 			"prefix lists need AWS, so they are an error here (use `data \"ddve_rules\"`).",
 		Parameters:        []function.Parameter{profilesParameter()},
-		VariadicParameter: optionsParameter(securityGroupOptions, "leave it out, or `{}`: no custom rules, no public ingress, a quota of 60."),
+		VariadicParameter: optionsParameter(securityGroupOptions, "For none, leave it out or write `{}`: no custom rules, no public ingress, a quota of 60."),
 		Return:            function.ListReturn{ElementType: types.ObjectType{AttrTypes: securityGroupRuleAttrTypes}},
 	}
 }
