@@ -41,7 +41,8 @@ const keyDescription = "What the %s does, in words (%s): unique in the list, and
 	"so it is the key to use with `for_each`."
 
 func (d *rulesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	group, acl := securityGroupSchema(ctx).Attributes, subnetNACLSchema(ctx).Attributes
+	groupSchema, aclSchema := securityGroupSchema(ctx), subnetNACLSchema(ctx)
+	group, acl := groupSchema.Attributes, aclSchema.Attributes
 	attrs := dataSourceAttributes(map[string]rs.Attribute{
 		"custom_rules":                group["custom_rules"],
 		"allow_public_ingress":        group["allow_public_ingress"],
@@ -52,14 +53,14 @@ func (d *rulesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest
 		"entries_per_direction_quota": acl["entries_per_direction_quota"],
 	})
 
-	profiles := dataSourceAttribute(group["profiles"]).(schema.MapNestedAttribute)
+	profiles := dataSourceMapNested(profilesAttribute(false))
 	profiles.Description = "DDVE port profiles to expand, by name, each with its peers, as in `ddve_security_group` and `ddve_subnet_nacl`. " +
 		"Security group IDs become referencing rules in `security_group_rules`; network ACL entries cannot reference a group, so they are an error, " +
 		"as in `ddve_subnet_nacl`. Prefix lists are read through AWS (their weight for the group quota, their CIDRs for the entries); " +
 		"without one, reading this data source makes no AWS call. Profiles:" + profileCatalogDescription()
 	attrs["profiles"] = profiles
 
-	rules := dataSourceAttribute(group["rules"]).(schema.ListNestedAttribute)
+	rules := dataSourceListOf(groupSchema, "rules")
 	delete(rules.NestedObject.Attributes, "rule_id")
 	rules.NestedObject.Attributes["key"] = schema.StringAttribute{Computed: true,
 		Description: fmt.Sprintf(keyDescription, "rule", "`ingress tcp 22 10.0.1.10/32`", "rule")}
@@ -67,7 +68,7 @@ func (d *rulesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest
 		"The `protocol`, ports and peer fields map one to one onto `aws_vpc_security_group_ingress_rule` and `aws_vpc_security_group_egress_rule`."
 	attrs["security_group_rules"] = rules
 
-	entries := dataSourceAttribute(acl["entries"]).(schema.ListNestedAttribute)
+	entries := dataSourceListOf(aclSchema, "entries")
 	entries.NestedObject.Attributes["key"] = schema.StringAttribute{Computed: true,
 		Description: fmt.Sprintf(keyDescription, "entry", "`egress allow tcp 1024-65535 10.0.1.10/32`", "entry") +
 			" The rule number is not part of it."}
@@ -102,7 +103,7 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	// Terraform reads a data source once its configuration is known, so
 	// what is not known here is null where a value is needed.
-	e, known := config.rulesInputModel.expansion(ctx)
+	e, known := config.expansion(ctx)
 	if !known {
 		resp.Diagnostics.AddError("Null in the DDVE posture", "A profile, custom rule or deny is null: leave it out instead.")
 		return

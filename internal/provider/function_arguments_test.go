@@ -55,7 +55,8 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	}
 	var keys []string
 	for _, e := range entries.Elements() {
-		keys = append(keys, e.(types.Object).Attributes()["key"].(types.String).ValueString())
+		key, _ := e.(types.Object).Attributes()["key"].(types.String)
+		keys = append(keys, key.ValueString())
 	}
 	want := "ingress deny all 5.5.5.5/32,ingress allow tcp 22 10.0.1.10/32,ingress allow tcp 443 10.0.1.10/32,egress allow tcp 1024-65535 10.0.1.10/32"
 	if got := strings.Join(keys, ","); got != want {

@@ -74,7 +74,7 @@ output "entries_as_data_source" {
 						"protocol": knownvalue.StringExact("tcp"), "from_port": knownvalue.Int64Exact(22), "to_port": knownvalue.Int64Exact(22),
 						"cidr_ipv4": knownvalue.Null(), "cidr_ipv6": knownvalue.Null(), "prefix_list_id": knownvalue.Null(),
 						"referenced_security_group_id": knownvalue.StringExact("sg-0123456789abcdef0"),
-						"profile": knownvalue.StringExact("management"), "description": knownvalue.StringExact("ddve management: SSH"),
+						"profile":                      knownvalue.StringExact("management"), "description": knownvalue.StringExact("ddve management: SSH"),
 					}),
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{"key": knownvalue.StringExact("ingress tcp 443 sg-0123456789abcdef0")}),
 				})),

@@ -178,8 +178,9 @@ func (e expansion) both() (rules, entries types.List, err error) {
 func withKeys(list types.List, keys []string, elemTypes map[string]attr.Type) types.List {
 	elems := make([]attr.Value, len(keys))
 	for i, v := range list.Elements() {
+		object, _ := v.(types.Object) // rulesToList and entriesToList build objects
 		values := map[string]attr.Value{"key": types.StringValue(keys[i])}
-		for name, value := range v.(types.Object).Attributes() {
+		for name, value := range object.Attributes() {
 			if _, ok := elemTypes[name]; ok {
 				values[name] = value
 			}

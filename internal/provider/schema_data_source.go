@@ -34,15 +34,35 @@ func dataSourceAttribute(a rs.Attribute) ds.Attribute {
 		return ds.SingleNestedAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed && !a.Optional,
 			Attributes: dataSourceAttributes(a.Attributes), Description: a.Description, Validators: a.Validators}
 	case rs.ListNestedAttribute:
-		return ds.ListNestedAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed && !a.Optional,
-			NestedObject: ds.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},
-			Description:  a.Description, Validators: a.Validators}
+		return dataSourceListNested(a)
 	case rs.MapNestedAttribute:
-		return ds.MapNestedAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed && !a.Optional,
-			NestedObject: ds.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},
-			Description:  a.Description, Validators: a.Validators}
+		return dataSourceMapNested(a)
 	}
+	// The schemas are static: a kind not handled here fails every test
+	// that reads the provider's schema.
 	panic(fmt.Sprintf("dataSourceAttribute: no data source form for %T", a))
+}
+
+func dataSourceListNested(a rs.ListNestedAttribute) ds.ListNestedAttribute {
+	return ds.ListNestedAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed && !a.Optional,
+		NestedObject: ds.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},
+		Description:  a.Description, Validators: a.Validators}
+}
+
+func dataSourceMapNested(a rs.MapNestedAttribute) ds.MapNestedAttribute {
+	return ds.MapNestedAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed && !a.Optional,
+		NestedObject: ds.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},
+		Description:  a.Description, Validators: a.Validators}
+}
+
+// dataSourceListOf returns a resource's list of objects in data source
+// form.
+func dataSourceListOf(s rs.Schema, name string) ds.ListNestedAttribute {
+	a, ok := s.Attributes[name].(rs.ListNestedAttribute)
+	if !ok {
+		panic(fmt.Sprintf("dataSourceListOf: %s is a %T", name, s.Attributes[name]))
+	}
+	return dataSourceListNested(a)
 }
 
 func dataSourceAttributes(attrs map[string]rs.Attribute) map[string]ds.Attribute {
