@@ -2,11 +2,15 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // hcl builds the value Terraform hands a dynamic parameter for an HCL
@@ -107,5 +111,29 @@ func TestFunctionArgumentErrors(t *testing.T) {
 				t.Errorf("error at argument %v: %s\nwant at %d: %s", funcErr.FunctionArgument, funcErr.Text, c.position, c.message)
 			}
 		})
+	}
+}
+
+// TestReplyPortsAsTheCompilerUsesThem: the catalog's reply_ports name what
+// the ACL compiler adds to the ephemeral range, for every flow.
+func TestReplyPortsAsTheCompilerUsesThem(t *testing.T) {
+	ephemeral := catalog.PortRange{From: 40000, To: 40001} // apart from every client port
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			var got []string
+			for _, v := range replyPortsValue(f.Replies).Elements() {
+				s, _ := v.(types.String)
+				got = append(got, strings.Replace(s.ValueString(), ephemeralPorts, ephemeral.String(), 1))
+			}
+			var want []string
+			for _, r := range posture.ReplyPorts(f.Replies, ephemeral) {
+				want = append(want, r.String())
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %s: reply_ports %v, compiler %v", p.Name, f, got, want)
+			}
+		}
 	}
 }
