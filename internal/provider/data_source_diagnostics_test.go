@@ -11,9 +11,7 @@ import (
 // Bad input to the data sources fails at plan, at the line of the
 // attribute that holds it, as it does in the resources.
 func TestAccRules_badInput(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	rules := func(body string) string {
 		return providerConfig() + fmt.Sprintf("\ndata \"ddve_rules\" \"test\" {\n%s\n}\n", body)
 	}

@@ -15,9 +15,7 @@ import (
 // things up in it: a profile's flows and where their replies go, and why
 // a port is missing.
 func TestAccPortProfiles_catalog(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	flow := func(direction, protocol string, port int64, purpose string, replyPorts ...string) knownvalue.Check {
 		replies := []knownvalue.Check{}
 		for _, p := range replyPorts {

@@ -125,9 +125,7 @@ func TestAccRules_seedPosture(t *testing.T) {
 // TestAccRules_noAWSCall: without a prefix list, ddve_rules is computed
 // by the provider alone.
 func TestAccRules_noAWSCall(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -202,5 +200,14 @@ func expectNoEC2Calls(what string) resource.TestCheckFunc {
 			return fmt.Errorf("%s called AWS: %s", what, calls)
 		}
 		return nil
+	}
+}
+
+// skipWithoutBackend skips an acceptance test that needs no fixture when
+// moto is not running.
+func skipWithoutBackend(t *testing.T) {
+	t.Helper()
+	if backend == nil {
+		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
 	}
 }

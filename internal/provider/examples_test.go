@@ -28,9 +28,7 @@ func example(t *testing.T, name string) string {
 }
 
 func TestAccPortProfiles_example(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -47,9 +45,7 @@ func TestAccPortProfiles_example(t *testing.T) {
 }
 
 func TestAccFunctions_examples(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

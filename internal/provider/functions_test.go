@@ -17,9 +17,7 @@ var functionsVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBel
 // options left out, {} and written, and compares them with ddve_rules for
 // the same input.
 func TestAccFunctions_expansion(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -99,9 +97,7 @@ output "entries_as_data_source" {
 // TestAccFunctions_badInput: bad arguments fail at plan with the argument,
 // the path inside it and the fix.
 func TestAccFunctions_badInput(t *testing.T) {
-	if backend == nil {
-		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
-	}
+	skipWithoutBackend(t)
 	cases := []struct{ call, message string }{
 		{`provider::ddve::network_acl_entries({ object_storage = { prefix_list_ids = ["pl-63a5400a"] } }, {})`,
 			`Invalid value for "profiles" parameter: profiles["object_storage"].prefix_list_ids: a provider function cannot call AWS to read prefix list pl-63a5400a; use data "ddve_rules"`},
