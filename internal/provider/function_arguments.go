@@ -130,7 +130,7 @@ func conform(ctx context.Context, v attr.Value, t attr.Type, at string) (attr.Va
 	case basetypes.ObjectType:
 		fields, ok := fieldsOf(v)
 		if !ok {
-			return nil, fmt.Errorf("%s: expected an object, got %s", at, v.Type(ctx))
+			return nil, fmt.Errorf("%s: expected an object, got %s", at, kindOf(v))
 		}
 		names := slices.Sorted(maps.Keys(t.AttrTypes))
 		for name := range fields {
@@ -150,7 +150,7 @@ func conform(ctx context.Context, v attr.Value, t attr.Type, at string) (attr.Va
 	case basetypes.MapType:
 		fields, ok := fieldsOf(v)
 		if !ok {
-			return nil, fmt.Errorf("%s: expected a map, got %s", at, v.Type(ctx))
+			return nil, fmt.Errorf("%s: expected an object, got %s", at, kindOf(v))
 		}
 		out := make(map[string]attr.Value, len(fields))
 		for key, field := range fields {
@@ -180,7 +180,7 @@ func conform(ctx context.Context, v attr.Value, t attr.Type, at string) (attr.Va
 		if s, ok := v.(basetypes.StringValue); ok {
 			return s, nil
 		}
-		return nil, fmt.Errorf("%s: expected a string, got %s", at, v.Type(ctx))
+		return nil, fmt.Errorf("%s: expected a string, got %s", at, kindOf(v))
 	case basetypes.Int64Type:
 		if n, ok := v.(basetypes.NumberValue); ok {
 			if i, accuracy := n.ValueBigFloat().Int64(); accuracy == 0 && n.ValueBigFloat().IsInt() {
@@ -192,7 +192,7 @@ func conform(ctx context.Context, v attr.Value, t attr.Type, at string) (attr.Va
 		if b, ok := v.(basetypes.BoolValue); ok {
 			return b, nil
 		}
-		return nil, fmt.Errorf("%s: expected true or false, got %s", at, v.Type(ctx))
+		return nil, fmt.Errorf("%s: expected true or false, got %s", at, kindOf(v))
 	}
 	return nil, fmt.Errorf("%s: no conversion to %s", at, t)
 }
@@ -207,7 +207,7 @@ func conformElements(ctx context.Context, v attr.Value, elemType attr.Type, at s
 	case basetypes.SetValue:
 		elems = v.Elements()
 	default:
-		return nil, fmt.Errorf("%s: expected a list, got %s", at, v.Type(ctx))
+		return nil, fmt.Errorf("%s: expected a list, got %s", at, kindOf(v))
 	}
 	out := make([]attr.Value, len(elems))
 	for i, e := range elems {
@@ -228,6 +228,24 @@ func isNull(v attr.Value) bool {
 		v = d.UnderlyingValue()
 	}
 	return v == nil || v.IsNull()
+}
+
+// kindOf names a value's kind as an HCL author thinks of it, for
+// messages.
+func kindOf(v attr.Value) string {
+	switch v := v.(type) {
+	case basetypes.ObjectValue, basetypes.MapValue:
+		return "an object"
+	case basetypes.TupleValue, basetypes.ListValue, basetypes.SetValue:
+		return "a list"
+	case basetypes.StringValue:
+		return "a string"
+	case basetypes.NumberValue:
+		return "the number " + v.String()
+	case basetypes.BoolValue:
+		return v.String()
+	}
+	return v.String()
 }
 
 // fieldsOf returns an object's attributes or a map's elements.

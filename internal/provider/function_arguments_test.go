@@ -98,6 +98,7 @@ func TestFunctionArgumentErrors(t *testing.T) {
 		{"tcp without ports", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"custom_rules": hclTuple(hclObject(map[string]attr.Value{
 			"direction": types.StringValue("ingress"), "protocol": types.StringValue("tcp"), "cidr_blocks": hclStrings("10.0.9.0/24"),
 		}))})), networkACLOptions, 1, `options.custom_rules[0]: Missing ports: tcp needs from_port and to_port.`},
+		{"profiles as a list", types.DynamicValue(hclStrings("management")), nil, networkACLOptions, 0, `profiles: expected an object, got a list`},
 		{"a quota that is no number", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"entries_per_direction_quota": types.StringValue("many")})),
 			networkACLOptions, 1, `options.entries_per_direction_quota: expected a whole number`},
 	}
