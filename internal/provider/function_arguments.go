@@ -23,7 +23,9 @@ import (
 // attributes (terraform-plugin-framework issue 955): typed as objects,
 // profiles and options would have to spell out every attribute, null or
 // not. Dynamic, they are written as in a resource: { cidr_blocks = [...] },
-// and {} or null for no options.
+// and {} for no options. (null is accepted too, but OpenTofu answers a
+// literal null argument with a null result without calling the provider,
+// so the docs say {}.)
 
 // Argument positions, for errors.
 const (
