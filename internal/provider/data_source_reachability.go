@@ -34,9 +34,9 @@ var (
 	aclIDValidator   = stringvalidator.RegexMatches(regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`), "must be a network ACL ID such as acl-0123456789abcdef0")
 )
 
-// NewReachabilityDataSource is the data source that reads a live posture
+// newReachabilityDataSource is the data source that reads a live posture
 // and says what gets through it.
-func NewReachabilityDataSource() datasource.DataSource { return &reachabilityDataSource{} }
+func newReachabilityDataSource() datasource.DataSource { return &reachabilityDataSource{} }
 
 type reachabilityDataSource struct {
 	data *providerData
@@ -200,15 +200,7 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *reachabilityDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	d.data = data
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig checks addresses and flows at plan time, wherever their
