@@ -26,6 +26,7 @@ const (
 	codeAssociationNotFound  = "InvalidAssociationID.NotFound"
 	codePrefixListNotFound   = "InvalidPrefixListID.NotFound"
 	codePrefixListIDNotFound = "InvalidPrefixListId.NotFound"
+	codeSubnetNotFound       = "InvalidSubnetID.NotFound"
 )
 
 // ErrNotFound is returned by every finder when the thing does not exist.
