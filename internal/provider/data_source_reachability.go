@@ -115,7 +115,8 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		"layer": computedString("`security_group` (requests the group admits), `network_acl` (packets the ACL passes) or `both` (requests both admit)."),
 	}
 	mismatchAttributes := map[string]schema.Attribute{
-		"kind":       computedString("`request`: the group admits a request the ACL drops; `return traffic`: the ACL drops the answers to a request both admit."),
+		"kind": computedString("`request`: the group admits a request the ACL drops; `return traffic`: the ACL drops the answers to a request both admit; " +
+			"`network ACL only`: the ACL passes traffic the group drops that answers nothing the group admits."),
 		"allowed_by": computedString("The layer that lets it through."),
 		"blocked_by": computedString("The layer that drops it."),
 		"detail":     computedString("What happens, in a sentence."),
