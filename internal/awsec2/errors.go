@@ -31,6 +31,7 @@ const (
 	codeAssociationNotFound  = "InvalidAssociationID.NotFound"
 	codePrefixListNotFound   = "InvalidPrefixListID.NotFound"
 	codePrefixListIDNotFound = "InvalidPrefixListId.NotFound"
+	codeSubnetNotFound       = "InvalidSubnetID.NotFound"
 )
 
 // The not-found codes of each kind of ID, as EC2 answers a call that names

@@ -86,3 +86,26 @@ func GroupMemberAddresses(ctx context.Context, client *ec2.Client, groupIDs []st
 	}
 	return members, nil
 }
+
+// FindSubnetCIDRs returns the subnet's IPv4 and IPv6 blocks: traffic
+// between addresses inside them never crosses the subnet's network ACL.
+func FindSubnetCIDRs(ctx context.Context, client *ec2.Client, subnetID string) ([]netip.Prefix, error) {
+	out, err := client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{subnetID}})
+	if err != nil {
+		return nil, fmt.Errorf("subnet %s: %w", subnetID, notFound(err, codeSubnetNotFound))
+	}
+	if len(out.Subnets) != 1 {
+		return nil, fmt.Errorf("subnet %s: %w", subnetID, ErrNotFound)
+	}
+	var blocks []netip.Prefix
+	subnet := out.Subnets[0]
+	if p, err := netip.ParsePrefix(aws.ToString(subnet.CidrBlock)); err == nil {
+		blocks = append(blocks, p)
+	}
+	for _, a := range subnet.Ipv6CidrBlockAssociationSet {
+		if p, err := netip.ParsePrefix(aws.ToString(a.Ipv6CidrBlock)); err == nil {
+			blocks = append(blocks, p)
+		}
+	}
+	return blocks, nil
+}

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -134,6 +135,36 @@ func TestRepliesMatchReference(t *testing.T) {
 			}
 			if got != "" && f.Replies.Source == "" {
 				t.Errorf("%s: flow %s names no source for its replies", p.Name, f)
+			}
+		}
+	}
+}
+
+// TestOmittedPorts checks that every port the reference leaves out on
+// purpose is listed with its reason, and that no profile opens it.
+func TestOmittedPorts(t *testing.T) {
+	reference := []string{"tcp 20-21", "tcp 23", "tcp 80", "udp 2049", "udp 2052", "tcp 3008", "tcp 5001", "tcp 27000", "tcp 28001"}
+	listed := map[string]bool{}
+	for _, o := range catalog.Omitted() {
+		if o.Reason == "" || (o.Protocol != "tcp" && o.Protocol != "udp") {
+			t.Errorf("omitted %s %s: protocol must be tcp or udp, with a reason", o.Protocol, o.Ports)
+		}
+		listed[o.Protocol+" "+o.Ports] = true
+	}
+	for _, r := range reference {
+		if !listed[r] {
+			t.Errorf("%s is left out on purpose in the reference but missing from Omitted()", r)
+		}
+		var proto string
+		var from, to int
+		if n, _ := fmt.Sscanf(strings.Replace(r, "-", " ", 1), "%s %d %d", &proto, &from, &to); n == 2 {
+			to = from
+		}
+		for _, p := range catalog.All() {
+			for _, f := range p.Flows {
+				if string(f.Protocol) == proto && f.FromPort <= to && from <= f.ToPort {
+					t.Errorf("%s opens %s, which Omitted() says no profile offers", p.Name, r)
+				}
 			}
 		}
 	}

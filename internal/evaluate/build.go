@@ -38,12 +38,17 @@ type scratch struct {
 	ports []spans
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool = sync.Pool{New: func() any { return newScratch() }}
+
+func newScratch() *scratch { return new(scratch) }
 
 // newBuilders returns the builders of a filter's two directions; release
 // gives their memory back once their spaces are built.
 func newBuilders() (in, out builder) {
-	sc := scratchPool.Get().(*scratch)
+	sc, ok := scratchPool.Get().(*scratch)
+	if !ok {
+		sc = newScratch()
+	}
 	return builder{sc.items[0][:0], sc}, builder{sc.items[1][:0], sc}
 }
 

@@ -53,35 +53,66 @@ type LayerCheck struct {
 	Mismatches       []Mismatch
 }
 
-// CheckLayers compares a group and an ACL. Two kinds of disagreement are
-// mismatches: a request the group admits and the ACL drops, and the
-// answers to a request both admit that the ACL drops on their way back,
-// for clients sending from the ephemeral range. Traffic only the ACL
-// passes is no mismatch: a stateless ACL must pass return traffic that
-// the group never sees as a request; it shows in the exposure.
-func CheckLayers(g Group, a ACL, ephemeral PortRange) LayerCheck {
+// LayerOptions say what CheckLayers cannot read from the rules.
+type LayerOptions struct {
+	// Ephemeral is the range clients send from, where answers go.
+	Ephemeral PortRange
+	// OneWay lists services whose requests are never answered (syslog on
+	// UDP 514, SNMP traps on UDP 162), as (protocol, port) pairs.
+	OneWay [][2]int
+	// Local is DDVE's own subnet: traffic inside it never crosses the
+	// network ACL, so it is no mismatch.
+	Local []netip.Prefix
+}
+
+// CheckLayers compares a group and an ACL, both ways. Three kinds of
+// disagreement are mismatches:
+//   - a request the group admits and the ACL drops;
+//   - the answers to a request both admit, dropped by the ACL on their way
+//     back (TCP and UDP to the ephemeral range, ICMP as its reply type,
+//     other protocols as themselves);
+//   - traffic the ACL passes that the group drops: neither a request the
+//     group admits nor an answer to one. A stateless ACL must pass answers
+//     the group never sees as requests; those are not counted.
+func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 	c := LayerCheck{Group: GroupExposure(g), ACL: ACLExposure(a)}
 	c.Both = Exposure{Ingress: c.Group.Ingress.Intersect(c.ACL.Ingress), Egress: c.Group.Egress.Intersect(c.ACL.Egress)}
+	var local Space
+	for _, p := range opts.Local {
+		local = local.Union(Box(-1, p, 0, 0))
+	}
+	answersToBoth := Exposure{
+		Ingress: answersNeeded(c.Both.Egress, opts),
+		Egress:  answersNeeded(c.Both.Ingress, opts),
+	}
 	for _, d := range []struct {
 		direction, reverse string
 		group, acl, both   Space
 		aclBack            Space
+		answersHere        Space // answers arriving in this direction
 	}{
-		{"ingress", "egress", c.Group.Ingress, c.ACL.Ingress, c.Both.Ingress, c.ACL.Egress},
-		{"egress", "ingress", c.Group.Egress, c.ACL.Egress, c.Both.Egress, c.ACL.Ingress},
+		{"ingress", "egress", c.Group.Ingress, c.ACL.Ingress, c.Both.Ingress, c.ACL.Egress, answersToBoth.Ingress},
+		{"egress", "ingress", c.Group.Egress, c.ACL.Egress, c.Both.Egress, c.ACL.Ingress, answersToBoth.Egress},
 	} {
-		for _, r := range trafficRanges(d.direction, d.group.Subtract(d.acl)) {
+		for _, r := range trafficRanges(d.direction, d.group.Subtract(d.acl).Subtract(local)) {
 			c.Mismatches = append(c.Mismatches, Mismatch{
 				TrafficRange: r, Kind: "request", AllowedBy: LayerGroup, BlockedBy: LayerACL,
 				Detail: fmt.Sprintf("The security group admits %s %s %s %s, but the network ACL drops the request.", r.Protocol, r.Ports, fromOrTo(d.direction), r.CIDR),
 			})
 		}
-		lost := answersNeeded(d.both, ephemeral).Subtract(d.aclBack)
+		lost := answersNeeded(d.both, opts).Subtract(d.aclBack).Subtract(local)
 		for _, r := range trafficRanges(d.reverse, lost) {
 			c.Mismatches = append(c.Mismatches, Mismatch{
 				TrafficRange: r, Kind: "return traffic", AllowedBy: LayerGroup + " (connection state)", BlockedBy: LayerACL,
-				Detail: fmt.Sprintf("Both layers admit %s requests %s %s, but the network ACL drops their answers %s %s on %s %s: the connections hang.",
-					r.Protocol, fromOrTo(d.direction), r.CIDR, fromOrTo(d.reverse), r.CIDR, r.Protocol, r.Ports),
+				Detail: fmt.Sprintf("Both layers admit requests %s %s, but the network ACL drops their answers %s %s on %s %s: the connections hang.",
+					fromOrTo(d.direction), r.CIDR, fromOrTo(d.reverse), r.CIDR, r.Protocol, r.Ports),
+			})
+		}
+		aclOnly := d.acl.Subtract(d.group).Subtract(d.answersHere).Subtract(local)
+		for _, r := range trafficRanges(d.direction, aclOnly) {
+			c.Mismatches = append(c.Mismatches, Mismatch{
+				TrafficRange: r, Kind: "network ACL only", AllowedBy: LayerACL, BlockedBy: LayerGroup,
+				Detail: fmt.Sprintf("The network ACL passes %s %s %s %s, which the security group drops and no admitted request is answered on.", r.Protocol, r.Ports, fromOrTo(d.direction), r.CIDR),
 			})
 		}
 	}
@@ -95,29 +126,73 @@ func fromOrTo(direction string) string {
 	return "to"
 }
 
-// answersNeeded returns where the answers to the TCP and UDP requests of
-// s go: back to the same blocks, on the ephemeral range.
-func answersNeeded(s Space, ephemeral PortRange) Space {
+// answersNeeded returns where the answers to the requests of s go, back to
+// the same blocks: TCP and UDP to the ephemeral range, unless the service
+// is one-way; ICMP requests as their reply type with the same codes; any
+// other protocol as itself.
+func answersNeeded(s Space, opts LayerOptions) Space {
+	for _, svc := range opts.OneWay {
+		for _, world := range []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)} {
+			s = s.Subtract(Box(svc[0], world, svc[1], svc[1]))
+		}
+	}
 	var out []Space
 	for _, row := range s.Rows() {
-		var protocols []int
-		switch {
-		case row.Protocol == 6 || row.Protocol == 17:
-			protocols = []int{row.Protocol}
-		case row.Protocol == -1:
-			for _, p := range []int{6, 17} {
-				if !slices.Contains(row.Except, p) {
-					protocols = append(protocols, p)
+		for _, prefix := range row.Prefixes {
+			switch {
+			case row.Protocol == 6 || row.Protocol == 17:
+				out = append(out, Box(row.Protocol, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
+			case isICMP(row.Protocol):
+				out = append(out, icmpReplies(row.Protocol, prefix, row.ICMP)...)
+			case row.Protocol == -1:
+				// Every protocol but the listed ones: TCP and UDP answer
+				// on the ephemeral range, ICMP with replies, the rest as
+				// themselves.
+				rest := Box(-1, prefix, 0, 0)
+				for _, p := range []int{6, 17, 1, 58} {
+					rest = rest.Subtract(Box(p, prefix, -1, -1)).Subtract(Box(p, prefix, 0, 65535))
+					if slices.Contains(row.Except, p) {
+						continue
+					}
+					switch p {
+					case 6, 17:
+						out = append(out, Box(p, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
+					default:
+						out = append(out, icmpReplies(p, prefix, []ICMPRange{{0, 255, 0, 255}})...)
+					}
 				}
-			}
-		}
-		for _, p := range protocols {
-			for _, prefix := range row.Prefixes {
-				out = append(out, Box(p, prefix, ephemeral.From, ephemeral.To))
+				for _, p := range row.Except {
+					rest = rest.Subtract(Box(p, prefix, -1, -1)).Subtract(Box(p, prefix, 0, 65535))
+				}
+				out = append(out, rest)
+			default:
+				out = append(out, Box(row.Protocol, prefix, 0, 0))
 			}
 		}
 	}
 	return UnionAll(out...)
+}
+
+// icmpReplies returns the reply messages to the ICMP requests in ranges,
+// by the same table Packet.Reply follows.
+func icmpReplies(protocol int, prefix netip.Prefix, ranges []ICMPRange) []Space {
+	var out []Space
+	for _, x := range ranges {
+		for t := x.TypeFrom; t <= x.TypeTo; t++ {
+			reply, answered := icmpAnswers[protocol][t]
+			if !answered {
+				continue
+			}
+			if x.CodeFrom == 0 && x.CodeTo == 255 {
+				out = append(out, Box(protocol, prefix, reply, -1))
+				continue
+			}
+			for code := x.CodeFrom; code <= x.CodeTo; code++ {
+				out = append(out, Box(protocol, prefix, reply, code))
+			}
+		}
+	}
+	return out
 }
 
 // trafficRanges lays a Space out as rows of one block and one port range.

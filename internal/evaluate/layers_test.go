@@ -1,6 +1,7 @@
 package evaluate_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestCheckLayersFindsMismatches(t *testing.T) {
 		{RuleNumber: 110, Action: "allow", Protocol: "6", CIDRBlock: "10.0.2.5/32", FromPort: 2049, ToPort: 2049},
 		{RuleNumber: 100, Egress: true, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 1024, ToPort: 65535},
 	}}
-	c := evaluate.CheckLayers(group, acl, evaluate.PortRange{From: 1024, To: 65535})
+	c := evaluate.CheckLayers(group, acl, evaluate.LayerOptions{Ephemeral: evaluate.PortRange{From: 1024, To: 65535}})
 	var requests, returns []string
 	for _, m := range c.Mismatches {
 		line := m.Direction + " " + m.Protocol + " " + m.CIDR.String() + " " + m.Ports
@@ -62,8 +63,57 @@ func TestCheckLayersCompiledSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := evaluate.CheckLayers(evaluate.Group{Rules: rules, Resolver: resolver()}, evaluate.ACL{Entries: entries}, evaluate.PortRange{From: 1024, To: 65535})
+	c := evaluate.CheckLayers(evaluate.Group{Rules: rules, Resolver: resolver()}, evaluate.ACL{Entries: entries}, evaluate.LayerOptions{Ephemeral: evaluate.PortRange{From: 1024, To: 65535}})
 	if len(c.Mismatches) != 0 {
 		t.Fatalf("mismatches in a compiled posture:\n%s", c.Table())
+	}
+}
+
+func mismatchKinds(c evaluate.LayerCheck) map[string]int {
+	kinds := map[string]int{}
+	for _, m := range c.Mismatches {
+		kinds[m.Kind+" "+m.Direction+" "+m.Protocol]++
+	}
+	return kinds
+}
+
+// Answers of every protocol are checked, one-way services expect none,
+// traffic only the ACL passes is reported, DDVE's own subnet is left out.
+func TestCheckLayersEveryKindOfAnswer(t *testing.T) {
+	ephemeral := evaluate.PortRange{From: 1024, To: 65535}
+	group := evaluate.Group{Rules: []posture.Rule{
+		{Direction: "ingress", Protocol: "icmp", FromPort: 8, ToPort: -1, CIDRIPv4: "10.0.1.0/24"},
+		{Direction: "egress", Protocol: "47", FromPort: -1, ToPort: -1, CIDRIPv4: "10.0.2.0/24"},
+		{Direction: "egress", Protocol: "udp", FromPort: 514, ToPort: 514, CIDRIPv4: "10.0.7.0/24"},
+		{Direction: "ingress", Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRIPv4: "10.0.1.10/32"},
+		{Direction: "ingress", Protocol: "tcp", FromPort: 2049, ToPort: 2049, CIDRIPv4: "10.0.9.0/24"},
+	}}
+	acl := evaluate.ACL{Entries: []posture.Entry{
+		{RuleNumber: 100, Action: "allow", Protocol: "1", CIDRBlock: "10.0.1.0/24", ICMPType: 8, ICMPCode: -1},
+		{RuleNumber: 110, Action: "allow", Protocol: "6", CIDRBlock: "0.0.0.0/0", FromPort: 22, ToPort: 22},
+		{RuleNumber: 100, Egress: true, Action: "allow", Protocol: "47", CIDRBlock: "10.0.2.0/24"},
+		{RuleNumber: 110, Egress: true, Action: "allow", Protocol: "17", CIDRBlock: "10.0.7.0/24", FromPort: 514, ToPort: 514},
+		{RuleNumber: 120, Egress: true, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 1024, ToPort: 65535},
+	}}
+	c := evaluate.CheckLayers(group, acl, evaluate.LayerOptions{
+		Ephemeral: ephemeral,
+		OneWay:    [][2]int{{17, 514}},
+		Local:     []netip.Prefix{netip.MustParsePrefix("10.0.9.0/24")},
+	})
+	got := mismatchKinds(c)
+	want := map[string]int{
+		"return traffic egress icmp":   1, // no echo reply back to 10.0.1.0/24
+		"return traffic ingress 47":    1, // no GRE back from 10.0.2.0/24
+		"network ACL only ingress tcp": 8, // SSH from everywhere but 10.0.1.10: 0.0.0.0/0 less one host
+	}
+	for k, n := range want {
+		if got[k] < n {
+			t.Errorf("want %d %q, got %v\n%s", n, k, got, c.Table())
+		}
+	}
+	for k := range got {
+		if _, expected := want[k]; !expected {
+			t.Errorf("unexpected mismatch %q (syslog is one-way; NFS comes from DDVE's own subnet):\n%s", k, c.Table())
+		}
 	}
 }

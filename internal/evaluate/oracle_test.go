@@ -48,8 +48,8 @@ func peerPrefixes(p posture.Peers, members bool) []netip.Prefix {
 // named plus the fixed ports the host model knows for the service; ICMP to
 // the reply message's type; other protocols back on the same protocol.
 func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Space, bool) {
-	switch {
-	case f.proto == tcp || f.proto == udp:
+	switch f.proto {
+	case tcp, udp:
 		space := evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
 		for port := f.from; port <= f.to; port++ {
 			fixed, answered := fixedSourcePorts(f.proto, port)
@@ -61,7 +61,7 @@ func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Spa
 			}
 		}
 		return space, true
-	case f.proto == 1 || f.proto == 58:
+	case 1, 58:
 		if f.from == -1 {
 			return evaluate.Box(f.proto, peer, -1, -1), true
 		}

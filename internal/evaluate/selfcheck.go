@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
@@ -16,45 +17,68 @@ import (
 // than putting a wrong posture in AWS.
 
 // CheckGroup reports whether rules admit exactly the requests of the
-// intent's flows. Group references and prefix lists are compared by ID:
-// each stands for an address of its own in 100::/64, the IPv6 discard-only
-// prefix (RFC 6666), which no peer uses.
+// intent's flows. Rules towards CIDR blocks are compared as one exact set;
+// the rules that name a security group or a prefix list are compared per
+// ID, each ID standing for an address of its own in a comparison of its
+// own, so no typed block can hide a difference.
 func CheckGroup(intent posture.Intent, rules []posture.Rule) error {
 	flows, err := posture.Flows(intent)
 	if err != nil {
 		return err
 	}
-	ids := standIns{}
-	for _, f := range flows {
-		ids.add(f.SecurityGroupIDs...)
-		ids.add(f.PrefixListIDs...)
+	byPeer := map[string][]posture.Rule{}
+	for _, r := range rules {
+		key := r.ReferencedGroupID + r.PrefixListID // "" for CIDR rules
+		byPeer[key] = append(byPeer[key], r)
 	}
-	resolver := ids.resolver()
-	var in, out []Space
+	peers := []string{""}
 	for _, f := range flows {
-		for _, p := range groupPeers(f, resolver) {
-			box := Box(f.Protocol, p, f.From, f.To)
-			if f.Inbound {
-				in = append(in, box)
-			} else {
-				out = append(out, box)
-			}
+		peers = append(peers, f.SecurityGroupIDs...)
+		peers = append(peers, f.PrefixListIDs...)
+	}
+	for key := range byPeer {
+		peers = append(peers, key)
+	}
+	slices.Sort(peers)
+	for _, key := range slices.Compact(peers) {
+		resolver := Resolver{
+			GroupMembers: map[string][]netip.Addr{key: {standIn}},
+			PrefixLists:  map[string][]netip.Prefix{key: {netip.PrefixFrom(standIn, 32)}},
+		}
+		part := func(f posture.Flow) Exposure { return groupFlowPart(f, key) }
+		want := Exposure{}
+		for _, f := range flows {
+			x := part(f)
+			want = Exposure{Ingress: want.Ingress.Union(x.Ingress), Egress: want.Egress.Union(x.Egress)}
+		}
+		got := GroupExposure(Group{Rules: byPeer[key], Resolver: resolver})
+		if err := compareExposures("security group", flows, want, got, part); err != nil {
+			return err
 		}
 	}
-	want := Exposure{Ingress: UnionAll(in...), Egress: UnionAll(out...)}
-	got := GroupExposure(Group{Rules: rules, Resolver: resolver})
-	return compareExposures("security group", flows, want, got, func(f posture.Flow) Exposure {
-		x := Exposure{}
-		for _, p := range groupPeers(f, resolver) {
-			box := Box(f.Protocol, p, f.From, f.To)
-			if f.Inbound {
-				x.Ingress = x.Ingress.Union(box)
-			} else {
-				x.Egress = x.Egress.Union(box)
-			}
-		}
-		return x
-	})
+	return nil
+}
+
+// standIn is the address an ID stands for in its own comparison.
+var standIn = netip.MustParseAddr("192.0.2.1")
+
+// groupFlowPart is what a flow asks of the group towards one kind of peer:
+// its CIDR blocks when id is "", else the group or prefix list id.
+func groupFlowPart(f posture.Flow, id string) Exposure {
+	var peers []netip.Prefix
+	if id == "" {
+		peers = f.CIDRs
+	} else if slices.Contains(f.SecurityGroupIDs, id) || slices.Contains(f.PrefixListIDs, id) {
+		peers = []netip.Prefix{netip.PrefixFrom(standIn, 32)}
+	}
+	var boxes []Space
+	for _, p := range peers {
+		boxes = append(boxes, Box(f.Protocol, p, f.From, f.To))
+	}
+	if f.Inbound {
+		return Exposure{Ingress: UnionAll(boxes...)}
+	}
+	return Exposure{Egress: UnionAll(boxes...)}
 }
 
 // CheckACL reports whether entries pass exactly the intent's requests and
@@ -129,43 +153,6 @@ func aclPeers(f posture.Flow, prefixLists map[string][]string) []netip.Prefix {
 		}
 	}
 	return peers
-}
-
-func groupPeers(f posture.Flow, r Resolver) []netip.Prefix {
-	peers := append([]netip.Prefix(nil), f.CIDRs...)
-	for _, id := range append(append([]string(nil), f.SecurityGroupIDs...), f.PrefixListIDs...) {
-		for _, a := range r.GroupMembers[id] {
-			peers = append(peers, netip.PrefixFrom(a, a.BitLen()))
-		}
-		peers = append(peers, r.PrefixLists[id]...)
-	}
-	return peers
-}
-
-// standIns gives each referenced ID an address of its own.
-type standIns map[string]netip.Addr
-
-func (s standIns) add(ids ...string) {
-	for _, id := range ids {
-		if _, ok := s[id]; !ok {
-			b := netip.MustParseAddr("100::").As16()
-			n := len(s) + 1
-			b[14], b[15] = byte(n>>8), byte(n)
-			s[id] = netip.AddrFrom16(b)
-		}
-	}
-}
-
-func (s standIns) resolver() Resolver {
-	r := Resolver{GroupMembers: map[string][]netip.Addr{}, PrefixLists: map[string][]netip.Prefix{}}
-	for id, a := range s {
-		if strings.HasPrefix(id, "pl-") {
-			r.PrefixLists[id] = []netip.Prefix{netip.PrefixFrom(a, 128)}
-		} else {
-			r.GroupMembers[id] = []netip.Addr{a}
-		}
-	}
-	return r
 }
 
 // denySpaces reads the denies as the user wrote them: protocol all unless

@@ -62,7 +62,7 @@ func TestSelfCheckNamesTheLostFlow(t *testing.T) {
 	}
 	var broken []posture.Entry
 	for _, e := range entries {
-		if !(e.Egress && e.Purpose == "management: return traffic") {
+		if !e.Egress || e.Purpose != "management: return traffic" {
 			broken = append(broken, e)
 		}
 	}
@@ -98,5 +98,26 @@ func BenchmarkSelfCheck(b *testing.B) {
 		if err := evaluate.CheckACL(aclIntent(), opts, entries); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A rule that names a security group cannot be stood in for by a block the
+// user typed: dropping it fails the check whatever else the profile names.
+func TestSelfCheckComparesReferencesOnTheirOwn(t *testing.T) {
+	intent := posture.Intent{Profiles: map[string]posture.Peers{
+		"management": {SecurityGroupIDs: []string{peerGroup}, IPv6CIDRBlocks: []string{"::/0"}, CIDRBlocks: []string{"0.0.0.0/0"}},
+	}, AllowPublicIngress: true}
+	rules, err := posture.CompileGroup(intent, posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withoutReferences []posture.Rule
+	for _, r := range rules {
+		if r.ReferencedGroupID == "" {
+			withoutReferences = append(withoutReferences, r)
+		}
+	}
+	if err := evaluate.CheckGroup(intent, withoutReferences); err == nil || !strings.Contains(err.Error(), "management SSH: inbound tcp 22 would not pass") {
+		t.Fatalf("want the lost reference named, got %v", err)
 	}
 }

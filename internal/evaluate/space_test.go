@@ -44,9 +44,9 @@ func universeAddrs() []netip.Addr {
 func smallPorts(protocol int) []int {
 	switch {
 	case protocol == 6 || protocol == 17:
-		out := make([]int, 23)
-		for i := range out {
-			out[i] = i
+		out := make([]int, 0, 24)
+		for i := range 23 {
+			out = append(out, i)
 		}
 		return append(out, 65535)
 	case posture.IsICMP(protocol):

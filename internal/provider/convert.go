@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -275,11 +276,15 @@ func addProblems(diags *diag.Diagnostics, err error, summary string) {
 	}
 }
 
-// addSelfCheckFailure reports a compiled posture that the exact evaluator
-// finds different from the intent: a provider bug, never the user's.
+// selfCheckError wraps what the exact evaluator finds wrong with a compiled
+// posture: a provider bug, never the user's.
+func selfCheckError(err error) error {
+	return fmt.Errorf("provider bug: the compiled posture fails its self-check. %w\n\nNothing was changed in AWS. Please report this with the configuration that produced it", err)
+}
+
+// addSelfCheckFailure reports a self-check failure in a plan.
 func addSelfCheckFailure(diags *diag.Diagnostics, err error) {
-	diags.AddError("Provider bug: compiled posture fails its self-check",
-		err.Error()+"\n\nNothing was changed in AWS. Please report this with the configuration that produced it.")
+	diags.AddError("Provider bug: compiled posture fails its self-check", selfCheckError(err).Error())
 }
 
 // toPath converts a compiler path to the part of it Terraform can show.

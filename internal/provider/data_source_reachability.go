@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
@@ -34,9 +35,9 @@ var (
 	aclIDValidator   = stringvalidator.RegexMatches(regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`), "must be a network ACL ID such as acl-0123456789abcdef0")
 )
 
-// NewReachabilityDataSource is the data source that reads a live posture
+// newReachabilityDataSource is the data source that reads a live posture
 // and says what gets through it.
-func NewReachabilityDataSource() datasource.DataSource { return &reachabilityDataSource{} }
+func newReachabilityDataSource() datasource.DataSource { return &reachabilityDataSource{} }
 
 type reachabilityDataSource struct {
 	data *providerData
@@ -114,7 +115,8 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		"layer": computedString("`security_group` (requests the group admits), `network_acl` (packets the ACL passes) or `both` (requests both admit)."),
 	}
 	mismatchAttributes := map[string]schema.Attribute{
-		"kind":       computedString("`request`: the group admits a request the ACL drops; `return traffic`: the ACL drops the answers to a request both admit."),
+		"kind": computedString("`request`: the group admits a request the ACL drops; `return traffic`: the ACL drops the answers to a request both admit; " +
+			"`network ACL only`: the ACL passes traffic the group drops that answers nothing the group admits."),
 		"allowed_by": computedString("The layer that lets it through."),
 		"blocked_by": computedString("The layer that drops it."),
 		"detail":     computedString("What happens, in a sentence."),
@@ -200,15 +202,7 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *reachabilityDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	d.data = data
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig checks addresses and flows at plan time, wherever their
@@ -225,29 +219,46 @@ func (d *reachabilityDataSource) ValidateConfig(ctx context.Context, req datasou
 				fmt.Sprintf("%q is not an IP address: give DDVE's private address, such as 10.0.2.15.", v.ValueString()))
 		}
 	}
+	if !config.EphemeralPorts.IsNull() && !config.EphemeralPorts.IsUnknown() {
+		var ports portRangeModel
+		resp.Diagnostics.Append(config.EphemeralPorts.As(ctx, &ports, objectAsOptions)...)
+		from, to := ports.FromPort.ValueInt64(), ports.ToPort.ValueInt64()
+		if !ports.FromPort.IsUnknown() && !ports.ToPort.IsUnknown() && (from < 0 || to > 65535 || from > to) {
+			resp.Diagnostics.AddAttributeError(path.Root("ephemeral_ports"), "Invalid ephemeral range",
+				fmt.Sprintf("%d-%d is not a port range: give from_port <= to_port within 0-65535, such as 1024-65535.", from, to))
+		}
+	}
 	if config.Flows.IsNull() || config.Flows.IsUnknown() {
 		return
 	}
+	ddve, _ := netip.ParseAddr(config.DDVEAddress.ValueString())
 	for i, element := range config.Flows.Elements() {
 		if element.IsUnknown() {
 			continue
 		}
+		object, ok := element.(types.Object)
+		if !ok {
+			continue
+		}
 		var f flowQueryModel
-		resp.Diagnostics.Append(element.(types.Object).As(ctx, &f, objectAsOptions)...)
-		if _, err := parseFlowQuery(f, netip.Addr{}); err != nil {
+		resp.Diagnostics.Append(object.As(ctx, &f, objectAsOptions)...)
+		if _, err := parseFlowQuery(f, ddve); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("flows").AtListIndex(i), "Invalid flow", err.Error())
 		}
 	}
 }
 
 // parseFlowQuery turns a flow into its request packet; unknown fields are
-// not checked.
+// not checked. ddve may be the zero Addr while it is unknown.
 func parseFlowQuery(f flowQueryModel, ddve netip.Addr) (evaluate.Packet, error) {
 	var p evaluate.Packet
 	if !f.Peer.IsUnknown() {
 		peer, err := netip.ParseAddr(f.Peer.ValueString())
 		if err != nil {
 			return p, fmt.Errorf("peer %q is not an IP address", f.Peer.ValueString())
+		}
+		if ddve.IsValid() && peer.Is4() != ddve.Is4() {
+			return p, fmt.Errorf("peer %s and ddve_address %s are of different IP families: ask about a peer of DDVE's family", peer, ddve)
 		}
 		p.Src, p.Dst = peer, ddve
 	}
@@ -272,21 +283,36 @@ func parseFlowQuery(f flowQueryModel, ddve netip.Addr) (evaluate.Packet, error) 
 	if !f.ClientPort.IsNull() {
 		client = int(f.ClientPort.ValueInt64())
 	}
-	switch {
-	case proto == posture.ProtoTCP || proto == posture.ProtoUDP:
+	switch proto {
+	case posture.ProtoTCP, posture.ProtoUDP:
 		if f.Port.IsNull() {
 			return p, fmt.Errorf("a %s flow needs the port it connects to: set port", f.Protocol.ValueString())
 		}
 		if port < 0 || port > 65535 || client < 0 || client > 65535 {
 			return p, fmt.Errorf("ports must lie in 0-65535; got port %d, client_port %d", port, client)
 		}
-	case proto == posture.ProtoICMP || proto == posture.ProtoICMPv6:
+	case posture.ProtoICMP, posture.ProtoICMPv6:
+		if f.Port.IsNull() {
+			return p, fmt.Errorf("an %s flow needs its message type in port, such as 8 (echo request; ICMPv6: 128)", f.Protocol.ValueString())
+		}
 		if f.ClientPort.IsNull() {
 			client = 0
 		}
 		if port < 0 || port > 255 || client < 0 || client > 255 {
 			return p, fmt.Errorf("for ICMP, port is the type and client_port the code, each 0-255")
 		}
+		peer := p.Src
+		if f.Opener.ValueString() == openerDDVE {
+			peer = p.Dst
+		}
+		if peer.IsValid() && (proto == posture.ProtoICMP) != peer.Is4() {
+			return p, fmt.Errorf("protocol %s does not fit peer %s: use icmp for IPv4, icmpv6 for IPv6", f.Protocol.ValueString(), peer)
+		}
+	default:
+		if !f.Port.IsNull() || !f.ClientPort.IsNull() {
+			return p, fmt.Errorf("protocol %s has no ports: remove port and client_port", f.Protocol.ValueString())
+		}
+		port, client = 0, 0
 	}
 	p.DstPort, p.SrcPort = port, client
 	return p, nil
@@ -338,7 +364,7 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	check := evaluate.CheckLayers(live.group(), live.acl(), ephemeral)
+	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, OneWay: oneWayServices(), Local: live.local})
 	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
 	config.Exposure = exposureList(check)
 	config.ExposureTable = types.StringValue(check.Table())
@@ -354,6 +380,17 @@ type livePosture struct {
 	entries  []posture.Entry
 	aclID    string
 	host     evaluate.Host
+	// local is DDVE's subnet, when named: its traffic skips the ACL.
+	local []netip.Prefix
+}
+
+func (l *livePosture) isLocal(a netip.Addr) bool {
+	for _, p := range l.local {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *livePosture) group() evaluate.Group { return l.host.Group }
@@ -363,6 +400,13 @@ func (l *livePosture) acl() evaluate.ACL     { return l.host.ACL }
 func (l *livePosture) answer(f flowQueryModel, request evaluate.Packet) attr.Value {
 	request.Src, request.Dst = orDefault(request.Src, l.host.Addr), orDefault(request.Dst, l.host.Addr)
 	c := l.host.Connect(request)
+	if l.isLocal(request.Src) && l.isLocal(request.Dst) {
+		inside := evaluate.Verdict{Allowed: true, Reason: "inside DDVE's subnet, where the network ACL does not filter"}
+		c.Request[1] = inside
+		if len(c.Reply) > 1 {
+			c.Reply[1] = inside
+		}
+	}
 	blockedAt := ""
 	switch {
 	case !c.Request[0].Allowed:
@@ -406,6 +450,9 @@ func (l *livePosture) describeRule(v evaluate.Verdict) string {
 }
 
 func (l *livePosture) describeEntry(v evaluate.Verdict) string {
+	if v.Entry == nil && v.Allowed {
+		return v.Reason
+	}
 	if v.Entry == nil {
 		return fmt.Sprintf("network ACL %s: built-in deny-all", l.aclID)
 	}
@@ -423,9 +470,13 @@ func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string,
 	}
 	var acl *awsec2.NetworkACL
 	aclPath := path.Root("network_acl_id")
+	var local []netip.Prefix
 	if subnetID != "" {
 		aclPath = path.Root("subnet_id")
 		acl, err = awsec2.FindSubnetNetworkACL(ctx, client, subnetID)
+		if err == nil {
+			local, err = awsec2.FindSubnetCIDRs(ctx, client, subnetID)
+		}
 	} else {
 		acl, err = awsec2.FindNetworkACLByID(ctx, client, aclID)
 	}
@@ -440,7 +491,7 @@ func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string,
 			return nil, diags
 		}
 	}
-	live := &livePosture{aclID: acl.ID, entries: acl.Entries}
+	live := &livePosture{aclID: acl.ID, entries: acl.Entries, local: local}
 	var referenced, lists []string
 	for _, id := range groupIDs {
 		rules, err := awsec2.FindGroupRules(ctx, client, id)
@@ -483,6 +534,24 @@ func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string,
 	}
 	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: acl.Entries}}
 	return live, diags
+}
+
+// oneWayServices are the catalog's flows that expect no answer, such as
+// syslog and SNMP traps: a request to them is no unanswered connection.
+func oneWayServices() [][2]int {
+	var out [][2]int
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			if !f.Replies.OneWay {
+				continue
+			}
+			proto, _ := posture.ProtocolNumber(string(f.Protocol))
+			for port := f.FromPort; port <= f.ToPort; port++ {
+				out = append(out, [2]int{proto, port})
+			}
+		}
+	}
+	return out
 }
 
 func uniqueStrings(list []string) []string {
