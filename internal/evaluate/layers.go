@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 // A DDVE instance sits behind two layers: its security groups, stateful,
@@ -142,7 +144,7 @@ func answersNeeded(s Space, opts LayerOptions) Space {
 			switch {
 			case row.Protocol == 6 || row.Protocol == 17:
 				out = append(out, Box(row.Protocol, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
-			case isICMP(row.Protocol):
+			case posture.IsICMP(row.Protocol):
 				out = append(out, icmpReplies(row.Protocol, prefix, row.ICMP)...)
 			case row.Protocol == -1:
 				// Every protocol but the listed ones: TCP and UDP answer

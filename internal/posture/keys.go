@@ -27,7 +27,7 @@ func (k EntryKey) String() string {
 	}
 	proto, _ := ProtocolNumber(k.Protocol)
 	from, to := k.FromPort, k.ToPort
-	if isICMP(proto) {
+	if IsICMP(proto) {
 		from, to = k.ICMPType, k.ICMPCode
 	}
 	return strings.Join([]string{direction, k.Action, trafficKey(proto, from, to), k.CIDRBlock + k.IPv6CIDRBlock}, " ")
@@ -38,11 +38,11 @@ func (k EntryKey) String() string {
 func trafficKey(proto, from, to int) string {
 	label := protocolLabel(proto)
 	switch {
-	case hasPorts(proto) && from == to:
+	case HasPorts(proto) && from == to:
 		return label + " " + strconv.Itoa(from)
-	case hasPorts(proto):
+	case HasPorts(proto):
 		return label + " " + strconv.Itoa(from) + "-" + strconv.Itoa(to)
-	case isICMP(proto):
+	case IsICMP(proto):
 		return label + " type " + strconv.Itoa(from) + " code " + strconv.Itoa(to)
 	}
 	return label

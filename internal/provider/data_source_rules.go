@@ -106,9 +106,13 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 			return
 		}
 		tflog.Debug(ctx, "resolving prefix lists", map[string]any{"prefix_lists": ids})
-		if err := e.resolvePrefixLists(ctx, d.data.client.EC2); err != nil {
+		warnings, err := e.resolvePrefixLists(ctx, d.data.client.EC2)
+		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
 			return
+		}
+		for _, w := range warnings {
+			resp.Diagnostics.AddAttributeWarning(path.Root("profiles"), "Prefix list weight unknown", w)
 		}
 	}
 	rules, entries, err := e.both()

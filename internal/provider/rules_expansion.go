@@ -99,22 +99,23 @@ func (e expansion) prefixListIDs() []string { return prefixListIDs(e.intent) }
 
 // resolvePrefixLists reads what the compilers need to know about the
 // intent's prefix lists, as the resources do at plan time: their weights
-// for the group quota, their CIDRs for the ACL entries.
-func (e *expansion) resolvePrefixLists(ctx context.Context, client *ec2.Client) error {
+// for the group quota, their CIDRs for the ACL entries. It returns the
+// warnings about AWS-managed lists whose weight is not known.
+func (e *expansion) resolvePrefixLists(ctx context.Context, client *ec2.Client) ([]string, error) {
 	ids := e.prefixListIDs()
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
-	weights, err := awsec2.PrefixListWeights(ctx, client, ids)
+	weights, warnings, err := awsec2.PrefixListWeights(ctx, client, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cidrs, err := awsec2.PrefixListCIDRs(ctx, client, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e.group.PrefixLists, e.acl.PrefixListCIDRs = weights, cidrs
-	return nil
+	return warnings, nil
 }
 
 // securityGroupRules compiles the rules ddve_security_group would plan for
