@@ -124,10 +124,14 @@ func CreateHandMadePosture(ctx context.Context, client *ec2.Client, n *Network) 
 	}); err != nil {
 		return nil, fmt.Errorf("authorizing the hand-made group: %w", err)
 	}
-	// Hardened by hand too: no default allow-all egress.
+	// Hardened by hand too: no default allow-all egress, IPv4 or IPv6.
 	if _, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{
-		GroupId:       group.GroupId,
-		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}},
+		GroupId: group.GroupId,
+		IpPermissions: []types.IpPermission{{
+			IpProtocol: aws.String("-1"),
+			IpRanges:   []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+			Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}},
+		}},
 	}); err != nil {
 		return nil, fmt.Errorf("revoking the hand-made group's default egress: %w", err)
 	}
