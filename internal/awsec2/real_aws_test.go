@@ -354,3 +354,24 @@ func TestPrefixListWeights(t *testing.T) {
 		t.Errorf("want one warning about pl-new at 17: %v", warnings)
 	}
 }
+
+// A subnet made moments ago may not show its association with the
+// default ACL yet: the move waits for it instead of failing.
+func TestAssociateSubnetsWaitsForANewSubnet(t *testing.T) {
+	vpc := func(subnets string) func(url.Values) answer {
+		return replies(`<networkAclSet><item><networkAclId>acl-default</networkAclId><vpcId>vpc-1</vpcId><default>true</default>` +
+			`<associationSet>` + subnets + `</associationSet></item>` +
+			`<item><networkAclId>acl-new</networkAclId><vpcId>vpc-1</vpcId><default>false</default></item></networkAclSet>`)
+	}
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeNetworkAcls": {vpc(``), vpc(`<item><networkAclAssociationId>aclassoc-1</networkAclAssociationId>` +
+			`<networkAclId>acl-default</networkAclId><subnetId>subnet-new</subnetId></item>`)},
+		"ReplaceNetworkAclAssociation": {replies(`<newAssociationId>aclassoc-2</newAssociationId>`)},
+	})
+	if err := awsec2.AssociateSubnets(context.Background(), client, "acl-new", "vpc-1", []string{"subnet-new"}); err != nil {
+		t.Fatal(err)
+	}
+	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 1 || calls[0].Get("AssociationId") != "aclassoc-1" {
+		t.Errorf("want one replace through aclassoc-1: %v", calls)
+	}
+}
