@@ -173,3 +173,25 @@ func CreateOtherVPCSubnet(ctx context.Context, client *ec2.Client) (string, erro
 	}
 	return aws.ToString(subnet.Subnet.SubnetId), nil
 }
+
+// MoveSubnet associates the subnet with the ACL through the SDK, as
+// another tool or a person at the console would.
+func MoveSubnet(ctx context.Context, client *ec2.Client, subnetID, aclID string) error {
+	acls, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []types.Filter{
+		{Name: aws.String("association.subnet-id"), Values: []string{subnetID}},
+	}})
+	if err != nil {
+		return err
+	}
+	for _, acl := range acls.NetworkAcls {
+		for _, a := range acl.Associations {
+			if aws.ToString(a.SubnetId) == subnetID {
+				_, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
+					AssociationId: a.NetworkAclAssociationId, NetworkAclId: aws.String(aclID),
+				})
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("subnet %s has no network ACL association", subnetID)
+}

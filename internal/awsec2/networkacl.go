@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -29,11 +30,23 @@ const lastUserRuleNumber = 32766
 type NetworkACL struct {
 	ID, ARN, OwnerID, VPCID string
 	IsDefault               bool
-	Tags                    map[string]string
-	Entries                 []posture.Entry
+	// Tags leave out ManagedByTag, which is the provider's own.
+	Tags    map[string]string
+	Entries []posture.Entry
 	// Associations maps each associated subnet to its association ID.
 	Associations map[string]string
+	// Managed is set on ACLs this provider created: it tells another
+	// ddve_subnet_nacl's ACL from one made by some other tool.
+	Managed bool
 }
+
+// ManagedByTag marks the network ACLs this provider creates, so that two
+// resources claiming one subnet can be told apart from a migration off a
+// hand-made ACL.
+const ManagedByTag = "ddve:managed-by"
+
+// managedByValue is ManagedByTag's value.
+const managedByValue = "ddve_subnet_nacl"
 
 // FindNetworkACLByID returns the ACL, or ErrNotFound. It asks by ID and
 // maps both not-found codes: AWS's, and the one emulators answer (which
@@ -75,6 +88,8 @@ func aclFromAWS(acl types.NetworkAcl, region string) *NetworkACL {
 		ID: aws.ToString(acl.NetworkAclId), OwnerID: aws.ToString(acl.OwnerId), VPCID: aws.ToString(acl.VpcId),
 		IsDefault: aws.ToBool(acl.IsDefault), Tags: fromTags(acl.Tags), Associations: map[string]string{},
 	}
+	out.Managed = out.Tags[ManagedByTag] == managedByValue
+	delete(out.Tags, ManagedByTag)
 	out.ARN = ec2ARN(region, out.OwnerID, "network-acl/"+out.ID)
 	for _, a := range acl.Associations {
 		out.Associations[aws.ToString(a.SubnetId)] = aws.ToString(a.NetworkAclAssociationId)
@@ -154,7 +169,7 @@ func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput
 	// a lost reply does not make a second ACL.
 	out, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
 		VpcId:             aws.String(in.VPCID),
-		TagSpecifications: tagSpecifications(types.ResourceTypeNetworkAcl, in.Tags),
+		TagSpecifications: tagSpecifications(types.ResourceTypeNetworkAcl, withManagedBy(in.Tags)),
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("creating network ACL in %s: %w", in.VPCID, err)
@@ -525,4 +540,32 @@ func DeleteNetworkACL(ctx context.Context, client *ec2.Client, id, defaultACLID 
 		return fmt.Errorf("deleting network ACL %s: %w", id, err)
 	}
 	return nil
+}
+
+func withManagedBy(tags map[string]string) map[string]string {
+	out := maps.Clone(tags)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[ManagedByTag] = managedByValue
+	return out
+}
+
+// FindSubnetHolders returns, for each subnet, the network ACL it is
+// associated with now, in one call.
+func FindSubnetHolders(ctx context.Context, client *ec2.Client, subnetIDs []string) (map[string]*NetworkACL, error) {
+	holders := make(map[string]*NetworkACL, len(subnetIDs))
+	if len(subnetIDs) == 0 {
+		return holders, nil
+	}
+	acls, err := findNetworkACLs(ctx, client, []types.Filter{{Name: aws.String("association.subnet-id"), Values: subnetIDs}})
+	if err != nil {
+		return nil, err
+	}
+	for _, acl := range acls {
+		for subnet := range acl.Associations {
+			holders[subnet] = acl
+		}
+	}
+	return holders, nil
 }

@@ -104,13 +104,21 @@ func intentFlows(in Intent) ([]flow, Problems) {
 
 func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Problems) (flow, bool) {
 	ok := true
-	if rule.Direction != Ingress && rule.Direction != Egress {
+	if rule.Direction == "" {
+		problems.add(at.Name("direction"), "Missing direction",
+			"Every custom rule needs direction: \"ingress\" (the peer connects to DDVE) or \"egress\" (DDVE connects to the peer).")
+		ok = false
+	} else if rule.Direction != Ingress && rule.Direction != Egress {
 		problems.add(at.Name("direction"), "Invalid direction",
 			"direction is %q: use \"ingress\" (the peer connects to DDVE) or \"egress\" (DDVE connects to the peer).", rule.Direction)
 		ok = false
 	}
 	proto, known := ProtocolNumber(rule.Protocol)
-	if !known {
+	if rule.Protocol == "" {
+		problems.add(at.Name("protocol"), "Missing protocol",
+			"Every custom rule needs protocol: tcp, udp, icmp, icmpv6, all, or a protocol number 0-255.")
+		ok = false
+	} else if !known {
 		problems.add(at.Name("protocol"), "Invalid protocol",
 			"protocol is %q: use tcp, udp, icmp, icmpv6, all, or a protocol number 0-255.", rule.Protocol)
 		ok = false

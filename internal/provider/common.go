@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 type (
@@ -32,8 +34,10 @@ var (
 
 var objectAsOptions = basetypes.ObjectAsOptions{UnhandledNullAsEmpty: true, UnhandledUnknownAsEmpty: true}
 
-// resourceBase is what both resources share: the configured client and the
-// provider's default tags.
+// resourceBase is what both resources share: the configured client, the
+// provider's default tags, and the steps every operation takes the same
+// way (deadlines, tags, a resource gone outside Terraform, a create that
+// failed half-way, import by ID).
 type resourceBase struct {
 	data *providerData
 }
@@ -57,6 +61,93 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 
 func (r *resourceBase) client() *awsclient.Client { return r.data.client }
 
+// getter is a plan, a state or a configuration.
+type getter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// decode reads a plan, state or configuration into its model; ok is false
+// when that failed, with the reason in diags.
+func decode[M any](ctx context.Context, from getter, diags *diag.Diagnostics) (m M, ok bool) {
+	diags.Append(from.Get(ctx, &m)...)
+	return m, !diags.HasError()
+}
+
+// operationTimeouts are the defaults of an operation's deadline, each
+// overridable in the resource's timeouts block.
+type operationTimeouts struct {
+	create, update, delete time.Duration
+}
+
+// timeoutReader is a timeouts.Value method: Create, Update or Delete.
+type timeoutReader func(ctx context.Context, fallback time.Duration) (time.Duration, diag.Diagnostics)
+
+// withDeadline gives an operation its deadline: the configured timeout, or
+// the default when none is set.
+func withDeadline(ctx context.Context, configured timeoutReader, fallback time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, time.Duration) {
+	timeout, d := configured(ctx, fallback)
+	diags.Append(d...)
+	if d.HasError() {
+		timeout = fallback
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, timeout
+}
+
+// planTagsAll is tags_all as the apply will write it: the provider's
+// default tags under the resource's own, or unknown while any of them is,
+// since the apply then learns values the plan cannot show.
+func (r *resourceBase) planTagsAll(ctx context.Context, tags types.Map, diags *diag.Diagnostics) types.Map {
+	own, known, d := expandStringMap(ctx, tags)
+	diags.Append(d...)
+	if !known || (r.data != nil && r.data.defaultTagsUnknown) {
+		return types.MapUnknown(types.StringType)
+	}
+	return flattenStringMap(r.allTags(own))
+}
+
+// readTags splits the tags AWS holds into the resource's own and tags_all.
+func (r *resourceBase) readTags(ctx context.Context, actual map[string]string, previous types.Map, diags *diag.Diagnostics) (tags, tagsAll types.Map) {
+	previousOwn, _, d := expandStringMap(ctx, previous)
+	diags.Append(d...)
+	return tagsValue(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
+}
+
+// syncTags writes tags_all when the plan changes it.
+func (r *resourceBase) syncTags(ctx context.Context, id string, state, plan types.Map) error {
+	if plan.Equal(state) {
+		return nil
+	}
+	have, _, _ := expandStringMap(ctx, state)
+	want, _, _ := expandStringMap(ctx, plan)
+	return awsec2.UpdateTags(ctx, r.client().EC2, id, have, want)
+}
+
+// removeIfGone warns and removes the resource from the state when err
+// says it no longer exists in AWS, so the next plan creates it again; it
+// reports whether it did.
+func removeIfGone(ctx context.Context, err error, resp *resource.ReadResponse, thing, id string) bool {
+	if !awsec2.IsNotFound(err) {
+		return false
+	}
+	resp.Diagnostics.AddWarning(thing+" gone",
+		fmt.Sprintf("%s %s no longer exists; it is removed from the state and will be planned for creation.", thing, id))
+	resp.State.RemoveResource(ctx)
+	return true
+}
+
+// keepCreated records what a create made, even when a later step of it
+// failed: the next apply then converges the resource (it is tainted and
+// replaced) instead of leaving it in AWS unknown to Terraform.
+func keepCreated(ctx context.Context, resp *resource.CreateResponse, model any, made bool, err error, thing string) {
+	if made {
+		resp.Diagnostics.Append(resp.State.Set(ctx, model)...)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Creating "+thing, err.Error())
+	}
+}
+
 // allTags merges the provider's default tags under the resource's own.
 func (r *resourceBase) allTags(own map[string]string) map[string]string {
 	all := map[string]string{}
@@ -73,7 +164,7 @@ func tagsValue(own map[string]string, previous types.Map) types.Map {
 	if len(own) == 0 && !previous.IsNull() && !previous.IsUnknown() {
 		return types.MapValueMust(types.StringType, map[string]attr.Value{})
 	}
-	return mapValue(own)
+	return flattenStringMap(own)
 }
 
 // ownTags splits the tags AWS holds into the resource's own: a default tag

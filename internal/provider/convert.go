@@ -17,32 +17,35 @@ import (
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
-// Conversions between the tfsdk models and posture's plain types. Each
-// "known" result is false when part of the configuration is only known at
-// apply, so the caller leaves the computed rules or entries unknown.
+// Conversions between the tfsdk models and posture's plain types, named as
+// the ecosystem names them: expand turns Terraform values into Go values,
+// flatten turns Go values into Terraform values. Every expand returns the
+// diagnostics of its decoding; each "known" result is false when part of
+// the value is only known at apply, so the caller leaves what it computes
+// from it unknown.
 
-// setStrings returns a set's strings.
-func setStrings(ctx context.Context, s types.Set) ([]string, bool) {
+// expandStringSet returns a set's strings, sorted.
+func expandStringSet(ctx context.Context, s types.Set) ([]string, bool, diag.Diagnostics) {
 	if s.IsUnknown() {
-		return nil, false
+		return nil, false, nil
 	}
 	if s.IsNull() {
-		return nil, true
+		return nil, true, nil
 	}
 	var elems []types.String
-	s.ElementsAs(ctx, &elems, false)
+	diags := s.ElementsAs(ctx, &elems, false)
 	out := make([]string, 0, len(elems))
 	for _, e := range elems {
 		if e.IsUnknown() {
-			return nil, false
+			return nil, false, diags
 		}
 		out = append(out, e.ValueString())
 	}
 	slices.Sort(out)
-	return out, true
+	return out, true, diags
 }
 
-func stringSet(values []string) types.Set {
+func flattenStringSet(values []string) types.Set {
 	if len(values) == 0 {
 		return types.SetNull(types.StringType)
 	}
@@ -53,51 +56,60 @@ func stringSet(values []string) types.Set {
 	return types.SetValueMust(types.StringType, elems)
 }
 
-func peersFromModel(ctx context.Context, m peersModel) (posture.Peers, bool) {
+func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.Diagnostics) {
 	var p posture.Peers
-	var ok [4]bool
-	p.CIDRBlocks, ok[0] = setStrings(ctx, m.CIDRBlocks)
-	p.IPv6CIDRBlocks, ok[1] = setStrings(ctx, m.IPv6CIDRBlocks)
-	p.SecurityGroupIDs, ok[2] = setStrings(ctx, m.SecurityGroupIDs)
-	p.PrefixListIDs, ok[3] = setStrings(ctx, m.PrefixListIDs)
-	return p, ok[0] && ok[1] && ok[2] && ok[3]
+	var diags diag.Diagnostics
+	known := true
+	for _, field := range []struct {
+		set  types.Set
+		dest *[]string
+	}{
+		{m.CIDRBlocks, &p.CIDRBlocks}, {m.IPv6CIDRBlocks, &p.IPv6CIDRBlocks},
+		{m.SecurityGroupIDs, &p.SecurityGroupIDs}, {m.PrefixListIDs, &p.PrefixListIDs},
+	} {
+		values, ok, d := expandStringSet(ctx, field.set)
+		diags.Append(d...)
+		*field.dest, known = values, known && ok
+	}
+	return p, known, diags
 }
 
-// intentFromModel reads the profiles and custom rules shared by both
+// expandIntent reads the profiles and custom rules shared by both
 // resources.
-func intentFromModel(ctx context.Context, profiles types.Map, customRules types.List, allowPublic types.Bool) (posture.Intent, bool) {
+func expandIntent(ctx context.Context, profiles types.Map, customRules types.List, allowPublic types.Bool) (posture.Intent, bool, diag.Diagnostics) {
 	in := posture.Intent{Profiles: map[string]posture.Peers{}, AllowPublicIngress: allowPublic.ValueBool()}
 	if profiles.IsUnknown() || customRules.IsUnknown() || allowPublic.IsUnknown() {
-		return in, false
+		return in, false, nil
 	}
 	// A whole profile or rule may be unknown (from a variable known only at
 	// apply); decoding it would read as an empty one.
 	for _, v := range profiles.Elements() {
 		if v.IsUnknown() {
-			return in, false
+			return in, false, nil
 		}
 	}
 	for _, v := range customRules.Elements() {
 		if v.IsUnknown() {
-			return in, false
+			return in, false, nil
 		}
 	}
 	known := true
 	var profileModels map[string]peersModel
-	if diags := profiles.ElementsAs(ctx, &profileModels, false); diags.HasError() {
-		return in, false
+	diags := profiles.ElementsAs(ctx, &profileModels, false)
+	var ruleModels []customRuleModel
+	diags.Append(customRules.ElementsAs(ctx, &ruleModels, false)...)
+	if diags.HasError() {
+		return in, false, diags
 	}
 	for name, m := range profileModels {
-		peers, ok := peersFromModel(ctx, m)
+		peers, ok, d := expandPeers(ctx, m)
+		diags.Append(d...)
 		known = known && ok
 		in.Profiles[name] = peers
 	}
-	var ruleModels []customRuleModel
-	if diags := customRules.ElementsAs(ctx, &ruleModels, false); diags.HasError() {
-		return in, false
-	}
 	for _, m := range ruleModels {
-		peers, ok := peersFromModel(ctx, peersModel{m.CIDRBlocks, m.IPv6CIDRBlocks, m.SecurityGroupIDs, m.PrefixListIDs})
+		peers, ok, d := expandPeers(ctx, peersModel{m.CIDRBlocks, m.IPv6CIDRBlocks, m.SecurityGroupIDs, m.PrefixListIDs})
+		diags.Append(d...)
 		known = known && ok && !m.Direction.IsUnknown() && !m.Protocol.IsUnknown() &&
 			!m.FromPort.IsUnknown() && !m.ToPort.IsUnknown() && !m.Description.IsUnknown()
 		in.CustomRules = append(in.CustomRules, posture.CustomRule{
@@ -106,7 +118,7 @@ func intentFromModel(ctx context.Context, profiles types.Map, customRules types.
 			Peers: peers, Description: m.Description.ValueString(),
 		})
 	}
-	return in, known
+	return in, known, diags
 }
 
 func optionalInt(v types.Int64) *int {
@@ -140,9 +152,9 @@ func optString(s string) types.String {
 	return types.StringValue(s)
 }
 
-// rulesToList builds the rules attribute; ruleID gives each rule's ID,
-// unknown for a rule that is yet to be authorized.
-func rulesToList(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) types.List {
+// flattenRules builds the rules attribute: each rule's ID, unknown for a
+// rule that is yet to be authorized, and its profiles as profileOf says.
+func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) types.List {
 	elems := make([]attr.Value, len(rules))
 	for i, r := range rules {
 		id := types.StringUnknown()
@@ -166,12 +178,12 @@ func rulesToList(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) type
 	return types.ListValueMust(types.ObjectType{AttrTypes: ruleAttrTypes}, elems)
 }
 
-func rulesFromList(ctx context.Context, list types.List) []awsec2.GroupRule {
+func expandRules(ctx context.Context, list types.List) ([]awsec2.GroupRule, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
-		return nil
+		return nil, nil
 	}
 	var models []ruleModel
-	list.ElementsAs(ctx, &models, false)
+	diags := list.ElementsAs(ctx, &models, false)
 	out := make([]awsec2.GroupRule, len(models))
 	for i, m := range models {
 		out[i] = awsec2.GroupRule{ID: m.RuleID.ValueString(), Rule: posture.Rule{
@@ -182,7 +194,7 @@ func rulesFromList(ctx context.Context, list types.List) []awsec2.GroupRule {
 			Description: m.Description.ValueString(), Profiles: splitProfiles(m.Profile.ValueString()),
 		}}
 	}
-	return out
+	return out, diags
 }
 
 const profileSeparator = ", "
@@ -198,7 +210,7 @@ func splitProfiles(s string) []string {
 	return strings.Split(s, profileSeparator)
 }
 
-func entriesToList(entries []posture.Entry) types.List {
+func flattenEntries(entries []posture.Entry) types.List {
 	elems := make([]attr.Value, len(entries))
 	for i, e := range entries {
 		elems[i] = types.ObjectValueMust(entryAttrTypes, map[string]attr.Value{
@@ -218,12 +230,12 @@ func entriesToList(entries []posture.Entry) types.List {
 	return types.ListValueMust(types.ObjectType{AttrTypes: entryAttrTypes}, elems)
 }
 
-func entriesFromList(ctx context.Context, list types.List) []posture.Entry {
+func expandEntries(ctx context.Context, list types.List) ([]posture.Entry, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
-		return nil
+		return nil, nil
 	}
 	var models []entryModel
-	list.ElementsAs(ctx, &models, false)
+	diags := list.ElementsAs(ctx, &models, false)
 	out := make([]posture.Entry, len(models))
 	for i, m := range models {
 		out[i] = posture.Entry{
@@ -235,19 +247,29 @@ func entriesFromList(ctx context.Context, list types.List) []posture.Entry {
 			Purpose: m.Purpose.ValueString(),
 		}
 	}
-	return out
+	return out, diags
 }
 
-func stringMap(ctx context.Context, m types.Map) map[string]string {
+// expandStringMap returns a map's strings; known is false when the map or
+// any of its values is only known at apply.
+func expandStringMap(ctx context.Context, m types.Map) (map[string]string, bool, diag.Diagnostics) {
 	out := map[string]string{}
-	if m.IsNull() || m.IsUnknown() {
-		return out
+	if m.IsUnknown() {
+		return out, false, nil
 	}
-	m.ElementsAs(ctx, &out, false)
-	return out
+	if m.IsNull() {
+		return out, true, nil
+	}
+	for _, v := range m.Elements() {
+		if v.IsUnknown() {
+			return out, false, nil
+		}
+	}
+	diags := m.ElementsAs(ctx, &out, false)
+	return out, true, diags
 }
 
-func mapValue(m map[string]string) types.Map {
+func flattenStringMap(m map[string]string) types.Map {
 	if len(m) == 0 {
 		return types.MapNull(types.StringType)
 	}

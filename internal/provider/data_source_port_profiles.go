@@ -126,7 +126,8 @@ func (d *portProfilesDataSource) ValidateConfig(ctx context.Context, req datasou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	names, known := setStrings(ctx, config.Names)
+	names, known, diags := expandStringSet(ctx, config.Names)
+	resp.Diagnostics.Append(diags...)
 	if !known {
 		return
 	}
@@ -144,7 +145,8 @@ func (d *portProfilesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	names, _ := setStrings(ctx, config.Names)
+	names, _, diags := expandStringSet(ctx, config.Names)
+	resp.Diagnostics.Append(diags...)
 	var profiles []attr.Value
 	for _, p := range catalog.All() {
 		if config.Names.IsNull() || slices.Contains(names, p.Name) {

@@ -95,7 +95,11 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	// Terraform reads a data source once its configuration is known, so
 	// what is not known here is null where a value is needed.
-	e, known := config.expansion(ctx)
+	e, known, diags := config.expansion(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if !known {
 		resp.Diagnostics.AddError("Null in the DDVE posture", "A profile, custom rule or deny is null: leave it out instead.")
 		return

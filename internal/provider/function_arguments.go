@@ -40,7 +40,11 @@ func expandArguments(ctx context.Context, profiles, options attr.Value, optionNa
 	if funcErr != nil {
 		return types.List{}, funcErr
 	}
-	e, _ := input.expansion(ctx) // arguments are known: Terraform does not call a function with unknown ones
+	// Arguments are known: Terraform does not call a function with unknown ones.
+	e, _, diags := input.expansion(ctx)
+	if diags.HasError() {
+		return types.List{}, function.FuncErrorFromDiags(ctx, diags)
+	}
 	if funcErr := refusePrefixLists(e.intent); funcErr != nil {
 		return types.List{}, funcErr
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -65,6 +66,9 @@ type defaultTagsModel struct {
 type providerData struct {
 	client      *awsclient.Client
 	defaultTags map[string]string
+	// defaultTagsUnknown is set while default tags are known only at
+	// apply: every tags_all in the plan is unknown then.
+	defaultTagsUnknown bool
 }
 
 func (p *ddveProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -160,11 +164,15 @@ func (p *ddveProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		resp.Diagnostics.Append(config.Endpoints.As(ctx, &endpoints, objectAsOptions)...)
 		settings.EC2Endpoint, settings.STSEndpoint = endpoints.EC2.ValueString(), endpoints.STS.ValueString()
 	}
-	data := &providerData{defaultTags: map[string]string{}}
+	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown()}
 	if !config.DefaultTags.IsNull() && !config.DefaultTags.IsUnknown() {
 		var tags defaultTagsModel
 		resp.Diagnostics.Append(config.DefaultTags.As(ctx, &tags, objectAsOptions)...)
-		data.defaultTags = stringMap(ctx, tags.Tags)
+		var known bool
+		var diags diag.Diagnostics
+		data.defaultTags, known, diags = expandStringMap(ctx, tags.Tags)
+		resp.Diagnostics.Append(diags...)
+		data.defaultTagsUnknown = !known
 	}
 	if resp.Diagnostics.HasError() {
 		return

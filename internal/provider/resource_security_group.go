@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -35,12 +36,12 @@ var (
 	_ resource.ResourceWithValidateConfig = &securityGroupResource{}
 )
 
-const (
-	defaultGroupDescription = "DDVE security group managed by Terraform"
-	groupCreateTimeout      = 10 * time.Minute
-	groupUpdateTimeout      = 10 * time.Minute
-	groupDeleteTimeout      = 15 * time.Minute
-)
+const defaultGroupDescription = "DDVE security group managed by Terraform"
+
+var groupTimeouts = operationTimeouts{create: 10 * time.Minute, update: 10 * time.Minute, delete: 15 * time.Minute}
+
+// groupThing names the resource in diagnostics.
+const groupThing = "DDVE security group"
 
 var groupIDPattern = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
 
@@ -140,12 +141,12 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 }
 
 func (r *securityGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config securityGroupModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	config, ok := decode[securityGroupModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	intent, known := intentFromModel(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	intent, known, diags := expandIntent(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	resp.Diagnostics.Append(diags...)
 	if !known || config.RulesPerDirectionQuota.IsUnknown() {
 		return
 	}
@@ -160,24 +161,23 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	var plan securityGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	var state *securityGroupModel
+	existing := map[posture.RuleKey]string{}
 	if !req.State.Raw.IsNull() {
-		state = &securityGroupModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		state, _ := decode[securityGroupModel](ctx, req.State, &resp.Diagnostics)
+		stateRules, diags := expandRules(ctx, state.Rules)
+		resp.Diagnostics.Append(diags...)
+		for _, rule := range stateRules {
+			existing[rule.Key()] = rule.ID
+		}
 	}
+	plan.TagsAll = r.planTagsAll(ctx, plan.Tags, &resp.Diagnostics)
 
-	if plan.Tags.IsUnknown() {
-		plan.TagsAll = types.MapUnknown(types.StringType)
-	} else {
-		plan.TagsAll = mapValue(r.allTags(stringMap(ctx, plan.Tags)))
-	}
-
-	intent, known := intentFromModel(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	intent, known, diags := expandIntent(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	resp.Diagnostics.Append(diags...)
 	if !known || plan.RulesPerDirectionQuota.IsUnknown() {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -205,49 +205,35 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 
-	existing := map[posture.RuleKey]string{}
-	if state != nil {
-		for _, rule := range rulesFromList(ctx, state.Rules) {
-			existing[rule.Key()] = rule.ID
-		}
-	}
 	planned := make([]awsec2.GroupRule, len(rules))
 	for i, rule := range rules {
 		planned[i] = awsec2.GroupRule{Rule: rule, ID: existing[rule.Key()]}
 	}
-	plan.Rules = rulesToList(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
+	plan.Rules = flattenRules(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan securityGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, groupCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, _ := withDeadline(ctx, plan.Timeouts.Create, groupTimeouts.create, &resp.Diagnostics)
 	defer cancel()
 
-	want := postureRules(ctx, plan.Rules)
-	tagsAll := stringMap(ctx, plan.TagsAll)
+	want := plannedRules(ctx, plan.Rules, &resp.Diagnostics)
+	tagsAll, _, diags := expandStringMap(ctx, plan.TagsAll)
+	resp.Diagnostics.Append(diags...)
 	group, rules, err := awsec2.CreateSecurityGroup(ctx, r.client().EC2, awsec2.CreateGroupInput{
 		Name: plan.Name.ValueString(), Description: plan.Description.ValueString(), VPCID: plan.VPCID.ValueString(),
 		Tags: tagsAll, Rules: want,
 	})
 	if group != nil {
-		// Saved even when a later step failed: the next apply converges
-		// the group (it is tainted and replaced) instead of orphaning it.
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
 		plan.Rules = rulesState(rules, profilesByKey(want))
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		tflog.Debug(ctx, "created DDVE security group", map[string]any{"id": group.ID, "rules": len(rules)})
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Creating DDVE security group", err.Error())
-		return
-	}
-	tflog.Debug(ctx, "created DDVE security group", map[string]any{"id": group.ID, "rules": len(rules)})
+	keepCreated(ctx, resp, &plan, group != nil, err, groupThing)
 }
 
 // rulesState turns rules read from AWS into the rules attribute, in the
@@ -258,7 +244,7 @@ func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string)
 	sorted := slices.Clone(rules)
 	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
 	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
-	return rulesToList(sorted, func(g awsec2.GroupRule) types.String {
+	return flattenRules(sorted, func(g awsec2.GroupRule) types.String {
 		if p := profiles[g.Key()]; len(p) > 0 {
 			return joinProfiles(p)
 		}
@@ -275,8 +261,10 @@ func profilesByKey(rules []posture.Rule) map[posture.RuleKey][]string {
 	return out
 }
 
-func postureRules(ctx context.Context, list types.List) []posture.Rule {
-	groupRules := rulesFromList(ctx, list)
+// plannedRules returns the rules of a plan or state as posture rules.
+func plannedRules(ctx context.Context, list types.List, diags *diag.Diagnostics) []posture.Rule {
+	groupRules, d := expandRules(ctx, list)
+	diags.Append(d...)
 	out := make([]posture.Rule, len(groupRules))
 	for i, g := range groupRules {
 		out[i] = g.Rule
@@ -285,35 +273,30 @@ func postureRules(ctx context.Context, list types.List) []posture.Rule {
 }
 
 func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := decode[securityGroupModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	client := r.client().EC2
 	group, err := awsec2.FindSecurityGroupByID(ctx, client, state.ID.ValueString())
-	if awsec2.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("DDVE security group gone",
-			"Security group "+state.ID.ValueString()+" no longer exists; it is removed from the state and will be planned for creation.")
-		resp.State.RemoveResource(ctx)
+	if removeIfGone(ctx, err, resp, groupThing, state.ID.ValueString()) {
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Reading DDVE security group "+state.ID.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Reading "+groupThing+" "+state.ID.ValueString(), err.Error())
 		return
 	}
 	rules, err := awsec2.FindGroupRules(ctx, client, group.ID)
 	if err != nil {
-		resp.Diagnostics.AddError("Reading rules of DDVE security group "+group.ID, err.Error())
+		resp.Diagnostics.AddError("Reading rules of "+groupThing+" "+group.ID, err.Error())
 		return
 	}
 
 	imported := state.Rules.IsNull() && state.Profiles.IsNull() && state.CustomRules.IsNull()
 	state.ARN, state.OwnerID = types.StringValue(group.ARN), types.StringValue(group.OwnerID)
 	state.Name, state.Description, state.VPCID = types.StringValue(group.Name), types.StringValue(group.Description), types.StringValue(group.VPCID)
-	state.Tags = tagsValue(r.ownTags(group.Tags, stringMap(ctx, state.Tags)), state.Tags)
-	state.TagsAll = mapValue(group.Tags)
-	profiles := profilesByKey(postureRules(ctx, state.Rules))
+	state.Tags, state.TagsAll = r.readTags(ctx, group.Tags, state.Tags, &resp.Diagnostics)
+	profiles := profilesByKey(plannedRules(ctx, state.Rules, &resp.Diagnostics))
 	if imported {
 		if compiled := recoverIntent(ctx, &state, rules); compiled != nil {
 			profiles = profilesByKey(compiled)
@@ -373,10 +356,10 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 
 func peersObject(p posture.Peers) types.Object {
 	return types.ObjectValueMust(peersAttrTypes, map[string]attr.Value{
-		"cidr_blocks":        stringSet(p.CIDRBlocks),
-		"ipv6_cidr_blocks":   stringSet(p.IPv6CIDRBlocks),
-		"security_group_ids": stringSet(p.SecurityGroupIDs),
-		"prefix_list_ids":    stringSet(p.PrefixListIDs),
+		"cidr_blocks":        flattenStringSet(p.CIDRBlocks),
+		"ipv6_cidr_blocks":   flattenStringSet(p.IPv6CIDRBlocks),
+		"security_group_ids": flattenStringSet(p.SecurityGroupIDs),
+		"prefix_list_ids":    flattenStringSet(p.PrefixListIDs),
 	})
 }
 
@@ -388,29 +371,25 @@ func optionalInt64(n *int) types.Int64 {
 }
 
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state securityGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
+	state, stateOK := decode[securityGroupModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, groupUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, _ := withDeadline(ctx, plan.Timeouts.Update, groupTimeouts.update, &resp.Diagnostics)
 	defer cancel()
-	client := r.client().EC2
 	id := state.ID.ValueString()
 
-	if !plan.TagsAll.Equal(state.TagsAll) {
-		if err := awsec2.UpdateTags(ctx, client, id, stringMap(ctx, state.TagsAll), stringMap(ctx, plan.TagsAll)); err != nil {
-			resp.Diagnostics.AddError("Updating tags of DDVE security group "+id, err.Error())
-			return
-		}
+	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
+		resp.Diagnostics.AddError("Updating tags of "+groupThing+" "+id, err.Error())
+		return
 	}
-	want := postureRules(ctx, plan.Rules)
-	rules, err := awsec2.SyncGroupRules(ctx, client, id, rulesFromList(ctx, state.Rules), want)
+	want := plannedRules(ctx, plan.Rules, &resp.Diagnostics)
+	have, diags := expandRules(ctx, state.Rules)
+	resp.Diagnostics.Append(diags...)
+	rules, err := awsec2.SyncGroupRules(ctx, r.client().EC2, id, have, want)
 	if err != nil {
-		resp.Diagnostics.AddError("Updating rules of DDVE security group "+id, err.Error())
+		resp.Diagnostics.AddError("Updating rules of "+groupThing+" "+id, err.Error())
 		return
 	}
 	plan.Rules = rulesState(rules, profilesByKey(want))
@@ -418,18 +397,17 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state securityGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := decode[securityGroupModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, groupDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, timeout := withDeadline(ctx, state.Timeouts.Delete, groupTimeouts.delete, &resp.Diagnostics)
+	defer cancel()
 	if err := awsec2.DeleteSecurityGroup(ctx, r.client().EC2, state.ID.ValueString(), timeout); err != nil {
-		resp.Diagnostics.AddError("Deleting DDVE security group "+state.ID.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Deleting "+groupThing+" "+state.ID.ValueString(), err.Error())
 	}
 }
 
 func (r *securityGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, groupIDPattern, "DDVE security group", "sg-0123456789abcdef0")
+	importByID(ctx, req, resp, groupIDPattern, groupThing, "sg-0123456789abcdef0")
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -38,11 +40,10 @@ var (
 	_ resource.ResourceWithValidateConfig = &subnetNACLResource{}
 )
 
-const (
-	aclCreateTimeout = 10 * time.Minute
-	aclUpdateTimeout = 10 * time.Minute
-	aclDeleteTimeout = 10 * time.Minute
-)
+var aclTimeouts = operationTimeouts{create: 10 * time.Minute, update: 10 * time.Minute, delete: 10 * time.Minute}
+
+// aclThing names the resource in diagnostics.
+const aclThing = "DDVE network ACL"
 
 var aclIDPattern = regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`)
 
@@ -170,9 +171,10 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 	return s
 }
 
-// aclSettings reads what the ACL compiler needs beyond the intent; known
+// aclSettings expands what the ACL compiler needs beyond the intent; known
 // is false when part of it is only known at apply.
-func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bool) {
+func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	opts := posture.ACLOptions{
 		DefaultAction:            m.DefaultAction.ValueString(),
 		EntriesPerDirectionQuota: int(m.EntriesPerDirectionQuota.ValueInt64()),
@@ -180,19 +182,20 @@ func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bo
 	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown()
 	if !m.EphemeralPorts.IsNull() && !m.EphemeralPorts.IsUnknown() {
 		var ports portRangeModel
-		m.EphemeralPorts.As(ctx, &ports, objectAsOptions)
+		diags.Append(m.EphemeralPorts.As(ctx, &ports, objectAsOptions)...)
 		known = known && !ports.FromPort.IsUnknown() && !ports.ToPort.IsUnknown()
 		opts.EphemeralFrom, opts.EphemeralTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
 	}
 	if !m.Deny.IsNull() && !m.Deny.IsUnknown() {
 		for _, v := range m.Deny.Elements() {
 			if v.IsUnknown() {
-				return opts, false
+				return opts, false, diags
 			}
 		}
 		var denies []denyModel
-		if diags := m.Deny.ElementsAs(ctx, &denies, false); diags.HasError() {
-			return opts, false
+		diags.Append(m.Deny.ElementsAs(ctx, &denies, false)...)
+		if diags.HasError() {
+			return opts, false, diags
 		}
 		for _, d := range denies {
 			known = known && !d.CIDRBlock.IsUnknown() && !d.IPv6CIDRBlock.IsUnknown() && !d.Direction.IsUnknown() &&
@@ -204,17 +207,18 @@ func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bo
 			})
 		}
 	}
-	return opts, known
+	return opts, known, diags
 }
 
 func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config subnetNACLModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	config, ok := decode[subnetNACLModel](ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	intent, known := intentFromModel(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
-	opts, settingsKnown := aclSettings(ctx, config)
+	intent, known, diags := expandIntent(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	resp.Diagnostics.Append(diags...)
+	opts, settingsKnown, diags := aclSettings(ctx, config)
+	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown {
 		return
 	}
@@ -247,25 +251,25 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan subnetNACLModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[subnetNACLModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	var previous []posture.Entry
+	var state subnetNACLModel
 	if !req.State.Raw.IsNull() {
-		var state subnetNACLModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		previous = entriesFromList(ctx, state.Entries)
+		state, _ = decode[subnetNACLModel](ctx, req.State, &resp.Diagnostics)
+		var diags diag.Diagnostics
+		previous, diags = expandEntries(ctx, state.Entries)
+		resp.Diagnostics.Append(diags...)
 	}
-	if plan.Tags.IsUnknown() {
-		plan.TagsAll = types.MapUnknown(types.StringType)
-	} else {
-		plan.TagsAll = mapValue(r.allTags(stringMap(ctx, plan.Tags)))
-	}
+	plan.TagsAll = r.planTagsAll(ctx, plan.Tags, &resp.Diagnostics)
+	r.refuseClaimedSubnets(ctx, state, plan, &resp.Diagnostics)
 
-	intent, known := intentFromModel(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
-	opts, settingsKnown := aclSettings(ctx, plan)
+	intent, known, diags := expandIntent(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	resp.Diagnostics.Append(diags...)
+	opts, settingsKnown, diags := aclSettings(ctx, plan)
+	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
 		plan.Entries = types.ListUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -289,43 +293,37 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 		addSelfCheckFailure(&resp.Diagnostics, err)
 		return
 	}
-	plan.Entries = entriesToList(entries)
+	plan.Entries = flattenEntries(entries)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan subnetNACLModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[subnetNACLModel](ctx, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, aclCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, _ := withDeadline(ctx, plan.Timeouts.Create, aclTimeouts.create, &resp.Diagnostics)
 	defer cancel()
-	client := r.client().EC2
-	vpcID := plan.VPCID.ValueString()
 
-	subnets, _ := setStrings(ctx, plan.SubnetIDs)
-	entries := entriesFromList(ctx, plan.Entries)
-	acl, defaultACL, err := awsec2.CreateNetworkACL(ctx, client, awsec2.CreateACLInput{
-		VPCID: vpcID, Tags: stringMap(ctx, plan.TagsAll), Entries: entries, SubnetIDs: subnets,
+	subnets, _, diags := expandStringSet(ctx, plan.SubnetIDs)
+	resp.Diagnostics.Append(diags...)
+	entries, diags := expandEntries(ctx, plan.Entries)
+	resp.Diagnostics.Append(diags...)
+	tagsAll, _, diags := expandStringMap(ctx, plan.TagsAll)
+	resp.Diagnostics.Append(diags...)
+	acl, defaultACL, err := awsec2.CreateNetworkACL(ctx, r.client().EC2, awsec2.CreateACLInput{
+		VPCID: plan.VPCID.ValueString(), Tags: tagsAll, Entries: entries, SubnetIDs: subnets,
 	})
 	if acl != nil {
-		// Saved even when a later step failed, so the next apply converges.
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
 		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
 		plan.Entries = entriesState(acl.Entries, entries)
 		if err == nil {
 			plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
 		}
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Creating DDVE network ACL", err.Error())
-		return
-	}
-	tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
+	keepCreated(ctx, resp, &plan, acl != nil, err, aclThing)
 }
 
 // entriesState is the entries attribute for entries read from AWS, each
@@ -344,7 +342,7 @@ func entriesState(actual, previous []posture.Entry) types.List {
 		out[i].Purpose = purposes[slot{out[i].Key(), out[i].RuleNumber}]
 	}
 	posture.SortEntries(out)
-	return entriesToList(out)
+	return flattenEntries(out)
 }
 
 func subnetState(acl *awsec2.NetworkACL, previous types.Set) types.Set {
@@ -355,25 +353,21 @@ func subnetState(acl *awsec2.NetworkACL, previous types.Set) types.Set {
 	if len(subnets) == 0 && !previous.IsNull() && !previous.IsUnknown() {
 		return types.SetValueMust(types.StringType, []attr.Value{})
 	}
-	return stringSet(subnets)
+	return flattenStringSet(subnets)
 }
 
 func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state subnetNACLModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := decode[subnetNACLModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	client := r.client().EC2
 	acl, err := awsec2.FindNetworkACLByID(ctx, client, state.ID.ValueString())
-	if awsec2.IsNotFound(err) {
-		resp.Diagnostics.AddWarning("DDVE network ACL gone",
-			"Network ACL "+state.ID.ValueString()+" no longer exists; it is removed from the state and will be planned for creation.")
-		resp.State.RemoveResource(ctx)
+	if removeIfGone(ctx, err, resp, aclThing, state.ID.ValueString()) {
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Reading DDVE network ACL "+state.ID.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Reading "+aclThing+" "+state.ID.ValueString(), err.Error())
 		return
 	}
 	if state.DefaultNetworkACLID.IsNull() {
@@ -390,46 +384,48 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 		state.EphemeralPorts = defaultEphemeralPorts()
 	}
 	state.ARN, state.OwnerID, state.VPCID = types.StringValue(acl.ARN), types.StringValue(acl.OwnerID), types.StringValue(acl.VPCID)
-	state.Tags = tagsValue(r.ownTags(acl.Tags, stringMap(ctx, state.Tags)), state.Tags)
-	state.TagsAll = mapValue(acl.Tags)
-	state.Entries = entriesState(acl.Entries, entriesFromList(ctx, state.Entries))
+	state.Tags, state.TagsAll = r.readTags(ctx, acl.Tags, state.Tags, &resp.Diagnostics)
+	previous, diags := expandEntries(ctx, state.Entries)
+	resp.Diagnostics.Append(diags...)
+	state.Entries = entriesState(acl.Entries, previous)
+	r.warnOfClaimedSubnets(ctx, acl, state.SubnetIDs, &resp.Diagnostics)
 	state.SubnetIDs = subnetState(acl, state.SubnetIDs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state subnetNACLModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := decode[subnetNACLModel](ctx, req.Plan, &resp.Diagnostics)
+	state, stateOK := decode[subnetNACLModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !stateOK {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, aclUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, _ := withDeadline(ctx, plan.Timeouts.Update, aclTimeouts.update, &resp.Diagnostics)
 	defer cancel()
 	client := r.client().EC2
 	id := state.ID.ValueString()
 
-	if !plan.TagsAll.Equal(state.TagsAll) {
-		if err := awsec2.UpdateTags(ctx, client, id, stringMap(ctx, state.TagsAll), stringMap(ctx, plan.TagsAll)); err != nil {
-			resp.Diagnostics.AddError("Updating tags of DDVE network ACL "+id, err.Error())
-			return
-		}
-	}
-	// Entries first, so a subnet that joins finds the ACL complete.
-	want := entriesFromList(ctx, plan.Entries)
-	if err := awsec2.SyncEntries(ctx, client, id, entriesFromList(ctx, state.Entries), want, awsec2.DefaultEntryConcurrency); err != nil {
-		resp.Diagnostics.AddError("Updating entries of DDVE network ACL "+id, err.Error())
+	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
+		resp.Diagnostics.AddError("Updating tags of "+aclThing+" "+id, err.Error())
 		return
 	}
-	have, _ := setStrings(ctx, state.SubnetIDs)
-	wantSubnets, _ := setStrings(ctx, plan.SubnetIDs)
+	// Entries first, so a subnet that joins finds the ACL complete.
+	want, diags := expandEntries(ctx, plan.Entries)
+	resp.Diagnostics.Append(diags...)
+	haveEntries, diags := expandEntries(ctx, state.Entries)
+	resp.Diagnostics.Append(diags...)
+	if err := awsec2.SyncEntries(ctx, client, id, haveEntries, want, awsec2.DefaultEntryConcurrency); err != nil {
+		resp.Diagnostics.AddError("Updating entries of "+aclThing+" "+id, err.Error())
+		return
+	}
+	have, _, diags := expandStringSet(ctx, state.SubnetIDs)
+	resp.Diagnostics.Append(diags...)
+	wantSubnets, _, diags := expandStringSet(ctx, plan.SubnetIDs)
+	resp.Diagnostics.Append(diags...)
 	added := without(wantSubnets, have)
 	removed := without(have, wantSubnets)
 	if len(added) > 0 {
 		if err := awsec2.AssociateSubnets(ctx, client, id, plan.VPCID.ValueString(), added); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Associating subnets with DDVE network ACL "+id, err.Error())
+			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Associating subnets with "+aclThing+" "+id, err.Error())
 			return
 		}
 	}
@@ -439,11 +435,70 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 			err = awsec2.ReleaseSubnets(ctx, client, acl, state.DefaultNetworkACLID.ValueString(), removed)
 		}
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Releasing subnets from DDVE network ACL "+id, err.Error())
+			resp.Diagnostics.AddAttributeError(path.Root("subnet_ids"), "Releasing subnets from "+aclThing+" "+id, err.Error())
 			return
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// refuseClaimedSubnets fails the plan when a subnet it would move here is
+// held by another network ACL this provider manages: two ddve_subnet_nacl
+// resources that list one subnet move it back and forth on every apply.
+// Only the subnets the plan adds are looked up, in one call.
+func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, plan subnetNACLModel, diags *diag.Diagnostics) {
+	if r.data == nil || plan.SubnetIDs.IsUnknown() {
+		return
+	}
+	want, known, d := expandStringSet(ctx, plan.SubnetIDs)
+	diags.Append(d...)
+	have, _, d := expandStringSet(ctx, state.SubnetIDs)
+	diags.Append(d...)
+	added := without(want, have)
+	if !known || len(added) == 0 {
+		return
+	}
+	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, added)
+	if err != nil {
+		diags.AddAttributeError(path.Root("subnet_ids"), "Cannot find the subnets' network ACLs", err.Error())
+		return
+	}
+	for _, subnet := range added {
+		if holder := holders[subnet]; holder != nil && holder.Managed && holder.ID != state.ID.ValueString() {
+			diags.AddAttributeError(path.Root("subnet_ids"), "Subnet claimed by another DDVE network ACL",
+				fmt.Sprintf("Subnet %s is associated with network ACL %s, which another ddve_subnet_nacl manages. Two resources that list one subnet "+
+					"move it back and forth on every apply. List each subnet in one ddve_subnet_nacl only: remove %s from this one, or from the one that manages %s.",
+					subnet, holder.ID, subnet, holder.ID))
+		}
+	}
+}
+
+// warnOfClaimedSubnets warns, when a subnet of the state has left the ACL,
+// which ACL holds it now: another DDVE network ACL means two resources
+// claim it, and each apply would move it back.
+func (r *subnetNACLResource) warnOfClaimedSubnets(ctx context.Context, acl *awsec2.NetworkACL, previous types.Set, diags *diag.Diagnostics) {
+	subnets, _, d := expandStringSet(ctx, previous)
+	diags.Append(d...)
+	var gone []string
+	for _, s := range subnets {
+		if _, ok := acl.Associations[s]; !ok {
+			gone = append(gone, s)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, gone)
+	if err != nil {
+		return // the plan shows the subnet coming back; the warning is a courtesy
+	}
+	for _, subnet := range gone {
+		if holder := holders[subnet]; holder != nil && holder.Managed {
+			diags.AddAttributeWarning(path.Root("subnet_ids"), "Subnet moved to another DDVE network ACL",
+				fmt.Sprintf("Subnet %s left network ACL %s for %s, which another ddve_subnet_nacl manages. If both resources list it, every apply moves it back and forth: "+
+					"list it in one of them only.", subnet, acl.ID, holder.ID))
+		}
+	}
 }
 
 func without(a, b []string) []string {
@@ -457,21 +512,18 @@ func without(a, b []string) []string {
 }
 
 func (r *subnetNACLResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state subnetNACLModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := decode[subnetNACLModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, aclDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, timeout := withDeadline(ctx, state.Timeouts.Delete, aclTimeouts.delete, &resp.Diagnostics)
 	defer cancel()
 	err := awsec2.DeleteNetworkACL(ctx, r.client().EC2, state.ID.ValueString(), state.DefaultNetworkACLID.ValueString(), timeout)
 	if err != nil {
-		resp.Diagnostics.AddError("Deleting DDVE network ACL "+state.ID.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Deleting "+aclThing+" "+state.ID.ValueString(), err.Error())
 	}
 }
 
 func (r *subnetNACLResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, aclIDPattern, "DDVE network ACL", "acl-0123456789abcdef0")
+	importByID(ctx, req, resp, aclIDPattern, aclThing, "acl-0123456789abcdef0")
 }

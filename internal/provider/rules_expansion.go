@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
@@ -79,9 +80,9 @@ type expansion struct {
 
 // expansion reads the inputs as the resources read theirs; known is false
 // when part of them is only known at apply.
-func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool) {
-	intent, known := intentFromModel(ctx, m.Profiles, m.CustomRules, m.AllowPublicIngress)
-	acl, aclKnown := aclSettings(ctx, subnetNACLModel{
+func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool, diag.Diagnostics) {
+	intent, known, diags := expandIntent(ctx, m.Profiles, m.CustomRules, m.AllowPublicIngress)
+	acl, aclKnown, aclDiags := aclSettings(ctx, subnetNACLModel{
 		EphemeralPorts: m.EphemeralPorts, Deny: m.Deny,
 		DefaultAction: m.DefaultAction, EntriesPerDirectionQuota: m.EntriesPerDirectionQuota,
 	})
@@ -90,7 +91,7 @@ func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool) {
 		// A null quota reads as 0, which the compilers take as AWS's default.
 		group: posture.GroupOptions{RulesPerDirectionQuota: int(m.RulesPerDirectionQuota.ValueInt64())},
 		acl:   acl,
-	}, known && aclKnown && !m.RulesPerDirectionQuota.IsUnknown()
+	}, known && aclKnown && !m.RulesPerDirectionQuota.IsUnknown(), append(diags, aclDiags...)
 }
 
 // prefixListIDs returns the prefix lists the intent names, sorted; none
@@ -133,7 +134,7 @@ func (e expansion) securityGroupRules() (types.List, error) {
 	for i, r := range rules {
 		planned[i], keys[i] = awsec2.GroupRule{Rule: r}, r.Key().String()
 	}
-	list := rulesToList(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
+	list := flattenRules(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
 	return withKeys(list, keys, securityGroupRuleAttrTypes), nil
 }
 
@@ -152,7 +153,7 @@ func (e expansion) networkACLEntries() (types.List, error) {
 	for i, entry := range entries {
 		keys[i] = entry.Key().String()
 	}
-	return withKeys(entriesToList(entries), keys, networkACLEntryAttrTypes), nil
+	return withKeys(flattenEntries(entries), keys, networkACLEntryAttrTypes), nil
 }
 
 // both compiles the rules and the entries. A problem of the intent both

@@ -68,16 +68,18 @@ func profilesAttribute(forACL bool) schema.MapNestedAttribute {
 func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 	peers := peerAttributes(forACL)
 	attrs := map[string]schema.Attribute{
+		// direction and protocol are required, and the compiler says so.
+		// The schema cannot: the framework reports a required attribute
+		// missing from a rule that is only known at apply as a whole
+		// (custom_rules = [var.rule]), and Terraform cannot show a
+		// validator's error this deep into a nested attribute at its line.
 		"direction": schema.StringAttribute{
-			Required: true,
-			// The compiler checks the value, so the error points at the
-			// rule's line: Terraform cannot show a validator's path this
-			// deep into a nested attribute.
-			Description: "`ingress`: the peer opens the connection to DDVE; `egress`: DDVE opens it to the peer.",
+			Optional:    true,
+			Description: "Required. `ingress`: the peer opens the connection to DDVE; `egress`: DDVE opens it to the peer.",
 		},
 		"protocol": schema.StringAttribute{
-			Required:    true,
-			Description: "`tcp`, `udp`, `icmp`, `icmpv6`, `all`, or a protocol number.",
+			Optional:    true,
+			Description: "Required. `tcp`, `udp`, `icmp`, `icmpv6`, `all`, or a protocol number.",
 		},
 		"from_port": schema.Int64Attribute{
 			Optional:    true,
