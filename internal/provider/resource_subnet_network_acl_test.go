@@ -81,8 +81,12 @@ type testingT interface {
 
 // checkBackendEntries compares the entries AWS holds for the ACL in state.
 func checkBackendEntries(want []string) resource.TestCheckFunc {
+	return checkBackendEntriesOf(aclAddress, want)
+}
+
+func checkBackendEntriesOf(address string, want []string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[aclAddress].Primary.ID)
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[address].Primary.ID)
 		if err != nil {
 			return err
 		}
