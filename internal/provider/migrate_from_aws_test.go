@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfconfig "github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -16,9 +20,10 @@ import (
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
-// Moving from hashicorp/aws with a moved block: the object AWS holds is
-// handed over, never recreated, and the first apply changes only what the
-// profiles demand, adding before removing.
+// Migrating from hashicorp/aws, with a moved block or with removed and
+// import blocks: the object AWS holds is handed over, never recreated, and
+// the first apply changes only what the profiles demand, adding before
+// removing.
 
 var moveProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"ddve": testAccProtoV6ProviderFactories["ddve"],
@@ -351,6 +356,104 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 			},
 			{
 				Config: movedACLConfig(n),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+}
+
+// lazyString is a configuration variable read when the step runs, for IDs
+// an earlier step made.
+type lazyString struct{ value *string }
+
+func (v lazyString) MarshalJSON() ([]byte, error) { return json.Marshal(*v.value) }
+
+// expectForgotten checks that the plan drops address from the state
+// without destroying it.
+type expectForgotten struct{ address string }
+
+func (e expectForgotten) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address == e.address {
+			if !slices.Equal(rc.Change.Actions, tfjson.Actions{tfjson.ActionForget}) {
+				resp.Error = fmt.Errorf("%s: actions %v, want forget", e.address, rc.Change.Actions)
+			}
+			return
+		}
+	}
+	resp.Error = fmt.Errorf("%s not in the plan", e.address)
+}
+
+// Where moved cannot cross resource types, the guide's way: a removed block
+// forgets the aws_* resource without destroying it, and an import block
+// hands its ID to the ddve resource, in one plan.
+func TestAccMigrateFromAWS_removedAndImport(t *testing.T) {
+	n := testNetwork(t)
+	var groupID, aclID string
+	removedAndImport := `
+variable "group_id" { type = string }
+variable "acl_id" { type = string }
+
+removed {
+  from = aws_security_group.ddve
+  lifecycle {
+    destroy = false
+  }
+}
+import {
+  to = ddve_security_group.ddve
+  id = var.group_id
+}
+
+removed {
+  from = aws_network_acl.ddve
+  lifecycle {
+    destroy = false
+  }
+}
+import {
+  to = ddve_subnet_nacl.ddve
+  id = var.acl_id
+}
+`
+	// The ddve resources of the moved configurations, without their moved
+	// blocks.
+	ddve := regexp.MustCompile(`(?s)moved \{.*?\}\n`)
+	config := ddve.ReplaceAllString(movedGroupConfig(n, "10.0.1.10/32"), "") + ddve.ReplaceAllString(movedACLConfig(n), "") + removedAndImport
+	resource.Test(t, resource.TestCase{
+		PreCheck: func() { testAccPreCheck(t) },
+		// removed blocks, and import blocks whose ID is a variable.
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
+		ProtoV6ProviderFactories: moveProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
+		Steps: []resource.TestStep{
+			{
+				Config: awsGroupConfig(n, "10.0.1.10/32") + awsACLConfig(n),
+				Check: resource.ComposeTestCheckFunc(
+					captureID("aws_security_group.ddve", &groupID), captureID("aws_network_acl.ddve", &aclID)),
+			},
+			{
+				PreConfig:       recorder.Reset,
+				Config:          config,
+				ConfigVariables: map[string]tfconfig.Variable{"group_id": lazyString{&groupID}, "acl_id": lazyString{&aclID}},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectForgotten{"aws_security_group.ddve"},
+					expectForgotten{"aws_network_acl.ddve"},
+					plancheck.ExpectResourceAction(movedGroupAddress, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(movedACLAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					expectSameID(movedGroupAddress, &groupID),
+					expectSameID(movedACLAddress, &aclID),
+					expectOnlyMutating("ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
+					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
+				),
+			},
+			{
+				Config:          config,
+				ConfigVariables: map[string]tfconfig.Variable{"group_id": lazyString{&groupID}, "acl_id": lazyString{&aclID}},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
