@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"testing"
 
@@ -137,12 +136,16 @@ resource "aws_security_group" "ddve" {
 // movedGroupConfig replaces the aws_security_group with a moved block and
 // the ddve_security_group of the same intent.
 func movedGroupConfig(n *acctest.Network, managementCIDR string) string {
-	return providerConfig() + fmt.Sprintf(`
+	return providerConfig() + `
 moved {
   from = aws_security_group.ddve
   to   = ddve_security_group.ddve
 }
+` + ddveGroupConfig(n, managementCIDR)
+}
 
+func ddveGroupConfig(n *acctest.Network, managementCIDR string) string {
+	return fmt.Sprintf(`
 resource "ddve_security_group" "ddve" {
   name        = "ddve-legacy"
   description = "DDVE in the private subnet"
@@ -295,12 +298,16 @@ resource "aws_network_acl" "ddve" {
 }
 
 func movedACLConfig(n *acctest.Network) string {
-	return providerConfig() + fmt.Sprintf(`
+	return providerConfig() + `
 moved {
   from = aws_network_acl.ddve
   to   = ddve_subnet_nacl.ddve
 }
+` + ddveACLConfig(n)
+}
 
+func ddveACLConfig(n *acctest.Network) string {
+	return fmt.Sprintf(`
 resource "ddve_subnet_nacl" "ddve" {
   vpc_id     = %[1]q
   subnet_ids = [%[2]q]
@@ -345,7 +352,7 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 					expectSameID(movedACLAddress, &aclID),
 					expectOnlyMutating("CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
 					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
-					checkSubnetOn(n.DDVESubnetID, fixed(aclID)),
+					checkSubnetOn(n.DDVESubnetID, stateID(movedACLAddress)),
 					checkBackendEntriesOf(movedACLAddress, []string{
 						"egress 1000 allow 6 10.0.1.10/32 1024-65535",
 						"ingress 1000 allow 6 10.0.1.10/32 22-22",
@@ -418,10 +425,7 @@ import {
   id = var.acl_id
 }
 `
-	// The ddve resources of the moved configurations, without their moved
-	// blocks.
-	ddve := regexp.MustCompile(`(?s)moved \{.*?\}\n`)
-	config := ddve.ReplaceAllString(movedGroupConfig(n, "10.0.1.10/32"), "") + ddve.ReplaceAllString(movedACLConfig(n), "") + removedAndImport
+	config := providerConfig() + ddveGroupConfig(n, "10.0.1.10/32") + ddveACLConfig(n) + removedAndImport
 	resource.Test(t, resource.TestCase{
 		PreCheck: func() { testAccPreCheck(t) },
 		// removed blocks, and import blocks whose ID is a variable.
