@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -30,13 +29,9 @@ var moveProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 }
 
 // moveVersionChecks runs a move test only where moved blocks may cross
-// resource types: Terraform 1.8 and later. OpenTofu 1.10 refuses such a
-// move ("Resource type mismatch") before asking the provider.
+// resource types: Terraform 1.8 and later.
 func moveVersionChecks(t *testing.T) []tfversion.TerraformVersionCheck {
 	t.Helper()
-	if os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org" {
-		t.Skip("OpenTofu 1.10 does not move state across resource types")
-	}
 	return []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)}
 }
 
@@ -166,7 +161,26 @@ resource "ddve_security_group" "ddve" {
 
 const movedGroupAddress = "ddve_security_group.ddve"
 
+// The rules already allow what the profiles do, so only their descriptions
+// change; no rule is authorized or revoked.
 func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
+	testAccGroupMove(t, "10.0.1.10/32", expectOnlyMutating("ModifySecurityGroupRules"))
+}
+
+// The profiles name a narrower peer than the old rules: the new rules are
+// authorized before the old ones are revoked, so SSH and HTTPS from the
+// bastion never stop.
+func TestAccSecurityGroup_moveFromAWSAuthorizesFirst(t *testing.T) {
+	testAccGroupMove(t, "10.0.1.0/24", resource.ComposeTestCheckFunc(
+		expectNoCalls("CreateSecurityGroup", "DeleteSecurityGroup"),
+		expectCallsBefore([]string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
+	))
+}
+
+// testAccGroupMove moves a group that hashicorp/aws made with SSH and HTTPS
+// from oldCIDR onto the seed's profiles (from 10.0.1.10/32): the same group
+// is updated in place, the apply passes calls, and nothing is left to do.
+func testAccGroupMove(t *testing.T, oldCIDR string, calls resource.TestCheckFunc) {
 	checks := moveVersionChecks(t)
 	n := testNetwork(t)
 	var groupID string
@@ -178,12 +192,10 @@ func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
 		Steps: []resource.TestStep{
 			// The group as hashicorp/aws made it.
 			{
-				Config: awsGroupConfig(n, "10.0.1.10/32"),
+				Config: awsGroupConfig(n, oldCIDR),
 				Check:  captureID("aws_security_group.ddve", &groupID),
 			},
-			// Moved: the same group, updated in place. The rules already
-			// allow what the profiles do, so only their descriptions
-			// change; no rule is authorized or revoked.
+			// Moved: the same group, updated in place.
 			{
 				PreConfig: recorder.Reset,
 				Config:    movedGroupConfig(n, "10.0.1.10/32"),
@@ -193,7 +205,7 @@ func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
 				}},
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedGroupAddress, &groupID),
-					expectOnlyMutating("ModifySecurityGroupRules"),
+					calls,
 					checkBackendRules(movedGroupAddress, []string{
 						"egress tcp 443-443 " + n.S3PrefixListID,
 						"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
@@ -207,45 +219,6 @@ func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-			},
-		},
-	})
-}
-
-// A move whose profiles name a narrower peer than the old rules: the new
-// rules are authorized before the old ones are revoked, so SSH and HTTPS
-// from the bastion never stop.
-func TestAccSecurityGroup_moveFromAWSAuthorizesFirst(t *testing.T) {
-	checks := moveVersionChecks(t)
-	n := testNetwork(t)
-	var groupID string
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		TerraformVersionChecks:   checks,
-		ProtoV6ProviderFactories: moveProviderFactories,
-		CheckDestroy:             checkGroupsDestroyed,
-		Steps: []resource.TestStep{
-			{
-				Config: awsGroupConfig(n, "10.0.1.0/24"),
-				Check:  captureID("aws_security_group.ddve", &groupID),
-			},
-			{
-				PreConfig: recorder.Reset,
-				Config:    movedGroupConfig(n, "10.0.1.10/32"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectMovedFrom{movedGroupAddress, "aws_security_group.ddve"},
-					plancheck.ExpectResourceAction(movedGroupAddress, plancheck.ResourceActionUpdate),
-				}},
-				Check: resource.ComposeTestCheckFunc(
-					expectSameID(movedGroupAddress, &groupID),
-					expectNoCalls("CreateSecurityGroup", "DeleteSecurityGroup"),
-					expectCallsBefore([]string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
-					checkBackendRules(movedGroupAddress, []string{
-						"egress tcp 443-443 " + n.S3PrefixListID,
-						"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
-						"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
-					}),
-				),
 			},
 		},
 	})

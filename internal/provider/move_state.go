@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -57,56 +58,66 @@ type awsNetworkACLState struct {
 	TagsAll   map[string]string `json:"tags_all"`
 }
 
+func (s awsSecurityGroupState) objectID() string { return s.ID }
+
+func (s awsNetworkACLState) objectID() string { return s.ID }
+
 func (r *securityGroupResource) MoveState(context.Context) []resource.StateMover {
 	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		var source awsSecurityGroupState
-		if !readAWSSource(req, resp, "aws_security_group", awsSecurityGroupSchemaVersion, &source) {
-			return
-		}
-		if !groupIDPattern.MatchString(source.ID) {
-			resp.Diagnostics.AddError("Cannot move aws_security_group", fmt.Sprintf("The source state has no security group ID (got %q).", source.ID))
-			return
-		}
 		// Everything else stays null: with no rules and no intent in the
 		// state, Read recovers them from AWS as after an import.
-		setMovedState(ctx, resp, map[string]attr.Value{
-			"id": types.StringValue(source.ID), "arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
-			"name": types.StringValue(source.Name), "description": types.StringValue(source.Description),
-			"vpc_id": types.StringValue(source.VPCID), "tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
-		})
+		moveFromAWS(ctx, req, resp, "aws_security_group", awsSecurityGroupSchemaVersion, groupIDPattern,
+			func(source awsSecurityGroupState) map[string]attr.Value {
+				return map[string]attr.Value{
+					"name": types.StringValue(source.Name), "description": types.StringValue(source.Description),
+					"vpc_id": types.StringValue(source.VPCID), "arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
+					"tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
+				}
+			})
 	}}}
 }
 
 func (r *subnetNACLResource) MoveState(context.Context) []resource.StateMover {
 	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		var source awsNetworkACLState
-		if !readAWSSource(req, resp, "aws_network_acl", awsNetworkACLSchemaVersion, &source) {
-			return
-		}
-		if !aclIDPattern.MatchString(source.ID) {
-			resp.Diagnostics.AddError("Cannot move aws_network_acl", fmt.Sprintf("The source state has no network ACL ID (got %q).", source.ID))
-			return
-		}
-		// An empty subnet set stays empty, so a configuration that writes
-		// subnet_ids = [] plans no change.
-		subnets := stringSet(source.SubnetIDs)
-		if source.SubnetIDs != nil && len(source.SubnetIDs) == 0 {
-			subnets = types.SetValueMust(types.StringType, []attr.Value{})
-		}
 		// Everything else stays null: with no default ACL and no entries in
 		// the state, Read fills settings and entries from AWS as after an
 		// import.
-		setMovedState(ctx, resp, map[string]attr.Value{
-			"id": types.StringValue(source.ID), "arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
-			"vpc_id": types.StringValue(source.VPCID), "subnet_ids": subnets,
-			"tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
-		})
+		moveFromAWS(ctx, req, resp, "aws_network_acl", awsNetworkACLSchemaVersion, aclIDPattern,
+			func(source awsNetworkACLState) map[string]attr.Value {
+				// An empty subnet set stays empty, so a configuration that
+				// writes subnet_ids = [] plans no change.
+				subnets := stringSet(source.SubnetIDs)
+				if source.SubnetIDs != nil && len(source.SubnetIDs) == 0 {
+					subnets = types.SetValueMust(types.StringType, []attr.Value{})
+				}
+				return map[string]attr.Value{
+					"vpc_id": types.StringValue(source.VPCID), "subnet_ids": subnets,
+					"arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
+					"tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
+				}
+			})
 	}}}
 }
 
-func setMovedState(ctx context.Context, resp *resource.MoveStateResponse, values map[string]attr.Value) {
-	for _, name := range slices.Sorted(maps.Keys(values)) {
-		resp.Diagnostics.Append(resp.TargetState.SetAttribute(ctx, path.Root(name), values[name])...)
+// moveFromAWS hands typeName's state over when the request moves it from
+// hashicorp/aws: the ID and what values returns, every other attribute
+// null. Any other request is left unanswered, so the framework tries the
+// next mover.
+func moveFromAWS[S interface{ objectID() string }](ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse,
+	typeName string, version int64, idPattern *regexp.Regexp, values func(S) map[string]attr.Value,
+) {
+	var source S
+	if !readAWSSource(req, resp, typeName, version, &source) {
+		return
+	}
+	if !idPattern.MatchString(source.objectID()) {
+		resp.Diagnostics.AddError("Cannot move "+typeName, fmt.Sprintf("The source state has no valid ID (got %q).", source.objectID()))
+		return
+	}
+	attributes := values(source)
+	attributes["id"] = types.StringValue(source.objectID())
+	for _, name := range slices.Sorted(maps.Keys(attributes)) {
+		resp.Diagnostics.Append(resp.TargetState.SetAttribute(ctx, path.Root(name), attributes[name])...)
 	}
 }
 
@@ -137,8 +148,9 @@ func readAWSSource(req resource.MoveStateRequest, resp *resource.MoveStateRespon
 }
 
 // isHashiCorpAWS says whether address names the hashicorp/aws provider.
-// Terraform sends the full address; the registry host does not matter, as
-// OpenTofu installs the same provider from its own registry.
+// Terraform sends the full address; OpenTofu 1.10 sends the implied local
+// name alone ("aws"). The registry host does not matter, as OpenTofu
+// installs the same provider from its own registry.
 func isHashiCorpAWS(address string) bool {
 	parts := strings.Split(address, "/")
 	switch len(parts) {
