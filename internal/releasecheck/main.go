@@ -2,14 +2,16 @@
 // takes the host's archive from a goreleaser dist directory, checks it
 // against SHA256SUMS, unpacks it into a filesystem mirror, and has each
 // given CLI init from that mirror (no dev overrides) and plan the seed
-// posture against moto on loopback. The lock file each init writes must
-// carry the hashes of the archive SHA256SUMS lists. Run it with
-// "make release-check".
+// posture against moto on loopback. Every hash in the lock files must be
+// the archive's: its h1: hash, or its zh: line in SHA256SUMS, which a
+// registry install records and which the CLI must verify the archive
+// against. Run it with "make release-check".
 package main
 
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"debug/buildinfo"
@@ -51,17 +53,18 @@ func (c *cliFlag) Set(v string) error { *c = append(*c, v); return nil }
 func main() {
 	dist := flag.String("dist", "dist", "goreleaser's output directory")
 	seed := flag.String("seed", filepath.Join("demo", "seed.tf"), "configuration to plan")
+	manifest := flag.String("manifest", "terraform-registry-manifest.json", "the registry manifest SHA256SUMS lists under the release's name")
 	keep := flag.Bool("keep", false, "keep the working directory")
 	var clis cliFlag
 	flag.Var(&clis, "cli", "kind=path of a CLI to install with, kind terraform or tofu; repeatable")
 	flag.Parse()
-	if err := run(*dist, *seed, clis, *keep); err != nil {
+	if err := run(*dist, *seed, *manifest, clis, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "release-check:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dist, seed string, clis []string, keep bool) error {
+func run(dist, seed, manifest string, clis []string, keep bool) error {
 	ctx := context.Background()
 	version, err := distVersion(dist)
 	if err != nil {
@@ -75,12 +78,21 @@ func run(dist, seed string, clis []string, keep bool) error {
 	}
 
 	step("archives of %s listed in SHA256SUMS", version)
+	// The release uploads the manifest under its release name; a snapshot
+	// only lists it.
+	manifestName := fmt.Sprintf("%s_%s_manifest.json", project, version)
+	local := func(file string) string {
+		if file == manifestName {
+			return manifest
+		}
+		return filepath.Join(dist, file)
+	}
 	for _, file := range slices.Sorted(maps.Keys(sums)) {
-		info, err := os.Stat(filepath.Join(dist, file))
+		info, err := os.Stat(local(file))
 		if err != nil {
 			return fmt.Errorf("SHA256SUMS lists %s: %w", file, err)
 		}
-		sum, err := fileSHA256(filepath.Join(dist, file))
+		sum, err := fileSHA256(local(file))
 		if err != nil {
 			return err
 		}
@@ -92,7 +104,7 @@ func run(dist, seed string, clis []string, keep bool) error {
 	if _, ok := sums[filepath.Base(archive)]; !ok {
 		return fmt.Errorf("SHA256SUMS does not list the host's archive %s", filepath.Base(archive))
 	}
-	if err := checkManifest(dist, version, sums); err != nil {
+	if err := checkManifest(manifestName, manifest, sums); err != nil {
 		return err
 	}
 	if sig := filepath.Join(dist, fmt.Sprintf("%s_%s_SHA256SUMS.sig", project, version)); exists(sig) {
@@ -104,7 +116,18 @@ func run(dist, seed string, clis []string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]bool{h1: true, "zh:" + sums[filepath.Base(archive)]: true}
+	// What a registry install records: zh: (the SHA256SUMS line) of every
+	// platform's archive, plus h1: of the one installed.
+	var registryHashes []string
+	for _, file := range slices.Sorted(maps.Keys(sums)) {
+		if strings.HasSuffix(file, ".zip") {
+			registryHashes = append(registryHashes, "zh:"+sums[file])
+		}
+	}
+	want := map[string]bool{h1: true}
+	for _, h := range registryHashes {
+		want[h] = true
+	}
 
 	work, err := os.MkdirTemp("", "ddve-release-check-")
 	if err != nil {
@@ -116,21 +139,28 @@ func run(dist, seed string, clis []string, keep bool) error {
 		defer os.RemoveAll(work)
 	}
 
+	// Two filesystem mirrors: the archive unpacked, and the archive as it
+	// is (the packed layout), which lets the CLI check it against zh:
+	// hashes in a lock file.
 	step("unpacking %s into a filesystem mirror", filepath.Base(archive))
-	mirror := filepath.Join(work, "mirror")
+	unpacked, packed := filepath.Join(work, "mirror"), filepath.Join(work, "mirror-packed")
 	for _, host := range hosts {
-		dir := filepath.Join(mirror, host, namespace, name, version, platform)
-		if err := unzip(archive, dir); err != nil {
+		if err := unzip(archive, filepath.Join(unpacked, host, namespace, name, version, platform)); err != nil {
+			return err
+		}
+		if err := copyFile(archive, filepath.Join(packed, host, namespace, name, filepath.Base(archive))); err != nil {
 			return err
 		}
 	}
-	binary := filepath.Join(mirror, hosts[0], namespace, name, version, platform, project+"_v"+version+exe())
+	binary := filepath.Join(unpacked, hosts[0], namespace, name, version, platform, project+"_v"+version+exe())
 	if err := checkStamp(binary, version); err != nil {
 		return err
 	}
-	cliConfig := filepath.Join(work, "cli.tfrc")
-	if err := os.WriteFile(cliConfig, []byte(mirrorConfig(mirror)), 0o644); err != nil {
-		return err
+	unpackedConfig, packedConfig := filepath.Join(work, "unpacked.tfrc"), filepath.Join(work, "packed.tfrc")
+	for file, mirror := range map[string]string{unpackedConfig: unpacked, packedConfig: packed} {
+		if err := os.WriteFile(file, []byte(mirrorConfig(mirror)), 0o644); err != nil {
+			return err
+		}
 	}
 
 	step("starting moto on loopback with the seed's network")
@@ -158,16 +188,21 @@ func run(dist, seed string, clis []string, keep bool) error {
 		if !ok || (kind != "terraform" && kind != "tofu") {
 			return fmt.Errorf("-cli %q: want terraform=PATH or tofu=PATH", spec)
 		}
-		dir := filepath.Join(work, fmt.Sprintf("%d-%s", i, filepath.Base(path)))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		host := hosts[0]
+		if kind == "tofu" {
+			host = hosts[1]
+		}
+		files := map[string]string{"main.tf": string(config), "pin_override.tf": pin, "terraform.tfvars": vars}
+		fresh := filepath.Join(work, fmt.Sprintf("%d-%s", i, filepath.Base(path)))
+		locked := fresh + "-locked"
+		if err := writeFiles(fresh, files); err != nil {
 			return err
 		}
-		for file, content := range map[string]string{"main.tf": string(config), "pin_override.tf": pin, "terraform.tfvars": vars} {
-			if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o644); err != nil {
-				return err
-			}
+		files[".terraform.lock.hcl"] = lockFile(host, version, registryHashes)
+		if err := writeFiles(locked, files); err != nil {
+			return err
 		}
-		if err := check(path, dir, cliConfig, version, want); err != nil {
+		if err := check(path, fresh, locked, unpackedConfig, packedConfig, version, want); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -175,21 +210,48 @@ func run(dist, seed string, clis []string, keep bool) error {
 	return nil
 }
 
-// check runs init and plan with one CLI and compares its lock file with
-// the archive's hashes.
-func check(cli, dir, cliConfig, version string, want map[string]bool) error {
-	out, err := runCLI(cli, dir, cliConfig, "version")
+// check has one CLI install the archive twice and plan the seed posture:
+// from the unpacked mirror into a fresh directory, where the lock file it
+// writes must hold the archive's h1: hash; and from the packed mirror into
+// a directory whose lock file already holds the SHA256SUMS hashes, as after
+// a registry install, which the CLI must verify the archive against.
+func check(cli, fresh, locked, unpackedConfig, packedConfig, version string, want map[string]bool) error {
+	out, err := runCLI(cli, fresh, unpackedConfig, "version")
 	if err != nil {
 		return err
 	}
 	step("%s", strings.SplitN(out, "\n", 2)[0])
-	start := time.Now()
-	if out, err = runCLI(cli, dir, cliConfig, "init", "-input=false", "-no-color"); err != nil {
-		return fmt.Errorf("init: %w\n%s", err, out)
+	if err := initFromMirror(cli, fresh, unpackedConfig, "unpacked", version, want); err != nil {
+		return err
 	}
-	installed := regexp.MustCompile(`- Installed \S+ v\S+ \(unauthenticated\)|- Installing \S+ v\S+\.\.\.`).FindAllString(out, -1)
-	fmt.Printf("   init from the mirror in %s: %s\n", time.Since(start).Round(time.Millisecond), strings.Join(installed, "; "))
+	if err := initFromMirror(cli, locked, packedConfig, "packed, lock file from SHA256SUMS", version, want); err != nil {
+		return err
+	}
 
+	start := time.Now()
+	out, err = runCLI(cli, fresh, unpackedConfig, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		return fmt.Errorf("plan: want changes (exit code 2), got %v\n%s", err, out)
+	}
+	summary := regexp.MustCompile(`Plan: \d+ to add, \d+ to change, \d+ to destroy\.`).FindString(out)
+	if summary != "Plan: 3 to add, 0 to change, 0 to destroy." {
+		return fmt.Errorf("plan of the seed posture: %q\n%s", summary, out)
+	}
+	fmt.Printf("   plan of the seed posture against moto in %s: %s\n", time.Since(start).Round(time.Millisecond), summary)
+	return nil
+}
+
+// initFromMirror runs init and checks every hash of the lock file it
+// leaves against the archive and SHA256SUMS.
+func initFromMirror(cli, dir, cliConfig, layout, version string, want map[string]bool) error {
+	start := time.Now()
+	out, err := runCLI(cli, dir, cliConfig, "init", "-input=false", "-no-color")
+	if err != nil {
+		return fmt.Errorf("init (%s): %w\n%s", layout, err, out)
+	}
+	installed := regexp.MustCompile(`- Installed \S+ v\S+ \([a-z ]+\)`).FindString(out)
+	fmt.Printf("   init from the %s mirror in %s: %s\n", layout, time.Since(start).Round(time.Millisecond), installed)
 	lock, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
 	if err != nil {
 		return err
@@ -201,28 +263,50 @@ func check(cli, dir, cliConfig, version string, want map[string]bool) error {
 	if locked != version {
 		return fmt.Errorf("lock file pins %s %s, want %s", provider, locked, version)
 	}
-	if len(hashes) == 0 {
-		return errors.New("lock file records no hashes")
+	if !slices.ContainsFunc(hashes, func(h string) bool { return strings.HasPrefix(h, "h1:") }) {
+		return fmt.Errorf("lock file records no h1: hash: %v", hashes)
 	}
 	for _, h := range hashes {
 		if !want[h] {
-			return fmt.Errorf("lock file hash %s matches neither the archive's h1: nor its SHA256SUMS line; want one of %v", h, want)
+			return fmt.Errorf("lock file hash %s is neither the archive's h1: nor a zh: line of SHA256SUMS; want one of %v", h, slices.Sorted(maps.Keys(want)))
 		}
-		fmt.Printf("   lock file: %s %s %s matches the archive in SHA256SUMS\n", provider, locked, h)
+		fmt.Printf("   lock file: %s %s %s matches\n", provider, locked, h)
 	}
-
-	start = time.Now()
-	out, err = runCLI(cli, dir, cliConfig, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false")
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-		return fmt.Errorf("plan: want changes (exit code 2), got %v\n%s", err, out)
-	}
-	summary := regexp.MustCompile(`Plan: \d+ to add, \d+ to change, \d+ to destroy\.`).FindString(out)
-	if summary != "Plan: 3 to add, 0 to change, 0 to destroy." {
-		return fmt.Errorf("plan of the seed posture: %q\n%s", summary, out)
-	}
-	fmt.Printf("   plan of the seed posture against moto in %s: %s\n", time.Since(start).Round(time.Millisecond), summary)
 	return nil
+}
+
+// lockFile is the lock file entry a registry install writes: the version
+// and the zh: hashes of every platform's archive.
+func lockFile(host, version string, hashes []string) string {
+	quoted := make([]string, len(hashes))
+	for i, h := range hashes {
+		quoted[i] = fmt.Sprintf("    %q,\n", h)
+	}
+	return fmt.Sprintf("provider %q {\n  version     = %q\n  constraints = %q\n  hashes = [\n%s  ]\n}\n",
+		host+"/"+namespace+"/"+name, version, version, strings.Join(quoted, ""))
+}
+
+func writeFiles(dir string, files map[string]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for file, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(to, raw, 0o644)
 }
 
 func runCLI(cli, dir, cliConfig string, args ...string) (string, error) {
@@ -305,12 +389,11 @@ func readSums(file string) (map[string]string, error) {
 
 // checkManifest checks that the registry manifest is listed and says the
 // provider speaks protocol 6.
-func checkManifest(dist, version string, sums map[string]string) error {
-	manifest := fmt.Sprintf("%s_%s_manifest.json", project, version)
+func checkManifest(manifest, file string, sums map[string]string) error {
 	if _, ok := sums[manifest]; !ok {
 		return fmt.Errorf("SHA256SUMS does not list %s", manifest)
 	}
-	raw, err := os.ReadFile(filepath.Join(dist, manifest))
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
@@ -330,19 +413,23 @@ func checkManifest(dist, version string, sums map[string]string) error {
 	return nil
 }
 
-// checkStamp checks the version linked into the binary.
+// checkStamp checks that the version was linked into the binary, where the
+// provider reports it (and puts it into its User-Agent). -trimpath keeps
+// -ldflags out of the build info, so the string itself is looked for.
 func checkStamp(binary, version string) error {
 	info, err := buildinfo.ReadFile(binary)
 	if err != nil {
 		return fmt.Errorf("reading build info of %s: %w", binary, err)
 	}
-	for _, s := range info.Settings {
-		if s.Key == "-ldflags" && strings.Contains(s.Value, "-X main.version="+version) {
-			fmt.Printf("   %s: built by %s with -X main.version=%s\n", filepath.Base(binary), info.GoVersion, version)
-			return nil
-		}
+	raw, err := os.ReadFile(binary)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%s does not carry -X main.version=%s: %v", binary, version, info.Settings)
+	if !bytes.Contains(raw, []byte(version)) {
+		return fmt.Errorf("%s does not hold its version %s: was it built with -X main.version?", binary, version)
+	}
+	fmt.Printf("   %s: built by %s, holds version %s\n", filepath.Base(binary), info.GoVersion, version)
+	return nil
 }
 
 func unzip(archive, dir string) error {
