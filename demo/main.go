@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,8 +78,11 @@ func run(terraform string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	vars := fmt.Sprintf("ec2_endpoint = %q\nvpc_id = %q\nbastion_sg_id = %q\nbastion_subnet_id = %q\nddve_subnet_id = %q\ns3_prefix_list_id = %q\n",
-		recorder.URL, network.VPCID, network.BastionGroupID, network.BastionSubnetID, network.DDVESubnetID, network.S3PrefixListID)
+	// An S3 address to ask the reachability check about: the second of the
+	// prefix list's first block.
+	s3Address := netip.MustParsePrefix(network.S3PrefixListCIDR[0]).Addr().Next()
+	vars := fmt.Sprintf("ec2_endpoint = %q\nvpc_id = %q\nbastion_sg_id = %q\nbastion_subnet_id = %q\nddve_subnet_id = %q\ns3_prefix_list_id = %q\ns3_address = %q\n",
+		recorder.URL, network.VPCID, network.BastionGroupID, network.BastionSubnetID, network.DDVESubnetID, network.S3PrefixListID, s3Address)
 	cli := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n    include = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n  direct {\n    exclude = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n}\n", mirror)
 	for name, content := range map[string]string{
 		filepath.Join(config, "main.tf"):          string(seed),
@@ -141,6 +145,12 @@ func command(name string, args ...string) *exec.Cmd {
 }
 
 type outputs struct {
+	ExposureTable struct {
+		Value string `json:"value"`
+	} `json:"exposure_table"`
+	Reachability struct {
+		Value []map[string]any `json:"value"`
+	} `json:"reachability"`
 	Rules struct {
 		Value []map[string]any `json:"value"`
 	} `json:"rules"`
@@ -177,8 +187,16 @@ func printTables(raw []byte) error {
 				first(e, "cidr_block", "ipv6_cidr_block"), ports(e["from_port"], e["to_port"]), e["purpose"])
 		}
 	}
+	fmt.Fprintln(w, "\nREACHABILITY of the seed's flows (data \"ddve_reachability\")\nPEER\tOPENER\tPROTOCOL\tPORT\tALLOWED\tREQUEST DECIDED BY\tBLOCKED AT")
+	for _, r := range o.Reachability.Value {
+		fmt.Fprintf(w, "%v\t%v\t%v\t%v\t%v\t%v\t%v\n", r["peer"], r["opener"], r["protocol"], r["port"], r["allowed"], r["request_decided_by"], r["blocked_at"])
+	}
 	fmt.Fprintln(w)
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("EXPOSURE of the DDVE instance (data \"ddve_reachability\")\n%s\n", o.ExposureTable.Value)
+	return nil
 }
 
 func first(m map[string]any, keys ...string) string {

@@ -13,6 +13,7 @@ variable "bastion_sg_id" { type = string }
 variable "bastion_subnet_id" { type = string }
 variable "ddve_subnet_id" { type = string }
 variable "s3_prefix_list_id" { type = string }
+variable "s3_address" { type = string }
 
 provider "ddve" {
   region    = "us-east-1"
@@ -58,4 +59,26 @@ output "ddve_subnet_entries" {
 
 output "bastion_subnet_entries" {
   value = ddve_subnet_nacl.bastion.entries
+}
+
+# What gets through, read back from AWS: the bastion's SSH, HTTPS to S3 and
+# 5.5.5.5, and the exact exposure of the group, the ACL and both.
+data "ddve_reachability" "check" {
+  security_group_ids = [ddve_security_group.ddve.id]
+  subnet_id          = var.ddve_subnet_id
+  ddve_address       = "10.0.9.5"
+  flows = [
+    { peer = "10.0.1.10", opener = "peer", protocol = "tcp", port = 22 },
+    { peer = var.s3_address, opener = "ddve", protocol = "tcp", port = 443 },
+    { peer = "5.5.5.5", opener = "peer", protocol = "tcp", port = 22 },
+  ]
+  depends_on = [ddve_subnet_nacl.ddve]
+}
+
+output "reachability" {
+  value = data.ddve_reachability.check.results
+}
+
+output "exposure_table" {
+  value = data.ddve_reachability.check.exposure_table
 }

@@ -2,6 +2,7 @@ package acctest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +28,7 @@ type Recorder struct {
 	sequence []string
 	faults   map[string]*fault
 	latency  time.Duration
+	icmp     icmpEntries
 }
 
 // fault is an error the recorder answers instead of the emulator.
@@ -47,10 +50,37 @@ func StartRecorder(target string) (*Recorder, error) {
 	}
 	r := &Recorder{URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{}}
 	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		action, _ := resp.Request.Context().Value(actionKey{}).(string)
+		if values, ok := resp.Request.Context().Value(valuesKey{}).(url.Values); ok {
+			// Only a call the emulator carried out changes what it holds.
+			r.icmp.observe(action, values)
+		}
+		if action != "DescribeNetworkAcls" {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		body = r.icmp.restore(body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
 	r.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(req, body)
+		ctx := context.WithValue(req.Context(), actionKey{}, action)
+		if values, err := url.ParseQuery(string(body)); err == nil {
+			ctx = context.WithValue(ctx, valuesKey{}, values)
+		}
+		req = req.WithContext(ctx)
 		f, latency := r.record(action)
 		time.Sleep(latency)
 		if f != nil {
@@ -64,6 +94,13 @@ func StartRecorder(target string) (*Recorder, error) {
 	go func() { _ = r.server.Serve(l) }()
 	return r, nil
 }
+
+// actionKey and valuesKey carry a request's EC2 action and parameters to
+// the response it gets.
+type (
+	actionKey struct{}
+	valuesKey struct{}
+)
 
 func actionOf(req *http.Request, body []byte) string {
 	if values, err := url.ParseQuery(string(body)); err == nil && values.Get("Action") != "" {

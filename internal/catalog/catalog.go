@@ -150,14 +150,8 @@ func nfsFlows() []Flow {
 	}
 }
 
-// profiles is the catalog. Left out on purpose, so users know where to look:
-//   - FTP 20/21, Telnet 23 and HTTP 80, which Dell's CloudFormation template
-//     opens: insecure or redirect-only, so no profile offers them.
-//   - UDP 2049/2052, TCP 3008, TCP 5001 and the Avamar ports 27000/28001: no
-//     Dell source we could read confirms their purpose. custom_rules adds them.
-//   - The Amazon-provided DNS resolver, Amazon Time Sync, instance metadata and
-//     DHCP: neither security groups nor network ACLs filter them, so the dns
-//     and ntp profiles are only for servers of your own.
+// profiles is the catalog. The ports left out on purpose, and why, are in
+// omitted (Omitted), so users can look them up as data.
 var profiles = []Profile{
 	{
 		Name: "management", Summary: "SSH and HTTPS (DD System Manager, REST API) from administrators",
@@ -218,7 +212,7 @@ var profiles = []Profile{
 		// Template A lists 389 and 464 inbound only, which does not cover the
 		// connections DDVE opens to its domain controllers: this follows D.
 		Name: "directory", Summary: "Active Directory, LDAP and Kerberos towards domain controllers",
-		TypicalPeer: "domain controllers", Source: "D",
+		TypicalPeer: "domain controllers", Source: "D (CLDAP: MS-ADTS)",
 		Flows: []Flow{
 			out(TCP, 88, "Kerberos"), out(UDP, 88, "Kerberos"),
 			out(TCP, 389, "LDAP"),

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -75,5 +76,96 @@ func TestNamesSorted(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(names, ","), "object_storage") {
 		t.Fatal("object_storage missing from Names()")
+	}
+}
+
+// TestRepliesMatchReference checks how each flow's answers travel against
+// the reference's "How replies travel" table: privileged client ports for
+// the NFS/RPC flows, 123 for NTP, 137-138 for NetBIOS, none for syslog and
+// SNMP traps, the ephemeral range alone for everything else.
+func TestRepliesMatchReference(t *testing.T) {
+	want := map[string]string{
+		"in tcp 111": "512-1023", "in udp 111": "512-1023", "in tcp 2049": "512-1023", "in tcp 2052": "512-1023",
+		"out udp 123":    "123",
+		"in udp 137-138": "137-138",
+		"out udp 514":    "one-way",
+		"out udp 162":    "one-way",
+		"out udp 389":    "",
+		"in tcp 22":      "",
+		"out tcp 443":    "",
+		"in tcp 2051":    "",
+		"out tcp 2051":   "",
+		"in udp 161":     "",
+		"out tcp 5696":   "",
+		"in tcp 445":     "",
+		"out udp 53":     "",
+		"out tcp 3268":   "",
+		"in tcp 3009":    "",
+		"out tcp 25":     "",
+		"in tcp 139":     "",
+		"out udp 88":     "",
+		"out tcp 88":     "",
+		"out tcp 389":    "",
+		"out udp 464":    "",
+		"out tcp 464":    "",
+		"out tcp 636":    "",
+		"out tcp 53":     "",
+		"in tcp 443":     "",
+	}
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			expected, listed := want[f.String()]
+			if !listed {
+				t.Errorf("%s: flow %s is not in the reference table", p.Name, f)
+				continue
+			}
+			got := ""
+			switch {
+			case f.Replies.OneWay:
+				got = "one-way"
+			case len(f.Replies.ClientPorts) > 0:
+				parts := make([]string, len(f.Replies.ClientPorts))
+				for i, r := range f.Replies.ClientPorts {
+					parts[i] = r.String()
+				}
+				got = strings.Join(parts, ",")
+			}
+			if got != expected {
+				t.Errorf("%s: flow %s replies %q, reference %q", p.Name, f, got, expected)
+			}
+			if got != "" && f.Replies.Source == "" {
+				t.Errorf("%s: flow %s names no source for its replies", p.Name, f)
+			}
+		}
+	}
+}
+
+// TestOmittedPorts checks that every port the reference leaves out on
+// purpose is listed with its reason, and that no profile opens it.
+func TestOmittedPorts(t *testing.T) {
+	reference := []string{"tcp 20-21", "tcp 23", "tcp 80", "udp 2049", "udp 2052", "tcp 3008", "tcp 5001", "tcp 27000", "tcp 28001"}
+	listed := map[string]bool{}
+	for _, o := range catalog.Omitted() {
+		if o.Reason == "" || (o.Protocol != "tcp" && o.Protocol != "udp") {
+			t.Errorf("omitted %s %s: protocol must be tcp or udp, with a reason", o.Protocol, o.Ports)
+		}
+		listed[o.Protocol+" "+o.Ports] = true
+	}
+	for _, r := range reference {
+		if !listed[r] {
+			t.Errorf("%s is left out on purpose in the reference but missing from Omitted()", r)
+		}
+		var proto string
+		var from, to int
+		if n, _ := fmt.Sscanf(strings.Replace(r, "-", " ", 1), "%s %d %d", &proto, &from, &to); n == 2 {
+			to = from
+		}
+		for _, p := range catalog.All() {
+			for _, f := range p.Flows {
+				if string(f.Protocol) == proto && f.FromPort <= to && from <= f.ToPort {
+					t.Errorf("%s opens %s, which Omitted() says no profile offers", p.Name, r)
+				}
+			}
+		}
 	}
 }

@@ -19,19 +19,39 @@ type Packet struct {
 	SrcPort, DstPort int // ICMP: DstPort is the type, SrcPort the code
 }
 
-// Reply is the packet that answers p: addresses and ports swapped.
-func (p Packet) Reply() Packet {
-	return Packet{Src: p.Dst, Dst: p.Src, Protocol: p.Protocol, SrcPort: p.DstPort, DstPort: p.SrcPort}
+// ICMP request types and the type that answers each (RFC 792, RFC 4443).
+// Kept here rather than taken from the compiler, so the oracle does not
+// share the code's assumptions.
+var icmpAnswers = map[int]map[int]int{
+	1:  {8: 0, 13: 14, 15: 16, 17: 18},
+	58: {128: 129},
+}
+
+// Reply is the packet that answers p: addresses swapped, and ports swapped
+// for TCP and UDP. An ICMP request is answered by its reply type with the
+// same code; ok is false for ICMP messages nothing answers (errors,
+// redirects, replies themselves).
+func (p Packet) Reply() (reply Packet, ok bool) {
+	reply = Packet{Src: p.Dst, Dst: p.Src, Protocol: p.Protocol, SrcPort: p.DstPort, DstPort: p.SrcPort}
+	if answers, isICMP := icmpAnswers[p.Protocol]; isICMP {
+		replyType, answered := answers[p.DstPort]
+		reply.SrcPort, reply.DstPort = p.SrcPort, replyType
+		return reply, answered
+	}
+	return reply, true
 }
 
 func (p Packet) String() string {
 	return fmt.Sprintf("%d %s:%d -> %s:%d", p.Protocol, p.Src, p.SrcPort, p.Dst, p.DstPort)
 }
 
-// Verdict is one filter's decision and what made it.
+// Verdict is one filter's decision and what made it: the security group
+// rule or the network ACL entry, when one decided.
 type Verdict struct {
 	Allowed bool
 	Reason  string
+	Rule    *posture.Rule
+	Entry   *posture.Entry
 }
 
 // Resolver tells which addresses stand behind security group references and
@@ -55,13 +75,14 @@ func (g Group) Admit(p Packet, egress bool) Verdict {
 	if egress {
 		direction, remote = posture.Egress, p.Dst
 	}
-	for _, r := range g.Rules {
-		if r.Direction != direction || !groupProtocolMatches(r, p) || !g.peerMatches(r, remote) {
+	for i := range g.Rules {
+		r := &g.Rules[i]
+		if r.Direction != direction || !groupProtocolMatches(*r, p) || !g.peerMatches(*r, remote) {
 			continue
 		}
-		return Verdict{true, "security group rule " + r.String()}
+		return Verdict{Allowed: true, Reason: "security group rule " + r.String(), Rule: r}
 	}
-	return Verdict{false, "no security group rule allows " + direction + " " + p.String()}
+	return Verdict{Allowed: false, Reason: "no security group rule allows " + direction + " " + p.String()}
 }
 
 func groupProtocolMatches(r posture.Rule, p Packet) bool {
@@ -129,9 +150,9 @@ func (a ACL) Filter(p Packet, egress bool) Verdict {
 		if egress {
 			direction = "egress"
 		}
-		return Verdict{false, "built-in deny-all (" + direction + ") drops " + p.String()}
+		return Verdict{Allowed: false, Reason: "built-in deny-all (" + direction + ") drops " + p.String()}
 	}
-	return Verdict{decider.Action == posture.Allow, "network ACL entry " + decider.String()}
+	return Verdict{Allowed: decider.Action == posture.Allow, Reason: "network ACL entry " + decider.String(), Entry: decider}
 }
 
 func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
@@ -193,12 +214,21 @@ func (c Conversation) Deciding() Verdict {
 
 // Connect opens a connection with request p, to or from the host, and
 // follows the reply back: the group admits the request (its reply passes by
-// state), the ACL must pass both packets on its own.
+// state), the ACL must pass both packets on its own. A request nothing
+// answers has no reply verdicts.
 func (h Host) Connect(request Packet) Conversation {
 	egress := request.Src == h.Addr
 	var c Conversation
 	c.Request = append(c.Request, h.Group.Admit(request, egress), h.ACL.Filter(request, egress))
-	reply := request.Reply()
-	c.Reply = append(c.Reply, Verdict{c.Request[0].Allowed, "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
+	if reply, ok := request.Reply(); ok {
+		c.Reply = append(c.Reply, Verdict{Allowed: c.Request[0].Allowed, Reason: "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
+	}
 	return c
+}
+
+// Send delivers a one-way message, such as a syslog datagram or an SNMP
+// trap: only the request must pass.
+func (h Host) Send(message Packet) Conversation {
+	egress := message.Src == h.Addr
+	return Conversation{Request: []Verdict{h.Group.Admit(message, egress), h.ACL.Filter(message, egress)}}
 }

@@ -161,7 +161,10 @@ type entryList struct {
 type returnKey struct {
 	egress bool
 	proto  int
-	peer   cidr
+	// peer is the block itself: the same block typed in one profile and
+	// resolved from a prefix list in another is one peer.
+	peer string
+	ipv6 bool
 }
 
 type returnTraffic struct {
@@ -224,7 +227,7 @@ func (l *entryList) merged() []pendingEntry {
 		r := l.returns[p.returnGroup]
 		for _, ports := range mergeRanges(r.ports) {
 			e := Entry{Egress: r.egress, Action: Allow, Protocol: strconv.Itoa(r.proto), FromPort: ports.From, ToPort: ports.To}
-			r.peer.set(&e)
+			cidr{value: r.peer, ipv6: r.ipv6}.set(&e)
 			out.add(e, bandAllow, r.purposes...)
 		}
 	}
@@ -304,6 +307,19 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 	proto := strconv.Itoa(f.proto)
 	requestPurpose, returnPurpose := f.origin+": "+f.purpose, f.origin+": return traffic"
 	replyPorts := ReplyPorts(f.replies, ephemeral)
+	if !allowPublic && (!requestEgress || !f.replies.OneWay) {
+		// Blocks that only together make the internet, typed or from
+		// prefix lists.
+		var peers []peer
+		for _, c := range cidrs {
+			kind := peerIPv4
+			if c.ipv6 {
+				kind = peerIPv6
+			}
+			peers = append(peers, peer{kind: kind, value: c.value})
+		}
+		refuseWholeFamily(f.at, originLabel(f.origin), peers, problems)
+	}
 	for _, c := range cidrs {
 		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) {
 			refusePublicEntry(f, c, replyPorts, problems)
@@ -317,7 +333,7 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 		switch {
 		case f.replies.OneWay:
 		case hasPorts(f.proto):
-			l.addReturn(returnKey{egress: !requestEgress, proto: f.proto, peer: c}, replyPorts, returnPurpose)
+			l.addReturn(returnKey{egress: !requestEgress, proto: f.proto, peer: c.value, ipv6: c.ipv6}, replyPorts, returnPurpose)
 		case isICMP(f.proto):
 			// An ICMP answer is a message of its own type, with the
 			// request's code.

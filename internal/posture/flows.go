@@ -76,6 +76,9 @@ func intentFlows(in Intent) ([]flow, Problems) {
 			continue
 		}
 		parsed := parsePeers(at, peers, profile.HasInbound() && !in.AllowPublicIngress, &problems)
+		if profile.HasInbound() && !in.AllowPublicIngress {
+			refuseWholeFamily(at, name, parsed, &problems)
+		}
 		for _, f := range profile.Flows {
 			opener := Ingress
 			if f.Direction == catalog.Outbound {
@@ -132,6 +135,12 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 		ok = false
 	}
 	peers := parsePeers(at, rule.Peers, rule.Direction == Ingress && !allowPublic, problems)
+	if rule.Direction == Ingress && !allowPublic {
+		refuseWholeFamily(at, "the custom rule", peers, problems)
+	}
+	if known && isICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
+		ok = false
+	}
 	purpose := rule.Description
 	if purpose == "" {
 		switch {
@@ -282,4 +291,87 @@ func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *
 
 func (f flow) String() string {
 	return fmt.Sprintf("%s %s %s %d-%d", f.origin, f.opener, protocolLabel(f.proto), f.from, f.to)
+}
+
+// checkICMPFamily refuses ICMP towards IPv6 peers and ICMPv6 towards IPv4
+// ones. AWS reads an ICMPv6 network ACL entry with an IPv4 block as every
+// ICMP type and code, whatever the rule names, so the mismatch would open
+// more than asked.
+func checkICMPFamily(at Path, proto int, peers []peer, problems *Problems) bool {
+	for _, p := range peers {
+		switch {
+		case proto == ProtoICMP && p.kind == peerIPv6:
+			problems.add(at, "ICMP towards an IPv6 peer",
+				"protocol icmp is IPv4's ICMP, and %s is IPv6: use protocol icmpv6 for IPv6 peers, in a rule of its own.", p.value)
+			return false
+		case proto == ProtoICMPv6 && p.kind == peerIPv4:
+			problems.add(at, "ICMPv6 towards an IPv4 peer",
+				"protocol icmpv6 with the IPv4 block %s would allow every ICMP type and code in a network ACL: use protocol icmp for IPv4 peers, in a rule of its own.", p.value)
+			return false
+		}
+	}
+	return true
+}
+
+// refuseWholeFamily refuses peers that together cover every address of a
+// family, such as 0.0.0.0/1 and 128.0.0.0/1: the internet, split in
+// halves, is still the internet.
+func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
+	var v4, v6 []netip.Prefix
+	for _, p := range peers {
+		switch p.kind {
+		case peerIPv4:
+			v4 = append(v4, netip.MustParsePrefix(p.value))
+		case peerIPv6:
+			v6 = append(v6, netip.MustParsePrefix(p.value))
+		}
+	}
+	for _, family := range [][]netip.Prefix{v4, v6} {
+		if len(family) > 1 && coversFamily(family) {
+			problems.addOnce(at, "Public ingress refused",
+				"The peers of %s together cover every %s address, which opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
+				who, familyName(family[0]))
+		}
+	}
+}
+
+func familyName(p netip.Prefix) string {
+	if p.Addr().Is6() {
+		return familyIPv6
+	}
+	return familyIPv4
+}
+
+// coversFamily reports whether the prefixes, all of one family, cover every
+// address of it.
+func coversFamily(prefixes []netip.Prefix) bool {
+	sorted := slices.Clone(prefixes)
+	slices.SortFunc(sorted, func(a, b netip.Prefix) int { return a.Masked().Addr().Compare(b.Masked().Addr()) })
+	next := netip.IPv4Unspecified()
+	if sorted[0].Addr().Is6() {
+		next = netip.IPv6Unspecified()
+	}
+	for _, p := range sorted {
+		p = p.Masked()
+		if p.Addr().Compare(next) > 0 {
+			return false
+		}
+		last := lastAddress(p)
+		if !last.Next().IsValid() {
+			return true
+		}
+		if last.Next().Compare(next) > 0 {
+			next = last.Next()
+		}
+	}
+	return false
+}
+
+func lastAddress(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }

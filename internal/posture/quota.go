@@ -137,7 +137,8 @@ func kindSummary(byKind map[string]int) string {
 }
 
 // checkACLQuota counts entries per direction and IP family, plus the
-// built-in deny-all that AWS counts against the same quota.
+// built-in deny-all that AWS counts against the same quota, and names the
+// entry that passes it. Entries come sorted by rule number.
 func checkACLQuota(entries []Entry, quota int) error {
 	if quota <= 0 {
 		quota = DefaultEntriesPerDirectionQuota
@@ -147,24 +148,31 @@ func checkACLQuota(entries []Entry, quota int) error {
 		ipv6   bool
 	}
 	counts := map[bucket]int{}
+	crossedAt := map[bucket]Entry{}
 	for _, e := range entries {
-		counts[bucket{e.Egress, e.IPv6CIDRBlock != ""}]++
+		b := bucket{e.Egress, e.IPv6CIDRBlock != ""}
+		counts[b]++
+		if counts[b]+1 == quota+1 {
+			crossedAt[b] = e
+		}
 	}
 	var problems Problems
 	for _, egress := range []bool{false, true} {
 		for _, ipv6 := range []bool{false, true} {
-			n := counts[bucket{egress, ipv6}]
+			b := bucket{egress, ipv6}
+			n := counts[b]
 			if n > 0 && n+1 > quota {
-				family, direction := "IPv4", Ingress
+				family, direction := familyIPv4, Ingress
 				if ipv6 {
-					family = "IPv6"
+					family = familyIPv6
 				}
 				if egress {
 					direction = Egress
 				}
+				at := crossedAt[b]
 				problems.add(Root("entries_per_direction_quota"), "Network ACL entry quota exceeded",
-					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
-					n, family, direction, n+1, quota)
+					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. The quota is passed at %s (%s). Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
+					n, family, direction, n+1, quota, at, at.Purpose)
 			}
 		}
 	}

@@ -50,6 +50,17 @@ func TestValidationProblems(t *testing.T) {
 			{Direction: "ingress", Protocol: "tcp", FromPort: ptr(8444), ToPort: ptr(8444), Peers: posture.Peers{SecurityGroupIDs: []string{"sg-0123456789abcdef0"}}},
 		}}, &posture.ACLOptions{}, posture.GroupOptions{},
 			`custom_rules[1].security_group_ids["sg-0123456789abcdef0"]`, "use the CIDR blocks"},
+		{"internet in halves", mgmt(posture.Peers{CIDRBlocks: []string{"0.0.0.0/1", "128.0.0.0/1"}}), nil, posture.GroupOptions{},
+			`profiles["management"]`, "together cover every IPv4 address"},
+		{"IPv6 internet in halves through a prefix list", posture.Intent{Profiles: map[string]posture.Peers{"management": {PrefixListIDs: []string{"pl-0123456789abcdef0"}}}},
+			&posture.ACLOptions{PrefixListCIDRs: map[string][]string{"pl-0123456789abcdef0": {"::/1", "8000::/1"}}}, posture.GroupOptions{},
+			`profiles["management"]`, "together cover every IPv6 address"},
+		{"return traffic from the internet in pieces", posture.Intent{Profiles: map[string]posture.Peers{"smtp": {CIDRBlocks: []string{"0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
+			`profiles["smtp"]`, "together cover every IPv4 address"},
+		{"ICMPv6 towards an IPv4 peer", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "icmpv6", FromPort: ptr(128), ToPort: ptr(0), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
+			`custom_rules[0]`, "would allow every ICMP type and code"},
+		{"ICMP towards an IPv6 peer", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "egress", Protocol: "icmp", FromPort: ptr(8), ToPort: ptr(-1), Peers: posture.Peers{IPv6CIDRBlocks: []string{"2001:db8::/64"}}}}}, nil, posture.GroupOptions{},
+			`custom_rules[0]`, "use protocol icmpv6"},
 		{"ICMP code under every type", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "icmp", FromPort: ptr(-1), ToPort: ptr(3), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
 			`custom_rules[0].to_port`, "set to_port to -1"},
 		{"public return traffic of an outbound profile", posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {CIDRBlocks: []string{"0.0.0.0/0"}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
@@ -84,7 +95,7 @@ func TestValidationProblems(t *testing.T) {
 			posture.GroupOptions{PrefixLists: map[string]posture.PrefixListWeight{"pl-0123456789abcdef0": {Weight: 61, Family: "IPv4"}}},
 			`profiles["object_storage"]`, "needs 61 IPv4 egress rule slots"},
 		{"ACL quota", mgmt(posture.Peers{CIDRBlocks: hosts(10)}), &posture.ACLOptions{}, posture.GroupOptions{},
-			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
+			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20. The quota is passed at ingress #1190 allow proto 6 10.0.0.10/32 443-443 (management: HTTPS)"},
 		{"deny band full", posture.Intent{}, &posture.ACLOptions{Deny: denies(1000), EntriesPerDirectionQuota: 2000}, posture.GroupOptions{},
 			`deny`, "need more numbers than 1-999 holds"},
 	}
@@ -178,4 +189,26 @@ func denies(n int) []posture.DenyRule {
 		out[i] = posture.DenyRule{CIDRBlock: fmt.Sprintf("5.%d.%d.0/24", i/250, i%250)}
 	}
 	return out
+}
+
+// A block typed in one profile and resolved from a prefix list in another
+// is one peer: its return ranges merge into one entry.
+func TestReturnRangesMergePerBlock(t *testing.T) {
+	intent := posture.Intent{Profiles: map[string]posture.Peers{
+		"management": {CIDRBlocks: []string{"10.0.2.0/24"}},
+		"nfs":        {PrefixListIDs: []string{"pl-0123456789abcdef0"}},
+	}}
+	entries, err := posture.CompileACL(intent, posture.ACLOptions{PrefixListCIDRs: map[string][]string{"pl-0123456789abcdef0": {"10.0.2.0/24"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var returns []string
+	for _, e := range entries {
+		if e.Egress && e.Protocol == "6" {
+			returns = append(returns, e.String())
+		}
+	}
+	if len(returns) != 1 || !strings.Contains(returns[0], "512-65535") {
+		t.Fatalf("want one TCP return entry 512-65535, got %v", returns)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -38,15 +39,20 @@ type resourceBase struct {
 }
 
 func (r *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return // the provider is not configured yet, e.g. during validation
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// configuredData is what Configure handed to resources and data sources;
+// nil while the provider is not configured yet, e.g. during validation.
+func configuredData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
 	}
-	data, ok := req.ProviderData.(*providerData)
+	data, ok := v.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
+		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", v))
 	}
-	r.data = data
+	return data
 }
 
 func (r *resourceBase) client() *awsclient.Client { return r.data.client }

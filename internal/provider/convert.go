@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -266,26 +267,48 @@ func addProblems(diags *diag.Diagnostics, err error, summary string) {
 		return
 	}
 	for _, p := range problems {
-		diags.AddAttributeError(toPath(p.Path), p.Summary, p.Detail)
+		at, deeper := toPath(p.Path)
+		detail := p.Detail
+		if deeper {
+			detail = "In " + p.Path.String() + ": " + detail
+		}
+		diags.AddAttributeError(at, p.Summary, detail)
 	}
 }
 
-func toPath(p posture.Path) path.Path {
+// selfCheckError wraps what the exact evaluator finds wrong with a compiled
+// posture: a provider bug, never the user's.
+func selfCheckError(err error) error {
+	return fmt.Errorf("provider bug: the compiled posture fails its self-check. %w\n\nNothing was changed in AWS. Please report this with the configuration that produced it", err)
+}
+
+// addSelfCheckFailure reports a self-check failure in a plan.
+func addSelfCheckFailure(diags *diag.Diagnostics, err error) {
+	diags.AddError("Provider bug: compiled posture fails its self-check", selfCheckError(err).Error())
+}
+
+// toPath converts a compiler path to the part of it Terraform can show.
+// Terraform finds a diagnostic's source line by walking blocks, then one
+// attribute and at most one index into it: a path deeper into a nested
+// attribute (profiles["nfs"].cidr_blocks[...]) is shown at the resource's
+// first line instead. So the path stops at the profile, list element or
+// attribute, and deeper reports whether the problem lies further in, for
+// the message to say where.
+func toPath(p posture.Path) (at path.Path, deeper bool) {
 	if len(p) == 0 {
-		return path.Empty()
+		return path.Empty(), false
 	}
 	out := path.Root(p[0].Name)
-	for _, s := range p[1:] {
-		switch {
-		case s.IsName():
-			out = out.AtName(s.Name)
-		case s.IsMapKey():
-			out = out.AtMapKey(s.MapKey)
-		case s.IsIndex():
-			out = out.AtListIndex(s.Index)
-		case s.IsSetValue():
-			out = out.AtSetValue(types.StringValue(s.SetValue))
-		}
+	if len(p) == 1 {
+		return out, false
 	}
-	return out
+	switch s := p[1]; {
+	case s.IsMapKey():
+		out = out.AtMapKey(s.MapKey)
+	case s.IsIndex():
+		out = out.AtListIndex(s.Index)
+	default:
+		return out, true
+	}
+	return out, len(p) > 2
 }

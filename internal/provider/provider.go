@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -18,7 +19,10 @@ import (
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
 )
 
-var _ provider.Provider = &ddveProvider{}
+var (
+	_ provider.Provider              = &ddveProvider{}
+	_ provider.ProviderWithFunctions = &ddveProvider{}
+)
 
 // New returns the provider factory for the given version.
 func New(version string) func() provider.Provider {
@@ -188,5 +192,16 @@ func (p *ddveProvider) Resources(_ context.Context) []func() resource.Resource {
 }
 
 func (p *ddveProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newPortProfilesDataSource,
+		newReachabilityDataSource,
+		newRulesDataSource,
+	}
+}
+
+func (p *ddveProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		newSecurityGroupRulesFunction,
+		newNetworkACLEntriesFunction,
+	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -96,7 +97,8 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			"rules_per_direction_quota": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultRulesPerDirectionQuota),
 				Description: "Rules allowed per direction and IP family (AWS default 60). A plan needing more fails with the count. " +
-					"A prefix list counts its max entries (AWS-managed gateway lists count 1).",
+					"Counted as AWS counts: a security group reference or an AWS-managed prefix list once for IPv4 and once for IPv6, " +
+					"a customer-managed prefix list at its max entries in its own family.",
 				Validators: []validatorInt64{int64validator.Between(1, 1000)},
 			},
 			"tags": tags,
@@ -186,6 +188,10 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	rules, err := posture.CompileGroup(intent, opts)
 	if err != nil {
 		addProblems(&resp.Diagnostics, err, "Invalid security group posture")
+		return
+	}
+	if err := evaluate.CheckGroup(intent, rules); err != nil {
+		addSelfCheckFailure(&resp.Diagnostics, err)
 		return
 	}
 

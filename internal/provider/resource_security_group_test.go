@@ -278,7 +278,7 @@ resource "ddve_security_group" "test" {
 		{`{ management = { ipv6_cidr_blocks = ["10.0.0.0/8"] } }`, `10.0.0.0/8 is IPv4: move it to cidr_blocks`},
 		{`{ management = { security_group_ids = ["bastion"] } }`, `"bastion" is not a security group ID`},
 		{`{ object_storage = { prefix_list_ids = ["pl-0123456789abcdef0"] } }`, `prefix list pl-0123456789abcdef0: not found in this region`},
-		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 62 IPv4 ingress rules (prefix lists count their weight or max entries), over the quota of 60`},
+		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 62 IPv4 ingress rule slots, over the quota of 60: 62 from IPv4 CIDR rules`},
 	}
 	var testSteps []resource.TestStep
 	for _, s := range steps {

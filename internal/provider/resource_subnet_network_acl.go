@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -73,7 +74,8 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 	attributes := identityAttributes("Network ACL")
 	s := schema.Schema{
 		Description: "A network ACL for DDVE subnets whose stateless entries are expanded from port profiles: " +
-			"each flow gets its request entry and its return entry on the ephemeral range, scoped to the same peers; " +
+			"each flow gets its request entry and, unless it is one-way, its return entry on the ports its real clients send from " +
+			"(the ephemeral range, plus 512-1023 for NFS/RPC, 123 for NTP, 137-138 for NetBIOS), scoped to the same peers and merged where ranges touch; " +
 			"explicit denies come first. Subnets left out, or the ACL destroyed, go back to the VPC's default ACL.",
 		Attributes: map[string]schema.Attribute{
 			// Required, forcing replacement.
@@ -95,7 +97,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"allow_public_ingress": allowPublicIngressAttribute(),
 			"ephemeral_ports": schema.SingleNestedAttribute{
 				Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEphemeralPorts()),
-				Description: "Port range that return traffic goes to. The default 1024-65535 covers Linux (32768-60999), " +
+				Description: "Port range that return traffic goes to, besides the fixed ports some clients use. The default 1024-65535 covers Linux (32768-60999), " +
 					"Windows (49152-65535), NAT gateways and load balancers.",
 				Attributes: map[string]schema.Attribute{
 					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
@@ -110,8 +112,9 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 					"ipv6_cidr_block": schema.StringAttribute{Optional: true, Description: "IPv6 CIDR to deny."},
 					"direction": schema.StringAttribute{
 						Optional: true, Computed: true, Default: stringdefault.StaticString("ingress"),
+						// Checked by the compiler, whose error Terraform can
+						// show at the deny's line.
 						Description: "`ingress` (default), `egress` or `both`.",
-						Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress", "both")},
 					},
 					"protocol": schema.StringAttribute{
 						Optional: true, Computed: true, Default: stringdefault.StaticString("all"),
@@ -124,7 +127,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"default_action": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString(posture.Deny),
 				Description: "`deny` (default): only the profiles' flows pass. `allow`: allow-all entries come last, " +
-					"making a deny-list ACL (IPv6 allow-all only when the ACL names IPv6 blocks).",
+					"for IPv4 and IPv6 alike, making a deny-list ACL.",
 				Validators: []validatorString{stringvalidator.OneOf(posture.Deny, posture.Allow)},
 			},
 			"entries_per_direction_quota": schema.Int64Attribute{
@@ -280,6 +283,10 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	entries, err := posture.CompileACL(intent, opts)
 	if err != nil {
 		addProblems(&resp.Diagnostics, err, "Invalid network ACL posture")
+		return
+	}
+	if err := evaluate.CheckACL(intent, opts, entries); err != nil {
+		addSelfCheckFailure(&resp.Diagnostics, err)
 		return
 	}
 	plan.Entries = entriesToList(entries)

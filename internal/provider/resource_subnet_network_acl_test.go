@@ -62,7 +62,12 @@ func seedEntries(n *acctest.Network) []string {
 	return out
 }
 
+// entryString reads like "ingress 1000 allow 6 10.0.1.10/32 22-22", with
+// "type 8 code -1" in place of the ports for ICMP.
 func entryString(e posture.Entry) string {
+	if e.Protocol == "1" || e.Protocol == "58" {
+		return fmt.Sprintf("%s %d %s %s %s type %d code %d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.ICMPType, e.ICMPCode)
+	}
 	return fmt.Sprintf("%s %d %s %s %s %d-%d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.FromPort, e.ToPort)
 }
 
@@ -79,14 +84,16 @@ type testingT interface {
 	Fatalf(format string, args ...any)
 }
 
-// checkBackendEntries compares the entries AWS holds for the ACL in state.
+// checkBackendEntries compares the entries AWS holds for the ACL in state,
+// read through the recorder, which gives back the ICMP type and code moto
+// forgets.
 func checkBackendEntries(want []string) resource.TestCheckFunc {
 	return checkBackendEntriesOf(aclAddress, want)
 }
 
 func checkBackendEntriesOf(address string, want []string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), s.RootModule().Resources[address].Primary.ID)
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(recorder.URL), s.RootModule().Resources[address].Primary.ID)
 		if err != nil {
 			return err
 		}
@@ -403,8 +410,10 @@ resource "ddve_subnet_nacl" "test" {
 			Check: resource.ComposeTestCheckFunc(
 				checkBackendEntries([]string{
 					"egress 32000 allow -1 0.0.0.0/0 0-0",
+					"egress 32010 allow -1 ::/0 0-0",
 					"ingress 10 deny -1 5.5.5.5/32 0-0",
 					"ingress 32000 allow -1 0.0.0.0/0 0-0",
+					"ingress 32010 allow -1 ::/0 0-0",
 				}),
 				checkSubnetOn(n.BastionSubnetID, stateID(aclAddress)),
 			),
@@ -578,6 +587,49 @@ resource "ddve_subnet_nacl" "test" {
 					}),
 					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
 				),
+			},
+		},
+	})
+}
+
+// ICMP entries carry a type and code, and their answers are other types:
+// a ping out needs echo replies (type 0) back in, an ICMPv6 echo in (128)
+// needs its reply (129) out, and a one-way message gets no return entry.
+// The plan after the apply is empty only if the entries read back as
+// written.
+func TestAccSubnetNACL_icmp(t *testing.T) {
+	n := testNetwork(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig() + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id     = %q
+  subnet_ids = [%q]
+  custom_rules = [
+    { direction = "egress", protocol = "icmp", from_port = 8, to_port = -1, cidr_blocks = ["10.0.9.0/24"], description = "ping" },
+    { direction = "ingress", protocol = "icmpv6", from_port = 128, to_port = 0, ipv6_cidr_blocks = ["2001:db8:9::/64"], description = "ping6" },
+    { direction = "ingress", protocol = "icmp", from_port = 3, to_port = 4, cidr_blocks = ["10.0.9.0/24"], description = "path MTU" },
+  ]
+}
+`, n.VPCID, n.DDVESubnetID),
+				Check: checkBackendEntries([]string{
+					"egress 1000 allow 1 10.0.9.0/24 type 8 code -1",
+					"egress 1010 allow 58 2001:db8:9::/64 type 129 code 0",
+					"ingress 1000 allow 1 10.0.9.0/24 type 0 code -1",
+					"ingress 1010 allow 58 2001:db8:9::/64 type 128 code 0",
+					"ingress 1020 allow 1 10.0.9.0/24 type 3 code 4",
+				}),
+			},
+			{
+				// Import reads the types and codes back as well.
+				ResourceName:            aclAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: append(purposeKeys(5), "timeouts", "custom_rules"),
 			},
 		},
 	})

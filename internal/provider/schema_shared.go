@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -70,9 +69,11 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 	peers := peerAttributes(forACL)
 	attrs := map[string]schema.Attribute{
 		"direction": schema.StringAttribute{
-			Required:    true,
+			Required: true,
+			// The compiler checks the value, so the error points at the
+			// rule's line: Terraform cannot show a validator's path this
+			// deep into a nested attribute.
 			Description: "`ingress`: the peer opens the connection to DDVE; `egress`: DDVE opens it to the peer.",
-			Validators:  []validatorString{stringvalidator.OneOf("ingress", "egress")},
 		},
 		"protocol": schema.StringAttribute{
 			Required:    true,
@@ -104,7 +105,9 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 func allowPublicIngressAttribute() schema.BoolAttribute {
 	return schema.BoolAttribute{
 		Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-		Description: "Permit `0.0.0.0/0` and `::/0` as peers of profiles that accept inbound connections. " +
+		Description: "Permit `0.0.0.0/0` and `::/0` where they would let the internet in: as peers of inbound flows, " +
+			"and in a network ACL also as peers of outbound flows whose return entries would admit them, typed or resolved from a prefix list, " +
+			"whole or in pieces that together cover the internet. The allow-all entries of `default_action = \"allow\"` are that setting's own explicit choice and need no opt-in. " +
 			"Dell's guidance for DDVE on AWS is no public exposure, so this is an explicit opt-in.",
 	}
 }

@@ -157,10 +157,12 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 			{
 				PreConfig: recorder.Reset,
 				Config:    seedPostureConfig(n),
-				Check: phase("create", 34, map[string]int{
+				// The bastion's deny-list ACL holds 5 entries: the deny, and
+				// allow-all for IPv4 and IPv6 both ways.
+				Check: phase("create", 36, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
-					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 3, "ReplaceNetworkAclAssociation": 2,
+					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},
 			{

@@ -1,0 +1,76 @@
+package evaluate_test
+
+// The host model: which source port a real client sends from, and whether
+// it expects an answer, written from the operating systems' and protocols'
+// documentation. It is kept apart from the catalog's reply notes on
+// purpose: the oracle must not share the compiler's picture of a client.
+
+// portSpan is an inclusive port range.
+type portSpan struct{ from, to int }
+
+// Ephemeral ranges of the clients DDVE meets.
+var ephemeralRanges = map[string]portSpan{
+	"linux":   {32768, 60999}, // net.ipv4.ip_local_port_range default
+	"windows": {49152, 65535}, // Windows Server 2008 and later
+	"nat":     {1024, 65535},  // NAT gateway, ELB, Lambda (AWS VPC guide)
+}
+
+// Ports some clients send from instead of an ephemeral one.
+var (
+	// nfs(5): with resvport, the default, Linux NFS, mountd and portmapper
+	// clients bind sunrpc.min_resvport-max_resvport, 665-1023; other
+	// systems use 512-1023.
+	linuxResvport = portSpan{665, 1023}
+	otherResvport = portSpan{512, 1023}
+)
+
+// fixedSourcePorts returns the source ports a service's clients use besides
+// their ephemeral range, and whether the service answers at all.
+func fixedSourcePorts(proto, serverPort int) (ports []portSpan, answered bool) {
+	const tcp, udp = 6, 17
+	switch {
+	case (proto == tcp || proto == udp) && serverPort == 111, // portmapper
+		proto == tcp && (serverPort == 2049 || serverPort == 2052): // NFS, mountd
+		return []portSpan{linuxResvport, otherResvport}, true
+	case proto == udp && serverPort == 123: // ntpd, client and symmetric modes (RFC 5905)
+		return []portSpan{{123, 123}}, true
+	case proto == udp && (serverPort == 137 || serverPort == 138): // NetBIOS (RFC 1001/1002)
+		return []portSpan{{serverPort, serverPort}}, true
+	case proto == udp && (serverPort == 514 || serverPort == 162): // syslog (RFC 5426), SNMP trap (RFC 3416)
+		return nil, false
+	}
+	return nil, true
+}
+
+// clientKinds are the clients the generator draws from, each with the
+// source port it would use for a service.
+var clientKinds = []string{"linux", "windows", "nat", "resvport-linux", "resvport-other", "fixed"}
+
+// clientPort returns the source port a client of the given kind uses
+// towards serverPort; ok is false when that kind does not occur for the
+// service (a reserved port towards HTTPS, say).
+func clientPort(kind string, proto, serverPort int, pick int) (int, bool) {
+	fixed, _ := fixedSourcePorts(proto, serverPort)
+	switch kind {
+	case "resvport-linux", "resvport-other":
+		span := linuxResvport
+		if kind == "resvport-other" {
+			span = otherResvport
+		}
+		for _, f := range fixed {
+			if f == span {
+				return span.from + pick%(span.to-span.from+1), true
+			}
+		}
+		return 0, false
+	case "fixed":
+		for _, f := range fixed {
+			if f.from == f.to {
+				return f.from, true
+			}
+		}
+		return 0, false
+	}
+	span := ephemeralRanges[kind]
+	return span.from + pick%(span.to-span.from+1), true
+}

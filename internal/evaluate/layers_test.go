@@ -1,0 +1,69 @@
+package evaluate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// A hand-made posture whose layers disagree: the group admits SSH from a
+// whole /24 and NFS from a host, the ACL passes SSH from one host of it
+// and forgets NFS's answers.
+func TestCheckLayersFindsMismatches(t *testing.T) {
+	group := evaluate.Group{Rules: []posture.Rule{
+		{Direction: "ingress", Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRIPv4: "10.0.1.0/24"},
+		{Direction: "ingress", Protocol: "tcp", FromPort: 2049, ToPort: 2049, CIDRIPv4: "10.0.2.5/32"},
+	}}
+	acl := evaluate.ACL{Entries: []posture.Entry{
+		{RuleNumber: 100, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 22, ToPort: 22},
+		{RuleNumber: 110, Action: "allow", Protocol: "6", CIDRBlock: "10.0.2.5/32", FromPort: 2049, ToPort: 2049},
+		{RuleNumber: 100, Egress: true, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.10/32", FromPort: 1024, ToPort: 65535},
+	}}
+	c := evaluate.CheckLayers(group, acl, evaluate.PortRange{From: 1024, To: 65535})
+	var requests, returns []string
+	for _, m := range c.Mismatches {
+		line := m.Direction + " " + m.Protocol + " " + m.CIDR.String() + " " + m.Ports
+		if m.Kind == "request" {
+			requests = append(requests, line)
+		} else {
+			returns = append(returns, line)
+		}
+	}
+	// 10.0.1.0/24 but 10.0.1.10 takes 8 blocks: /29, /31, 10.0.1.11/32, ...
+	if len(requests) != 8 || !strings.HasPrefix(requests[0], "ingress tcp 10.0.1.0/29 22") {
+		t.Errorf("request mismatches: %v", requests)
+	}
+	if len(returns) != 1 || returns[0] != "egress tcp 10.0.2.5/32 1024-65535" {
+		t.Errorf("return mismatches: %v", returns)
+	}
+	both := 0
+	for _, r := range c.ExposureRows() {
+		if r.Layer == evaluate.LayerBoth {
+			both++
+		}
+	}
+	if both != 2 {
+		t.Errorf("want SSH from 10.0.1.10 and NFS from 10.0.2.5 through both layers, got %d rows:\n%s", both, c.Table())
+	}
+	if table := c.Table(); !strings.Contains(table, "the network ACL drops their answers to 10.0.2.5/32") {
+		t.Errorf("the table does not explain the lost answers:\n%s", table)
+	}
+}
+
+// A posture the provider compiled has no mismatch.
+func TestCheckLayersCompiledSeed(t *testing.T) {
+	rules, err := posture.CompileGroup(aclIntent(), posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := posture.CompileACL(aclIntent(), seedACLOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := evaluate.CheckLayers(evaluate.Group{Rules: rules, Resolver: resolver()}, evaluate.ACL{Entries: entries}, evaluate.PortRange{From: 1024, To: 65535})
+	if len(c.Mismatches) != 0 {
+		t.Fatalf("mismatches in a compiled posture:\n%s", c.Table())
+	}
+}

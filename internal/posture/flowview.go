@@ -1,0 +1,68 @@
+package posture
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+)
+
+// Flow is one intended connection with its peers, as checks outside the
+// compiler read an intent: the plan-time self-check and the reachability
+// data source compare what the compiled rules and entries let through
+// with it.
+type Flow struct {
+	Origin  string // profile name, or "custom"
+	Purpose string
+	// Inbound flows are opened by the peer, outbound ones by DDVE.
+	Inbound  bool
+	Protocol int
+	From, To int // ICMP: type and code
+	// Replies is how the answers travel.
+	Replies catalog.Replies
+	// The peers: CIDR blocks of both families, and the IDs a group rule
+	// names and an ACL resolves or refuses.
+	CIDRs            []netip.Prefix
+	SecurityGroupIDs []string
+	PrefixListIDs    []string
+}
+
+// Flows returns the intent's flows, or its problems.
+func Flows(in Intent) ([]Flow, error) {
+	flows, problems := intentFlows(in)
+	if err := problems.err(); err != nil {
+		return nil, err
+	}
+	out := make([]Flow, len(flows))
+	for i, f := range flows {
+		v := Flow{
+			Origin: f.origin, Purpose: f.purpose, Inbound: f.opener == Ingress,
+			Protocol: f.proto, From: f.from, To: f.to, Replies: f.replies,
+		}
+		for _, p := range f.peers {
+			switch p.kind {
+			case peerIPv4, peerIPv6:
+				v.CIDRs = append(v.CIDRs, netip.MustParsePrefix(p.value))
+			case peerGroup:
+				v.SecurityGroupIDs = append(v.SecurityGroupIDs, p.value)
+			case peerPrefixList:
+				v.PrefixListIDs = append(v.PrefixListIDs, p.value)
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// String reads like "management SSH: inbound tcp 22".
+func (f Flow) String() string {
+	direction := "outbound"
+	if f.Inbound {
+		direction = "inbound"
+	}
+	what := trafficText(f.Protocol, []catalog.PortRange{{From: f.From, To: f.To}})
+	if isICMP(f.Protocol) {
+		what = fmt.Sprintf("%s type %d code %d", protocolLabel(f.Protocol), f.From, f.To)
+	}
+	return fmt.Sprintf("%s %s: %s %s", f.Origin, f.Purpose, direction, what)
+}

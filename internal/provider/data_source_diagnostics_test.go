@@ -1,0 +1,72 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// Bad input to the data sources fails at plan, at the line of the
+// attribute that holds it, as it does in the resources.
+func TestAccRules_badInput(t *testing.T) {
+	skipWithoutBackend(t)
+	rules := func(body string) string {
+		return providerConfig() + fmt.Sprintf("\ndata \"ddve_rules\" \"test\" {\n%s\n}\n", body)
+	}
+	cases := []struct {
+		config, line, message string
+	}{
+		{rules(`  profiles = {
+    management = {
+      cidr_blocks = ["10.0.1.10/32"]
+    }
+    ftp = {
+      cidr_blocks = ["10.0.1.10/32"]
+    }
+  }`), `ftp = {`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost,`},
+		{rules(`  custom_rules = [
+    { direction = "ingress", protocol = "tcp", from_port = 22, to_port = 22, cidr_blocks = ["10.0.9.0/24"] },
+    { direction = "ingress", protocol = "tcp", cidr_blocks = ["10.0.9.0/24"] },
+  ]`), `{ direction = "ingress", protocol = "tcp", cidr_blocks`, "tcp needs from_port and to_port"},
+		{rules(`  profiles = {
+    management = {
+      cidr_blocks = ["10.0.1.10/24"]
+    }
+  }`), `management = {`, `In profiles["management"].cidr_blocks["10.0.1.10/24"]: 10.0.1.10/24 has host bits set: write 10.0.1.0/24 for the network`},
+		{rules(`  profiles = {
+    management = {
+      security_group_ids = ["sg-0123456789abcdef0"]
+    }
+  }`), `management = {`, "Network ACL entries take CIDR blocks only"},
+		{rules(`  profiles = {
+    management = { cidr_blocks = ["10.0.1.10/32"] }
+  }
+  deny = [
+    { cidr_block = "5.5.5.5/32", direction = "sideways" },
+  ]`), `{ cidr_block = "5.5.5.5/32", direction = "sideways" }`, `direction is "sideways": use ingress, egress or both`},
+		{providerConfig() + `
+data "ddve_port_profiles" "test" {
+  names = ["nfs", "ftp"]
+}
+`, `names = ["nfs", "ftp"]`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost,`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		if strings.Count(c.config, c.line) != 1 {
+			t.Fatalf("the line %q must appear once in its configuration", c.line)
+		}
+		steps = append(steps, resource.TestStep{
+			PreConfig:   recorder.Reset,
+			Config:      c.config,
+			PlanOnly:    true,
+			ExpectError: atLine(c.line, c.message),
+		})
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+}

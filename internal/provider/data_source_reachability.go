@@ -1,0 +1,525 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+var (
+	_ datasource.DataSource                   = &reachabilityDataSource{}
+	_ datasource.DataSourceWithConfigure      = &reachabilityDataSource{}
+	_ datasource.DataSourceWithValidateConfig = &reachabilityDataSource{}
+)
+
+var (
+	groupIDValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`), "must be a security group ID such as sg-0123456789abcdef0")
+	aclIDValidator   = stringvalidator.RegexMatches(regexp.MustCompile(`^acl-[0-9a-f]{8,17}$`), "must be a network ACL ID such as acl-0123456789abcdef0")
+)
+
+// newReachabilityDataSource is the data source that reads a live posture
+// and says what gets through it.
+func newReachabilityDataSource() datasource.DataSource { return &reachabilityDataSource{} }
+
+type reachabilityDataSource struct {
+	data *providerData
+}
+
+type reachabilityModel struct {
+	SecurityGroupIDs types.Set    `tfsdk:"security_group_ids"`
+	SubnetID         types.String `tfsdk:"subnet_id"`
+	NetworkACLID     types.String `tfsdk:"network_acl_id"`
+	DDVEAddress      types.String `tfsdk:"ddve_address"`
+	EphemeralPorts   types.Object `tfsdk:"ephemeral_ports"`
+	Flows            types.List   `tfsdk:"flows"`
+	Results          types.List   `tfsdk:"results"`
+	Exposure         types.List   `tfsdk:"exposure"`
+	ExposureTable    types.String `tfsdk:"exposure_table"`
+	Mismatches       types.List   `tfsdk:"mismatches"`
+}
+
+type flowQueryModel struct {
+	Peer       types.String `tfsdk:"peer"`
+	Opener     types.String `tfsdk:"opener"`
+	Protocol   types.String `tfsdk:"protocol"`
+	Port       types.Int64  `tfsdk:"port"`
+	ClientPort types.Int64  `tfsdk:"client_port"`
+}
+
+// Who opens a queried flow.
+const (
+	openerPeer = "peer"
+	openerDDVE = "ddve"
+)
+
+// defaultClientPort is the first port of Linux's ephemeral range, used
+// when a flow names no client port.
+const defaultClientPort = 32768
+
+var flowResultAttrTypes = map[string]attr.Type{
+	"peer": types.StringType, "opener": types.StringType, "protocol": types.StringType,
+	"port": types.Int64Type, "client_port": types.Int64Type,
+	"allowed": types.BoolType, "request_decided_by": types.StringType, "reply_decided_by": types.StringType,
+	"blocked_at": types.StringType,
+}
+
+var exposureRowAttrTypes = map[string]attr.Type{
+	"direction": types.StringType, "layer": types.StringType, "protocol": types.StringType,
+	"cidr": types.StringType, "from_port": types.Int64Type, "to_port": types.Int64Type, "ports": types.StringType,
+}
+
+var mismatchAttrTypes = map[string]attr.Type{
+	"direction": types.StringType, "kind": types.StringType, "protocol": types.StringType,
+	"cidr": types.StringType, "from_port": types.Int64Type, "to_port": types.Int64Type, "ports": types.StringType,
+	"allowed_by": types.StringType, "blocked_by": types.StringType, "detail": types.StringType,
+}
+
+func (d *reachabilityDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_reachability"
+}
+
+func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	computedString := func(description string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, Description: description}
+	}
+	computedInt := func(description string) schema.Int64Attribute {
+		return schema.Int64Attribute{Computed: true, Description: description}
+	}
+	rangeAttributes := map[string]schema.Attribute{
+		"direction": computedString("`ingress` (from the remote end to DDVE's side) or `egress`."),
+		"protocol":  computedString("`tcp`, `udp`, `icmp`, `icmpv6`, a protocol number, or `all` (every protocol not listed in rows of its own)."),
+		"cidr":      computedString("Remote addresses, as one CIDR block of the fewest that cover them."),
+		"from_port": computedInt("First port (TCP, UDP), first ICMP type, or -1 for protocols without ports."),
+		"to_port":   computedInt("Last port (TCP, UDP), last ICMP type, or -1."),
+		"ports":     computedString("The ports, or ICMP types and codes, as text."),
+	}
+	exposureAttributes := map[string]schema.Attribute{
+		"layer": computedString("`security_group` (requests the group admits), `network_acl` (packets the ACL passes) or `both` (requests both admit)."),
+	}
+	mismatchAttributes := map[string]schema.Attribute{
+		"kind":       computedString("`request`: the group admits a request the ACL drops; `return traffic`: the ACL drops the answers to a request both admit."),
+		"allowed_by": computedString("The layer that lets it through."),
+		"blocked_by": computedString("The layer that drops it."),
+		"detail":     computedString("What happens, in a sentence."),
+	}
+	for k, v := range rangeAttributes {
+		exposureAttributes[k], mismatchAttributes[k] = v, v
+	}
+	resp.Schema = schema.Schema{
+		Description: "Reads a live DDVE posture, its security groups and its subnet's network ACL, made by this provider or not, " +
+			"and answers what gets through: given flows, allowed or not and which rule or entry decided, both ways; " +
+			"the exact exposure of each layer and of both together, computed rather than sampled; and the mismatches " +
+			"between the layers, including return traffic the stateless ACL forgets.",
+		Attributes: map[string]schema.Attribute{
+			"security_group_ids": schema.SetAttribute{
+				Required: true, ElementType: types.StringType,
+				Description: "The security groups of DDVE's network interface; their rules add up.",
+				Validators:  []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(groupIDValidator)},
+			},
+			"subnet_id": schema.StringAttribute{
+				Optional: true, Description: "DDVE's subnet: its network ACL is looked up. Give this or `network_acl_id`.",
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(subnetIDPattern, "must be a subnet ID such as subnet-0123456789abcdef0"),
+					stringvalidator.ExactlyOneOf(path.MatchRoot("subnet_id"), path.MatchRoot("network_acl_id")),
+				},
+			},
+			"network_acl_id": schema.StringAttribute{
+				Optional: true, Description: "The network ACL of DDVE's subnet. Give this or `subnet_id`.",
+				Validators: []validator.String{aclIDValidator},
+			},
+			"ddve_address": schema.StringAttribute{
+				Required: true, Description: "DDVE's private address, such as `10.0.2.15`.",
+			},
+			"ephemeral_ports": schema.SingleNestedAttribute{
+				Optional: true,
+				Description: "The range answers are expected on, for the mismatch check of return traffic (default 1024-65535, " +
+					"which covers Linux, Windows, NAT gateways and load balancers).",
+				Attributes: map[string]schema.Attribute{
+					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
+					"to_port":   schema.Int64Attribute{Required: true, Description: "Last ephemeral port."},
+				},
+			},
+			"flows": schema.ListNestedAttribute{
+				Optional:    true,
+				Description: "Connections to check, each answered in `results` in the same order.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"peer": schema.StringAttribute{Required: true, Description: "The other end's address."},
+					"opener": schema.StringAttribute{
+						Required: true, Description: "`peer`: the peer connects to DDVE; `ddve`: DDVE connects to the peer.",
+					},
+					"protocol": schema.StringAttribute{Required: true, Description: "`tcp`, `udp`, `icmp`, `icmpv6` or a protocol number."},
+					"port": schema.Int64Attribute{
+						Optional: true, Description: "The destination port of the connection (TCP, UDP; required for them), or the ICMP type.",
+					},
+					"client_port": schema.Int64Attribute{
+						Optional: true, Description: "The opener's source port (default 32768, the start of Linux's ephemeral range), or the ICMP code.",
+					},
+				}},
+			},
+			"results": schema.ListNestedAttribute{
+				Computed: true, Description: "One answer per flow, in order.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"peer": computedString("As asked."), "opener": computedString("As asked."), "protocol": computedString("As asked."),
+					"port": computedInt("As asked."), "client_port": computedInt("The client port used."),
+					"allowed":            schema.BoolAttribute{Computed: true, Description: "Whether the request arrives and its answer comes back."},
+					"request_decided_by": computedString("The group rule (ID and description) and the ACL entry (number and direction) that decided the request, or what dropped it."),
+					"reply_decided_by":   computedString("What decided the answer: the group's connection state, and the ACL entry or its built-in deny."),
+					"blocked_at":         computedString("Empty when allowed; else `security_group`, `network_acl_request` or `network_acl_reply`."),
+				}},
+			},
+			"exposure": schema.ListNestedAttribute{
+				Computed:     true,
+				Description:  "Exactly what passes each layer and both together, per direction, protocol, remote block and ports.",
+				NestedObject: schema.NestedAttributeObject{Attributes: exposureAttributes},
+			},
+			"exposure_table": computedString("`exposure` as a text table, for `output` blocks and people."),
+			"mismatches": schema.ListNestedAttribute{
+				Computed:     true,
+				Description:  "Traffic one layer lets through and the other drops.",
+				NestedObject: schema.NestedAttributeObject{Attributes: mismatchAttributes},
+			},
+		},
+	}
+}
+
+func (d *reachabilityDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig checks addresses and flows at plan time, wherever their
+// values are known.
+func (d *reachabilityDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var config reachabilityModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if v := config.DDVEAddress; !v.IsNull() && !v.IsUnknown() {
+		if _, err := netip.ParseAddr(v.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ddve_address"), "Invalid address",
+				fmt.Sprintf("%q is not an IP address: give DDVE's private address, such as 10.0.2.15.", v.ValueString()))
+		}
+	}
+	if config.Flows.IsNull() || config.Flows.IsUnknown() {
+		return
+	}
+	for i, element := range config.Flows.Elements() {
+		if element.IsUnknown() {
+			continue
+		}
+		object, ok := element.(types.Object)
+		if !ok {
+			continue
+		}
+		var f flowQueryModel
+		resp.Diagnostics.Append(object.As(ctx, &f, objectAsOptions)...)
+		if _, err := parseFlowQuery(f, netip.Addr{}); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("flows").AtListIndex(i), "Invalid flow", err.Error())
+		}
+	}
+}
+
+// parseFlowQuery turns a flow into its request packet; unknown fields are
+// not checked.
+func parseFlowQuery(f flowQueryModel, ddve netip.Addr) (evaluate.Packet, error) {
+	var p evaluate.Packet
+	if !f.Peer.IsUnknown() {
+		peer, err := netip.ParseAddr(f.Peer.ValueString())
+		if err != nil {
+			return p, fmt.Errorf("peer %q is not an IP address", f.Peer.ValueString())
+		}
+		p.Src, p.Dst = peer, ddve
+	}
+	if !f.Opener.IsUnknown() {
+		switch f.Opener.ValueString() {
+		case openerPeer:
+		case openerDDVE:
+			p.Src, p.Dst = p.Dst, p.Src
+		default:
+			return p, fmt.Errorf("opener is %q: use \"peer\" (the peer connects to DDVE) or \"ddve\" (DDVE connects to the peer)", f.Opener.ValueString())
+		}
+	}
+	if f.Protocol.IsUnknown() || f.Port.IsUnknown() || f.ClientPort.IsUnknown() {
+		return p, nil
+	}
+	proto, ok := posture.ProtocolNumber(f.Protocol.ValueString())
+	if !ok || proto == posture.ProtoAll {
+		return p, fmt.Errorf("protocol is %q: use tcp, udp, icmp, icmpv6 or a protocol number", f.Protocol.ValueString())
+	}
+	p.Protocol = proto
+	port, client := int(f.Port.ValueInt64()), defaultClientPort
+	if !f.ClientPort.IsNull() {
+		client = int(f.ClientPort.ValueInt64())
+	}
+	switch proto {
+	case posture.ProtoTCP, posture.ProtoUDP:
+		if f.Port.IsNull() {
+			return p, fmt.Errorf("a %s flow needs the port it connects to: set port", f.Protocol.ValueString())
+		}
+		if port < 0 || port > 65535 || client < 0 || client > 65535 {
+			return p, fmt.Errorf("ports must lie in 0-65535; got port %d, client_port %d", port, client)
+		}
+	case posture.ProtoICMP, posture.ProtoICMPv6:
+		if f.ClientPort.IsNull() {
+			client = 0
+		}
+		if port < 0 || port > 255 || client < 0 || client > 255 {
+			return p, fmt.Errorf("for ICMP, port is the type and client_port the code, each 0-255")
+		}
+	}
+	p.DstPort, p.SrcPort = port, client
+	return p, nil
+}
+
+func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var config reachabilityModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || d.data == nil {
+		return
+	}
+	ddve, err := netip.ParseAddr(config.DDVEAddress.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("ddve_address"), "Invalid address", err.Error())
+		return
+	}
+	var groupIDs []string
+	resp.Diagnostics.Append(config.SecurityGroupIDs.ElementsAs(ctx, &groupIDs, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	live, diags := readLivePosture(ctx, d.data.client.EC2, groupIDs, config.SubnetID.ValueString(), config.NetworkACLID.ValueString())
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	live.host.Addr = ddve
+
+	ephemeral := evaluate.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo}
+	if !config.EphemeralPorts.IsNull() {
+		var ports portRangeModel
+		resp.Diagnostics.Append(config.EphemeralPorts.As(ctx, &ports, objectAsOptions)...)
+		ephemeral = evaluate.PortRange{From: int(ports.FromPort.ValueInt64()), To: int(ports.ToPort.ValueInt64())}
+	}
+
+	results := []attr.Value{}
+	if !config.Flows.IsNull() {
+		var flows []flowQueryModel
+		resp.Diagnostics.Append(config.Flows.ElementsAs(ctx, &flows, false)...)
+		for i, f := range flows {
+			request, err := parseFlowQuery(f, ddve)
+			if err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("flows").AtListIndex(i), "Invalid flow", err.Error())
+				continue
+			}
+			results = append(results, live.answer(f, request))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	check := evaluate.CheckLayers(live.group(), live.acl(), ephemeral)
+	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
+	config.Exposure = exposureList(check)
+	config.ExposureTable = types.StringValue(check.Table())
+	config.Mismatches = mismatchList(check)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// livePosture is what AWS holds for one DDVE: its groups' rules, with the
+// IDs AWS gave them, and its subnet's ACL.
+type livePosture struct {
+	rules    []awsec2.GroupRule
+	resolver evaluate.Resolver
+	entries  []posture.Entry
+	aclID    string
+	host     evaluate.Host
+}
+
+func (l *livePosture) group() evaluate.Group { return l.host.Group }
+func (l *livePosture) acl() evaluate.ACL     { return l.host.ACL }
+
+// answer follows one flow's request and its reply through both layers.
+func (l *livePosture) answer(f flowQueryModel, request evaluate.Packet) attr.Value {
+	request.Src, request.Dst = orDefault(request.Src, l.host.Addr), orDefault(request.Dst, l.host.Addr)
+	c := l.host.Connect(request)
+	blockedAt := ""
+	switch {
+	case !c.Request[0].Allowed:
+		blockedAt = "security_group"
+	case !c.Request[1].Allowed:
+		blockedAt = "network_acl_request"
+	case len(c.Reply) > 1 && !c.Reply[1].Allowed:
+		blockedAt = "network_acl_reply"
+	}
+	replyBy := "no answer: the message is one-way"
+	if len(c.Reply) > 1 {
+		replyBy = "security group connection state; " + l.describeEntry(c.Reply[1])
+	}
+	return types.ObjectValueMust(flowResultAttrTypes, map[string]attr.Value{
+		"peer": f.Peer, "opener": f.Opener, "protocol": f.Protocol, "port": f.Port,
+		"client_port":        types.Int64Value(int64(request.SrcPort)),
+		"allowed":            types.BoolValue(c.Allowed()),
+		"request_decided_by": types.StringValue(l.describeRule(c.Request[0]) + "; " + l.describeEntry(c.Request[1])),
+		"reply_decided_by":   types.StringValue(replyBy),
+		"blocked_at":         types.StringValue(blockedAt),
+	})
+}
+
+func orDefault(a, fallback netip.Addr) netip.Addr {
+	if a.IsValid() {
+		return a
+	}
+	return fallback
+}
+
+func (l *livePosture) describeRule(v evaluate.Verdict) string {
+	if v.Rule == nil {
+		return "no security group rule admits it"
+	}
+	for i := range l.host.Group.Rules {
+		if &l.host.Group.Rules[i] == v.Rule {
+			return fmt.Sprintf("security group rule %s (%s)", l.rules[i].ID, v.Rule.Description)
+		}
+	}
+	return v.Reason
+}
+
+func (l *livePosture) describeEntry(v evaluate.Verdict) string {
+	if v.Entry == nil {
+		return fmt.Sprintf("network ACL %s: built-in deny-all", l.aclID)
+	}
+	return fmt.Sprintf("network ACL %s entry %d (%s, %s)", l.aclID, v.Entry.RuleNumber, v.Entry.Direction(), v.Entry.Action)
+}
+
+// readLivePosture reads the groups and the ACL, and what their rules name
+// by ID: the member addresses of referenced groups, prefix lists' blocks.
+func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string, subnetID, aclID string) (*livePosture, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	groups, err := awsec2.FindSecurityGroups(ctx, client, groupIDs)
+	if err != nil {
+		diags.AddAttributeError(path.Root("security_group_ids"), "Cannot read the security groups", err.Error())
+		return nil, diags
+	}
+	var acl *awsec2.NetworkACL
+	aclPath := path.Root("network_acl_id")
+	if subnetID != "" {
+		aclPath = path.Root("subnet_id")
+		acl, err = awsec2.FindSubnetNetworkACL(ctx, client, subnetID)
+	} else {
+		acl, err = awsec2.FindNetworkACLByID(ctx, client, aclID)
+	}
+	if err != nil {
+		diags.AddAttributeError(aclPath, "Cannot read the network ACL", err.Error())
+		return nil, diags
+	}
+	for _, g := range groups {
+		if g.VPCID != acl.VPCID {
+			diags.AddAttributeError(aclPath, "Security group and subnet in different VPCs",
+				fmt.Sprintf("Security group %s is in %s, the network ACL %s in %s: a DDVE interface and its subnet share one VPC. Check the IDs.", g.ID, g.VPCID, acl.ID, acl.VPCID))
+			return nil, diags
+		}
+	}
+	live := &livePosture{aclID: acl.ID, entries: acl.Entries}
+	var referenced, lists []string
+	for _, id := range groupIDs {
+		rules, err := awsec2.FindGroupRules(ctx, client, id)
+		if err != nil {
+			diags.AddAttributeError(path.Root("security_group_ids"), "Cannot read the security group's rules", err.Error())
+			return nil, diags
+		}
+		for _, r := range rules {
+			if r.ReferencedGroupID != "" {
+				referenced = append(referenced, r.ReferencedGroupID)
+			}
+			if r.PrefixListID != "" {
+				lists = append(lists, r.PrefixListID)
+			}
+		}
+		live.rules = append(live.rules, rules...)
+	}
+	live.resolver = evaluate.Resolver{PrefixLists: map[string][]netip.Prefix{}}
+	if live.resolver.GroupMembers, err = awsec2.GroupMemberAddresses(ctx, client, uniqueStrings(referenced)); err != nil {
+		diags.AddError("Cannot read the members of referenced security groups", err.Error())
+		return nil, diags
+	}
+	if len(lists) > 0 {
+		cidrs, err := awsec2.PrefixListCIDRs(ctx, client, uniqueStrings(lists))
+		if err != nil {
+			diags.AddError("Cannot read the prefix lists the rules name", err.Error())
+			return nil, diags
+		}
+		for id, blocks := range cidrs {
+			for _, b := range blocks {
+				if p, err := netip.ParsePrefix(b); err == nil {
+					live.resolver.PrefixLists[id] = append(live.resolver.PrefixLists[id], p.Masked())
+				}
+			}
+		}
+	}
+	rules := make([]posture.Rule, len(live.rules))
+	for i, r := range live.rules {
+		rules[i] = r.Rule
+	}
+	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: acl.Entries}}
+	return live, diags
+}
+
+func uniqueStrings(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func exposureList(check evaluate.LayerCheck) types.List {
+	var rows []attr.Value
+	for _, r := range check.ExposureRows() {
+		values := rangeValues(r.TrafficRange)
+		values["layer"] = types.StringValue(r.Layer)
+		rows = append(rows, types.ObjectValueMust(exposureRowAttrTypes, values))
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: exposureRowAttrTypes}, rows)
+}
+
+func mismatchList(check evaluate.LayerCheck) types.List {
+	var rows []attr.Value
+	for _, m := range check.Mismatches {
+		values := rangeValues(m.TrafficRange)
+		values["kind"] = types.StringValue(m.Kind)
+		values["allowed_by"] = types.StringValue(m.AllowedBy)
+		values["blocked_by"] = types.StringValue(m.BlockedBy)
+		values["detail"] = types.StringValue(m.Detail)
+		rows = append(rows, types.ObjectValueMust(mismatchAttrTypes, values))
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: mismatchAttrTypes}, rows)
+}
+
+func rangeValues(r evaluate.TrafficRange) map[string]attr.Value {
+	return map[string]attr.Value{
+		"direction": types.StringValue(r.Direction), "protocol": types.StringValue(r.Protocol),
+		"cidr": types.StringValue(r.CIDR.String()), "from_port": types.Int64Value(int64(r.From)),
+		"to_port": types.Int64Value(int64(r.To)), "ports": types.StringValue(strings.TrimSpace(r.Ports)),
+	}
+}

@@ -1,0 +1,140 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// hcl builds the value Terraform hands a dynamic parameter for an HCL
+// literal: objects for { ... }, tuples for [ ... ].
+func hclObject(attrs map[string]attr.Value) types.Object {
+	attrTypes := map[string]attr.Type{}
+	for k, v := range attrs {
+		attrTypes[k] = v.Type(context.Background())
+	}
+	return types.ObjectValueMust(attrTypes, attrs)
+}
+
+func hclTuple(elems ...attr.Value) types.Tuple {
+	elemTypes := make([]attr.Type, len(elems))
+	for i, e := range elems {
+		elemTypes[i] = e.Type(context.Background())
+	}
+	return types.TupleValueMust(elemTypes, elems)
+}
+
+func hclStrings(values ...string) types.Tuple {
+	elems := make([]attr.Value, len(values))
+	for i, v := range values {
+		elems[i] = types.StringValue(v)
+	}
+	return hclTuple(elems...)
+}
+
+func management(cidrs ...string) types.Dynamic {
+	return types.DynamicValue(hclObject(map[string]attr.Value{
+		"management": hclObject(map[string]attr.Value{"cidr_blocks": hclStrings(cidrs...)}),
+	}))
+}
+
+// TestFunctionsExpandLikeTheDataSource: the functions' arguments, written
+// as HCL literals with attributes left out, compile to what ddve_rules
+// reads from the same inputs.
+func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
+	ctx := context.Background()
+	options := types.DynamicValue(hclObject(map[string]attr.Value{
+		"deny": hclTuple(hclObject(map[string]attr.Value{"cidr_block": types.StringValue("5.5.5.5/32")})),
+	}))
+	entries, funcErr := expandArguments(ctx, management("10.0.1.10/32"), options, networkACLOptions, expansion.networkACLEntries)
+	if funcErr != nil {
+		t.Fatal(funcErr)
+	}
+	var keys []string
+	for _, e := range entries.Elements() {
+		key, _ := e.(types.Object).Attributes()["key"].(types.String)
+		keys = append(keys, key.ValueString())
+	}
+	want := "ingress deny all 5.5.5.5/32,ingress allow tcp 22 10.0.1.10/32,ingress allow tcp 443 10.0.1.10/32,egress allow tcp 1024-65535 10.0.1.10/32"
+	if got := strings.Join(keys, ","); got != want {
+		t.Errorf("entries = %s\nwant      %s", got, want)
+	}
+
+	for _, none := range []attr.Value{nil, types.DynamicNull(), types.DynamicValue(hclObject(map[string]attr.Value{}))} {
+		rules, funcErr := expandArguments(ctx, management("10.0.1.10/32"), none, securityGroupOptions, expansion.securityGroupRules)
+		if funcErr != nil || len(rules.Elements()) != 2 {
+			t.Errorf("options %v: %d rules, %v", none, len(rules.Elements()), funcErr)
+		}
+	}
+}
+
+func TestFunctionArgumentErrors(t *testing.T) {
+	ctx := context.Background()
+	objectStorage := types.DynamicValue(hclObject(map[string]attr.Value{
+		"object_storage": hclObject(map[string]attr.Value{"prefix_list_ids": hclStrings("pl-63a5400a")}),
+	}))
+	cases := []struct {
+		name              string
+		profiles, options attr.Value
+		optionNames       []string
+		position          int64
+		message           string
+	}{
+		{"prefix list", objectStorage, nil, securityGroupOptions, 0, `profiles["object_storage"].prefix_list_ids: a provider function cannot call AWS`},
+		{"non-canonical CIDR", management("10.0.1.10/24"), nil, networkACLOptions, 0, `profiles["management"].cidr_blocks["10.0.1.10/24"]: CIDR block not canonical`},
+		{"unknown profile", types.DynamicValue(hclObject(map[string]attr.Value{"ftp": hclObject(map[string]attr.Value{"cidr_blocks": hclStrings("10.0.0.0/8")})})),
+			nil, networkACLOptions, 0, `"ftp" is not a DDVE port profile. Valid names: cifs,`},
+		{"unknown peer field", types.DynamicValue(hclObject(map[string]attr.Value{"management": hclObject(map[string]attr.Value{"cidr": hclStrings("10.0.0.0/8")})})),
+			nil, networkACLOptions, 0, `profiles["management"]: unexpected attribute "cidr"; the attributes are cidr_blocks,`},
+		{"option of the other function", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"deny": hclTuple()})),
+			securityGroupOptions, 1, `options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, rules_per_direction_quota`},
+		{"tcp without ports", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"custom_rules": hclTuple(hclObject(map[string]attr.Value{
+			"direction": types.StringValue("ingress"), "protocol": types.StringValue("tcp"), "cidr_blocks": hclStrings("10.0.9.0/24"),
+		}))})), networkACLOptions, 1, `options.custom_rules[0]: Missing ports: tcp needs from_port and to_port.`},
+		{"profiles as a list", types.DynamicValue(hclStrings("management")), nil, networkACLOptions, 0, `profiles: expected an object, got a list`},
+		{"a quota that is no number", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"entries_per_direction_quota": types.StringValue("many")})),
+			networkACLOptions, 1, `options.entries_per_direction_quota: expected a whole number`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, funcErr := expandArguments(ctx, c.profiles, c.options, c.optionNames, expansion.networkACLEntries)
+			if funcErr == nil {
+				t.Fatal("no error")
+			}
+			if funcErr.FunctionArgument == nil || *funcErr.FunctionArgument != c.position || !strings.Contains(funcErr.Text, c.message) {
+				t.Errorf("error at argument %v: %s\nwant at %d: %s", funcErr.FunctionArgument, funcErr.Text, c.position, c.message)
+			}
+		})
+	}
+}
+
+// TestReplyPortsAsTheCompilerUsesThem: the catalog's reply_ports name what
+// the ACL compiler adds to the ephemeral range, for every flow.
+func TestReplyPortsAsTheCompilerUsesThem(t *testing.T) {
+	ephemeral := catalog.PortRange{From: 40000, To: 40001} // apart from every client port
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			var got []string
+			for _, v := range replyPortsValue(f.Replies).Elements() {
+				s, _ := v.(types.String)
+				got = append(got, strings.Replace(s.ValueString(), ephemeralPorts, ephemeral.String(), 1))
+			}
+			var want []string
+			for _, r := range posture.ReplyPorts(f.Replies, ephemeral) {
+				want = append(want, r.String())
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %s: reply_ports %v, compiler %v", p.Name, f, got, want)
+			}
+		}
+	}
+}
