@@ -177,8 +177,7 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	vars := fmt.Sprintf("ec2_endpoint = %q\nvpc_id = %q\nbastion_sg_id = %q\nbastion_subnet_id = %q\nddve_subnet_id = %q\ns3_prefix_list_id = %q\n",
-		moto.URL, network.VPCID, network.BastionGroupID, network.BastionSubnetID, network.DDVESubnetID, network.S3PrefixListID)
+	vars := acctest.SeedVariables(moto.URL, network)
 	// A pre-release installs only when pinned exactly; the override file
 	// pins it without touching the seed.
 	pin := fmt.Sprintf("terraform {\n  required_providers {\n    ddve = { source = %q, version = %q }\n  }\n}\n", namespace+"/"+name, version)
