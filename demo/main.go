@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,11 +77,7 @@ func run(terraform string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	// An S3 address to ask the reachability check about: the second of the
-	// prefix list's first block.
-	s3Address := netip.MustParsePrefix(network.S3PrefixListCIDR[0]).Addr().Next()
-	vars := fmt.Sprintf("ec2_endpoint = %q\nvpc_id = %q\nbastion_sg_id = %q\nbastion_subnet_id = %q\nddve_subnet_id = %q\ns3_prefix_list_id = %q\ns3_address = %q\n",
-		recorder.URL, network.VPCID, network.BastionGroupID, network.BastionSubnetID, network.DDVESubnetID, network.S3PrefixListID, s3Address)
+	vars := acctest.SeedVariables(recorder.URL, network)
 	cli := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n    include = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n  direct {\n    exclude = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n}\n", mirror)
 	for name, content := range map[string]string{
 		filepath.Join(config, "main.tf"):          string(seed),

@@ -88,8 +88,12 @@ type testingT interface {
 // read through the recorder, which gives back the ICMP type and code moto
 // forgets.
 func checkBackendEntries(want []string) resource.TestCheckFunc {
+	return checkBackendEntriesOf(aclAddress, want)
+}
+
+func checkBackendEntriesOf(address string, want []string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(recorder.URL), s.RootModule().Resources[aclAddress].Primary.ID)
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(recorder.URL), s.RootModule().Resources[address].Primary.ID)
 		if err != nil {
 			return err
 		}
