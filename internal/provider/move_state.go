@@ -71,7 +71,7 @@ func (r *securityGroupResource) MoveState(context.Context) []resource.StateMover
 				return map[string]attr.Value{
 					"name": types.StringValue(source.Name), "description": types.StringValue(source.Description),
 					"vpc_id": types.StringValue(source.VPCID), "arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
-					"tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
+					"tags": flattenStringMap(source.Tags), "tags_all": flattenStringMap(source.TagsAll),
 				}
 			})
 	}}}
@@ -86,14 +86,14 @@ func (r *subnetNACLResource) MoveState(context.Context) []resource.StateMover {
 			func(source awsNetworkACLState) map[string]attr.Value {
 				// An empty subnet set stays empty, so a configuration that
 				// writes subnet_ids = [] plans no change.
-				subnets := stringSet(source.SubnetIDs)
+				subnets := flattenStringSet(source.SubnetIDs)
 				if source.SubnetIDs != nil && len(source.SubnetIDs) == 0 {
 					subnets = types.SetValueMust(types.StringType, []attr.Value{})
 				}
 				return map[string]attr.Value{
 					"vpc_id": types.StringValue(source.VPCID), "subnet_ids": subnets,
 					"arn": optString(source.ARN), "owner_id": optString(source.OwnerID),
-					"tags": mapValue(source.Tags), "tags_all": mapValue(source.TagsAll),
+					"tags": flattenStringMap(source.Tags), "tags_all": flattenStringMap(source.TagsAll),
 				}
 			})
 	}}}
