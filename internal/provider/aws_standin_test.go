@@ -188,11 +188,11 @@ func standInPermissions(ctx context.Context, set types.Set) []ec2types.IpPermiss
 			FromPort:   aws.Int32(int32(p.FromPort.ValueInt64())), ToPort: aws.Int32(int32(p.ToPort.ValueInt64())),
 		}
 		description := p.Description.ValueStringPointer()
-		cidrs, _ := setStrings(ctx, types.SetValueMust(types.StringType, p.CIDRBlocks.Elements()))
+		cidrs, _, _ := expandStringSet(ctx, types.SetValueMust(types.StringType, p.CIDRBlocks.Elements()))
 		for _, c := range cidrs {
 			perm.IpRanges = append(perm.IpRanges, ec2types.IpRange{CidrIp: aws.String(c), Description: description})
 		}
-		lists, _ := setStrings(ctx, types.SetValueMust(types.StringType, p.PrefixListIDs.Elements()))
+		lists, _, _ := expandStringSet(ctx, types.SetValueMust(types.StringType, p.PrefixListIDs.Elements()))
 		for _, l := range lists {
 			perm.PrefixListIds = append(perm.PrefixListIds, ec2types.PrefixListId{PrefixListId: aws.String(l), Description: description})
 		}
