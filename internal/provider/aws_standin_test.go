@@ -196,7 +196,7 @@ func standInPermissions(ctx context.Context, set types.Set) []ec2types.IpPermiss
 		for _, l := range lists {
 			perm.PrefixListIds = append(perm.PrefixListIds, ec2types.PrefixListId{PrefixListId: aws.String(l), Description: description})
 		}
-		groups, _ := setStrings(ctx, p.SecurityGroups)
+		groups, _, _ := expandStringSet(ctx, p.SecurityGroups)
 		for _, g := range groups {
 			perm.UserIdGroupPairs = append(perm.UserIdGroupPairs, ec2types.UserIdGroupPair{GroupId: aws.String(g), Description: description})
 		}
@@ -206,7 +206,7 @@ func standInPermissions(ctx context.Context, set types.Set) []ec2types.IpPermiss
 }
 
 func standInTags(ctx context.Context, kind ec2types.ResourceType, tags types.Map) []ec2types.TagSpecification {
-	m := stringMap(ctx, tags)
+	m, _, _ := expandStringMap(ctx, tags)
 	if len(m) == 0 {
 		return nil
 	}
@@ -321,7 +321,7 @@ func (r *standInNetworkACL) Create(ctx context.Context, req resource.CreateReque
 			}
 		}
 	}
-	subnets, _ := setStrings(ctx, plan.SubnetIDs)
+	subnets, _, _ := expandStringSet(ctx, plan.SubnetIDs)
 	for _, subnet := range subnets {
 		current, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{
 			Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnet}}},
