@@ -273,7 +273,7 @@ func RevokeGroupIngress(ctx context.Context, client *ec2.Client, groupID string,
 // associated with the DDVE subnet.
 func CreateSeedACL(ctx context.Context, client *ec2.Client, n *Network) (string, error) {
 	acl, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
-		VpcId: aws.String(n.VPCID),
+		VpcId:             aws.String(n.VPCID),
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkAcl, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("ddve-private")}}}},
 	})
 	if err != nil {
