@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
@@ -68,13 +69,9 @@ func sweepSteps(t *testing.T, rec *acctest.Recorder, resourceName string, plan [
 		steps[i] = resource.TestStep{
 			PreConfig: func() { s.fault.arm(rec) },
 			Config:    s.config,
+			// The fault was met: the step it was armed for was taken.
+			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoPendingFaults(rec)},
 			Check: resource.ComposeTestCheckFunc(
-				func(*terraform.State) error {
-					if pending := rec.Pending(); len(pending) > 0 {
-						return fmt.Errorf("%s %s: the fault was never met: %v", resourceName, s.phase, pending)
-					}
-					return nil
-				},
 				s.check,
 				func(*terraform.State) error {
 					if s.fault != nil {
