@@ -161,24 +161,9 @@ func ExpectNoPendingFaults(rec *Recorder) Check {
 
 // ACLEntryKey names everything an ACL entry holds, as "ingress 1000 allow
 // 6 10.0.1.10/32 ports 22-22 icmp -": direction, number, action,
-// protocol, the CIDR of either family (both if both are set, "-" for
-// none), the port range and the ICMP type/code, "-" where the entry has
-// none.
+// protocol, the CIDR of either family (both if both are set), the port
+// range and the ICMP type/code, "-" where the entry has none.
 func ACLEntryKey(e types.NetworkAclEntry) string {
-	direction := "ingress"
-	if aws.ToBool(e.Egress) {
-		direction = "egress"
-	}
-	var cidrs []string
-	if c := aws.ToString(e.CidrBlock); c != "" {
-		cidrs = append(cidrs, c)
-	}
-	if c := aws.ToString(e.Ipv6CidrBlock); c != "" {
-		cidrs = append(cidrs, c)
-	}
-	if len(cidrs) == 0 {
-		cidrs = []string{"-"}
-	}
 	ports := "-"
 	if p := e.PortRange; p != nil {
 		ports = fmt.Sprintf("%s-%s", int32Text(p.From), int32Text(p.To))
@@ -187,8 +172,51 @@ func ACLEntryKey(e types.NetworkAclEntry) string {
 	if c := e.IcmpTypeCode; c != nil {
 		icmp = fmt.Sprintf("%s/%s", int32Text(c.Type), int32Text(c.Code))
 	}
-	return fmt.Sprintf("%s %d %s %s %s ports %s icmp %s", direction, aws.ToInt32(e.RuleNumber), e.RuleAction,
-		aws.ToString(e.Protocol), strings.Join(cidrs, ","), ports, icmp)
+	return fmt.Sprintf("%s %d %s %s %s ports %s icmp %s", direction(e.Egress), aws.ToInt32(e.RuleNumber), e.RuleAction,
+		aws.ToString(e.Protocol), present(aws.ToString(e.CidrBlock), aws.ToString(e.Ipv6CidrBlock)), ports, icmp)
+}
+
+// GroupRuleKey names everything a security group rule holds, as "ingress
+// tcp 22-22 cidr 10.0.1.10/32": direction, protocol, from and to port
+// (ICMP type and code for ICMP), and the peer with its kind (cidr, ipv6,
+// group or prefix-list).
+func GroupRuleKey(r types.SecurityGroupRule) string {
+	var group string
+	if g := r.ReferencedGroupInfo; g != nil {
+		group = aws.ToString(g.GroupId)
+	}
+	return fmt.Sprintf("%s %s %s-%s %s", direction(r.IsEgress), aws.ToString(r.IpProtocol), int32Text(r.FromPort), int32Text(r.ToPort),
+		present(labeled("cidr", aws.ToString(r.CidrIpv4)), labeled("ipv6", aws.ToString(r.CidrIpv6)),
+			labeled("group", group), labeled("prefix-list", aws.ToString(r.PrefixListId))))
+}
+
+func direction(egress *bool) string {
+	if aws.ToBool(egress) {
+		return "egress"
+	}
+	return "ingress"
+}
+
+// present joins the values that are set, or is "-" if none is.
+func present(values ...string) string {
+	var set []string
+	for _, v := range values {
+		if v != "" {
+			set = append(set, v)
+		}
+	}
+	if len(set) == 0 {
+		return "-"
+	}
+	return strings.Join(set, ",")
+}
+
+// labeled is "kind value", or empty for no value.
+func labeled(kind, value string) string {
+	if value == "" {
+		return ""
+	}
+	return kind + " " + value
 }
 
 func int32Text(v *int32) string {
@@ -221,55 +249,6 @@ func ACLEntries(ctx context.Context, client *ec2.Client, aclID string) ([]string
 	return keys, nil
 }
 
-// ExpectACLEntries: the ACL at address in the state holds exactly the
-// entries want (as ACLEntryKey writes them, in any order), read through
-// the test's recorder.
-func ExpectACLEntries(rec *Recorder, address string, want []string) Check {
-	return Check{func(ctx context.Context, id func(string) (string, error)) error {
-		aclID, err := id(address)
-		if err != nil {
-			return err
-		}
-		got, err := ACLEntries(ctx, EC2Client(rec.URL), aclID)
-		if err != nil {
-			return err
-		}
-		want := slices.Sorted(slices.Values(want))
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("AWS holds entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		return nil
-	}}
-}
-
-// GroupRuleKey names everything a security group rule holds, as "ingress
-// tcp 22-22 cidr 10.0.1.10/32": direction, protocol, from and to port
-// (ICMP type and code for ICMP), and the peer with its kind (cidr, ipv6,
-// group or prefix-list).
-func GroupRuleKey(r types.SecurityGroupRule) string {
-	direction := "ingress"
-	if aws.ToBool(r.IsEgress) {
-		direction = "egress"
-	}
-	var peers []string
-	if c := aws.ToString(r.CidrIpv4); c != "" {
-		peers = append(peers, "cidr "+c)
-	}
-	if c := aws.ToString(r.CidrIpv6); c != "" {
-		peers = append(peers, "ipv6 "+c)
-	}
-	if g := r.ReferencedGroupInfo; g != nil && aws.ToString(g.GroupId) != "" {
-		peers = append(peers, "group "+aws.ToString(g.GroupId))
-	}
-	if p := aws.ToString(r.PrefixListId); p != "" {
-		peers = append(peers, "prefix-list "+p)
-	}
-	if len(peers) == 0 {
-		peers = []string{"-"}
-	}
-	return fmt.Sprintf("%s %s %s-%s %s", direction, aws.ToString(r.IpProtocol), int32Text(r.FromPort), int32Text(r.ToPort), strings.Join(peers, ","))
-}
-
 // GroupRules returns the keys of the group's rules, sorted.
 func GroupRules(ctx context.Context, client *ec2.Client, groupID string) ([]string, error) {
 	var keys []string
@@ -289,41 +268,56 @@ func GroupRules(ctx context.Context, client *ec2.Client, groupID string) ([]stri
 	return keys, nil
 }
 
+// expectKeys reads the keys of the resource at address in the state and
+// hands them to compare.
+func expectKeys(address string, read func(context.Context, string) ([]string, error), compare func(got []string) error) Check {
+	return Check{func(ctx context.Context, id func(string) (string, error)) error {
+		resourceID, err := id(address)
+		if err != nil {
+			return err
+		}
+		got, err := read(ctx, resourceID)
+		if err != nil {
+			return err
+		}
+		return compare(got)
+	}}
+}
+
+// exactly compares keys in any order.
+func exactly(what string, want []string) func([]string) error {
+	want = slices.Sorted(slices.Values(want))
+	return func(got []string) error {
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("AWS holds %s\n%s\nwant\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		return nil
+	}
+}
+
+// ExpectACLEntries: the ACL at address in the state holds exactly the
+// entries want (as ACLEntryKey writes them, in any order), read through
+// the test's recorder.
+func ExpectACLEntries(rec *Recorder, address string, want []string) Check {
+	read := func(ctx context.Context, id string) ([]string, error) { return ACLEntries(ctx, EC2Client(rec.URL), id) }
+	return expectKeys(address, read, exactly("entries", want))
+}
+
 // ExpectGroupRules: the security group at address in the state holds
 // exactly the rules want (as GroupRuleKey writes them, in any order).
 func ExpectGroupRules(client *ec2.Client, address string, want []string) Check {
-	return Check{func(ctx context.Context, id func(string) (string, error)) error {
-		groupID, err := id(address)
-		if err != nil {
-			return err
-		}
-		got, err := GroupRules(ctx, client, groupID)
-		if err != nil {
-			return err
-		}
-		want := slices.Sorted(slices.Values(want))
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("AWS holds rules\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		return nil
-	}}
+	read := func(ctx context.Context, id string) ([]string, error) { return GroupRules(ctx, client, id) }
+	return expectKeys(address, read, exactly("rules", want))
 }
 
 // ExpectGroupRuleCount: the security group at address in the state holds
 // want rules.
 func ExpectGroupRuleCount(client *ec2.Client, address string, want int) Check {
-	return Check{func(ctx context.Context, id func(string) (string, error)) error {
-		groupID, err := id(address)
-		if err != nil {
-			return err
-		}
-		got, err := GroupRules(ctx, client, groupID)
-		if err != nil {
-			return err
-		}
+	read := func(ctx context.Context, id string) ([]string, error) { return GroupRules(ctx, client, id) }
+	return expectKeys(address, read, func(got []string) error {
 		if len(got) != want {
 			return fmt.Errorf("AWS holds %d rules, want %d: %v", len(got), want, got)
 		}
 		return nil
-	}}
+	})
 }
