@@ -174,16 +174,158 @@ func CreateOtherVPCSubnet(ctx context.Context, client *ec2.Client) (string, erro
 	return aws.ToString(subnet.Subnet.SubnetId), nil
 }
 
-// MoveSubnet associates the subnet with the ACL through the SDK, as
-// another tool or a person at the console would.
-func MoveSubnet(ctx context.Context, client *ec2.Client, subnetID, aclID string) error {
-	acls, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []types.Filter{
-		{Name: aws.String("association.subnet-id"), Values: []string{subnetID}},
-	}})
+// CreateSeedGroup makes, through the SDK, the group the seed's
+// configuration makes with management from 10.0.1.10/32 and the bastion
+// group and object storage through the S3 prefix list: SSH and HTTPS in
+// from both, HTTPS out to S3, the default egress revoked, each rule with
+// the description the provider writes, and a Name tag.
+func CreateSeedGroup(ctx context.Context, client *ec2.Client, n *Network, name, description string) (string, error) {
+	group, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String(name), Description: aws.String(description), VpcId: aws.String(n.VPCID),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSecurityGroup, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String(name)}}}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating group %s: %w", name, err)
+	}
+	id := group.GroupId
+	descriptions := map[int32]string{22: "ddve management: SSH", 443: "ddve management: HTTPS"}
+	var ingress []types.IpPermission
+	for _, port := range []int32{22, 443} {
+		ingress = append(ingress, types.IpPermission{
+			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port),
+			IpRanges:         []types.IpRange{{CidrIp: aws.String("10.0.1.10/32"), Description: aws.String(descriptions[port])}},
+			UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(n.BastionGroupID), Description: aws.String(descriptions[port])}},
+		})
+	}
+	if _, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id, IpPermissions: ingress}); err != nil {
+		return "", fmt.Errorf("authorizing ingress: %w", err)
+	}
+	if _, err := client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: id, IpPermissions: []types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443),
+		PrefixListIds: []types.PrefixListId{{PrefixListId: aws.String(n.S3PrefixListID), Description: aws.String("ddve object_storage: HTTPS to S3")}},
+	}}}); err != nil {
+		return "", fmt.Errorf("authorizing egress: %w", err)
+	}
+	if _, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: id, IpPermissions: []types.IpPermission{{
+		IpProtocol: aws.String("-1"),
+		IpRanges:   []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+		Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}},
+	}}}); err != nil {
+		return "", fmt.Errorf("revoking the default egress: %w", err)
+	}
+	// The emulator drops the descriptions of rules that name a group or a
+	// prefix list: set them on the rules again.
+	rules, err := client.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{aws.ToString(id)}}},
+	})
+	if err != nil {
+		return "", err
+	}
+	var updates []types.SecurityGroupRuleUpdate
+	for _, r := range rules.SecurityGroupRules {
+		want := descriptions[aws.ToInt32(r.FromPort)]
+		if aws.ToBool(r.IsEgress) {
+			want = "ddve object_storage: HTTPS to S3"
+		}
+		if aws.ToString(r.Description) == want {
+			continue
+		}
+		req := &types.SecurityGroupRuleRequest{
+			IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort, Description: aws.String(want),
+			CidrIpv4: r.CidrIpv4, PrefixListId: r.PrefixListId,
+		}
+		if r.ReferencedGroupInfo != nil {
+			req.ReferencedGroupId = r.ReferencedGroupInfo.GroupId
+		}
+		updates = append(updates, types.SecurityGroupRuleUpdate{SecurityGroupRuleId: r.SecurityGroupRuleId, SecurityGroupRule: req})
+	}
+	if len(updates) > 0 {
+		if _, err := client.ModifySecurityGroupRules(ctx, &ec2.ModifySecurityGroupRulesInput{GroupId: id, SecurityGroupRules: updates}); err != nil {
+			return "", fmt.Errorf("setting the rule descriptions: %w", err)
+		}
+	}
+	return aws.ToString(id), nil
+}
+
+// RevokeGroupIngress revokes, through the SDK, the group's ingress rule on
+// port from cidr.
+func RevokeGroupIngress(ctx context.Context, client *ec2.Client, groupID string, port int32, cidr string) error {
+	rules, err := client.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
+	})
 	if err != nil {
 		return err
 	}
-	for _, acl := range acls.NetworkAcls {
+	for _, r := range rules.SecurityGroupRules {
+		if !aws.ToBool(r.IsEgress) && aws.ToInt32(r.FromPort) == port && aws.ToString(r.CidrIpv4) == cidr {
+			_, err := client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
+				GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{aws.ToString(r.SecurityGroupRuleId)},
+			})
+			return err
+		}
+	}
+	return fmt.Errorf("group %s has no ingress rule for port %d from %s", groupID, port, cidr)
+}
+
+// CreateSeedACL makes, through the SDK, the ACL the seed's DDVE subnet
+// configuration makes with management from 10.0.1.10/32, object storage
+// through the S3 prefix list and 5.5.5.5 denied, tagged ddve-private and
+// associated with the DDVE subnet.
+func CreateSeedACL(ctx context.Context, client *ec2.Client, n *Network) (string, error) {
+	acl, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
+		VpcId:             aws.String(n.VPCID),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkAcl, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("ddve-private")}}}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating the ACL: %w", err)
+	}
+	id := acl.NetworkAcl.NetworkAclId
+	type entry struct {
+		number   int32
+		egress   bool
+		action   types.RuleAction
+		protocol string
+		cidr     string
+		from, to int32
+	}
+	entries := []entry{
+		{10, false, types.RuleActionDeny, "-1", "5.5.5.5/32", 0, 0},
+		{1000, false, types.RuleActionAllow, "6", "10.0.1.10/32", 22, 22},
+		{1010, false, types.RuleActionAllow, "6", "10.0.1.10/32", 443, 443},
+		{1000, true, types.RuleActionAllow, "6", "10.0.1.10/32", 1024, 65535},
+	}
+	for i, cidr := range n.S3PrefixListCIDR {
+		entries = append(entries,
+			entry{int32(1020 + 10*i), false, types.RuleActionAllow, "6", cidr, 1024, 65535},
+			entry{int32(1010 + 10*i), true, types.RuleActionAllow, "6", cidr, 443, 443})
+	}
+	for _, e := range entries {
+		in := &ec2.CreateNetworkAclEntryInput{
+			NetworkAclId: id, RuleNumber: aws.Int32(e.number), Egress: aws.Bool(e.egress),
+			Protocol: aws.String(e.protocol), RuleAction: e.action, CidrBlock: aws.String(e.cidr),
+		}
+		if e.protocol != "-1" {
+			in.PortRange = &types.PortRange{From: aws.Int32(e.from), To: aws.Int32(e.to)}
+		}
+		if _, err := client.CreateNetworkAclEntry(ctx, in); err != nil {
+			return "", fmt.Errorf("creating entry %d: %w", e.number, err)
+		}
+	}
+	if err := MoveSubnet(ctx, client, n.DDVESubnetID, aws.ToString(id)); err != nil {
+		return "", err
+	}
+	return aws.ToString(id), nil
+}
+
+// MoveSubnet associates the subnet with the ACL through the SDK.
+func MoveSubnet(ctx context.Context, client *ec2.Client, subnetID, aclID string) error {
+	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{
+		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
+	})
+	if err != nil {
+		return err
+	}
+	for _, acl := range out.NetworkAcls {
 		for _, a := range acl.Associations {
 			if aws.ToString(a.SubnetId) == subnetID {
 				_, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
@@ -193,5 +335,25 @@ func MoveSubnet(ctx context.Context, client *ec2.Client, subnetID, aclID string)
 			}
 		}
 	}
-	return fmt.Errorf("subnet %s has no network ACL association", subnetID)
+	return fmt.Errorf("subnet %s has no ACL association", subnetID)
+}
+
+// DeleteACL moves the ACL's subnets to the default ACL and deletes it,
+// through the SDK.
+func DeleteACL(ctx context.Context, client *ec2.Client, aclID, defaultACLID string) error {
+	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{aclID}})
+	if err != nil {
+		return err
+	}
+	for _, acl := range out.NetworkAcls {
+		for _, a := range acl.Associations {
+			if _, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
+				AssociationId: a.NetworkAclAssociationId, NetworkAclId: aws.String(defaultACLID),
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = client.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: aws.String(aclID)})
+	return err
 }

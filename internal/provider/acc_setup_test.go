@@ -5,25 +5,21 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
 // The acceptance backend, shared by the package's TestAcc tests: moto on a
-// loopback port behind the call-counting recorder.
-var (
-	backend  *acctest.Moto
-	recorder *acctest.Recorder
-)
+// loopback port. Each test puts a recorder of its own in front of it
+// (testRecorder), so tests run in parallel: each counts its own calls and
+// meets its own faults, and makes its resources in a VPC of its own.
+var backend *acctest.Moto
 
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"ddve": providerserver.NewProtocol6WithError(New("test")()),
@@ -45,12 +41,6 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer backend.Stop()
-	recorder, err = acctest.StartRecorder(backend.URL)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "acceptance tests:", err)
-		return 1
-	}
-	defer recorder.Stop()
 	// The emulator takes any credentials; these keep the SDK from looking
 	// further along the chain. Tests never point anywhere but loopback.
 	// The instance metadata service is never asked: it lies off loopback.
@@ -67,9 +57,25 @@ func runTests(m *testing.M) int {
 
 func testAccPreCheck(t *testing.T) {
 	t.Helper()
-	if recorder == nil {
+	if backend == nil {
 		t.Fatal("the acceptance backend is not running")
 	}
+}
+
+// testRecorder starts the test's own call recorder in front of the
+// emulator, stopped when the test ends. Its counts and faults are the
+// test's alone; the provider reaches it through providerConfig(rec).
+func testRecorder(t *testing.T) *acctest.Recorder {
+	t.Helper()
+	if backend == nil {
+		t.Skip("acceptance test: set TF_ACC=1 (make testacc) to run it against moto")
+	}
+	rec, err := acctest.StartRecorder(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Stop)
+	return rec
 }
 
 // testEC2 is the SDK client tests use to make fixtures and check what the
@@ -88,9 +94,9 @@ func testNetwork(t *testing.T) *acctest.Network {
 	return n
 }
 
-// providerConfig points the provider at the recorder; extra lines go into
-// the provider block.
-func providerConfig(extra ...string) string {
+// providerConfig points the provider at the test's recorder; extra lines
+// go into the provider block.
+func providerConfig(rec *acctest.Recorder, extra ...string) string {
 	return fmt.Sprintf(`
 provider "ddve" {
   region      = %q
@@ -100,7 +106,7 @@ provider "ddve" {
   }
 %s
 }
-`, acctest.Region, recorder.URL, strings.Join(extra, "\n"))
+`, acctest.Region, rec.URL, strings.Join(extra, "\n"))
 }
 
 // wrapped matches text as Terraform prints it, wrapped at any space.
@@ -110,37 +116,4 @@ func wrapped(text string) *regexp.Regexp {
 		words[i] = regexp.QuoteMeta(w)
 	}
 	return regexp.MustCompile(strings.Join(words, `\s+`))
-}
-
-// expectNoMutatingCalls checks that what ran since the recorder's last
-// reset changed nothing in AWS.
-func expectNoMutatingCalls(what string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if m := recorder.Calls().Mutating(); len(m) > 0 {
-			return fmt.Errorf("%s made mutating EC2 calls: %v", what, m)
-		}
-		return nil
-	}
-}
-
-// expectCallsBefore checks that calls of the first actions were made, and
-// that none of the then actions came before the last of them: what is added
-// is in place before anything is removed.
-func expectCallsBefore(first, then []string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		seq := recorder.Sequence()
-		lastFirst, firstThen := -1, len(seq)
-		for i, action := range seq {
-			switch {
-			case slices.Contains(first, action):
-				lastFirst = i
-			case slices.Contains(then, action):
-				firstThen = min(firstThen, i)
-			}
-		}
-		if lastFirst < 0 || lastFirst > firstThen {
-			return fmt.Errorf("want %v before %v: %v", first, then, seq)
-		}
-		return nil
-	}
 }

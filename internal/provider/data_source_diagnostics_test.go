@@ -11,9 +11,10 @@ import (
 // Bad input to the data sources fails at plan, at the line of the
 // attribute that holds it, as it does in the resources.
 func TestAccRules_badInput(t *testing.T) {
+	rec := testRecorder(t)
 	skipWithoutBackend(t)
 	rules := func(body string) string {
-		return providerConfig() + fmt.Sprintf("\ndata \"ddve_rules\" \"test\" {\n%s\n}\n", body)
+		return providerConfig(rec) + fmt.Sprintf("\ndata \"ddve_rules\" \"test\" {\n%s\n}\n", body)
 	}
 	cases := []struct {
 		config, line, message string
@@ -46,7 +47,7 @@ func TestAccRules_badInput(t *testing.T) {
   deny = [
     { cidr_block = "5.5.5.5/32", direction = "sideways" },
   ]`), `{ cidr_block = "5.5.5.5/32", direction = "sideways" }`, `direction is "sideways": use ingress, egress or both`},
-		{providerConfig() + `
+		{providerConfig(rec) + `
 data "ddve_port_profiles" "test" {
   names = ["nfs", "ftp"]
 }
@@ -58,13 +59,13 @@ data "ddve_port_profiles" "test" {
 			t.Fatalf("the line %q must appear once in its configuration", c.line)
 		}
 		steps = append(steps, resource.TestStep{
-			PreConfig:   recorder.Reset,
+			PreConfig:   rec.Reset,
 			Config:      c.config,
 			PlanOnly:    true,
 			ExpectError: atLine(c.line, c.message),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,

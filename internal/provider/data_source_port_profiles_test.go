@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
 
@@ -15,6 +16,7 @@ import (
 // things up in it: a profile's flows and where their replies go, and why
 // a port is missing.
 func TestAccPortProfiles_catalog(t *testing.T) {
+	rec := testRecorder(t)
 	skipWithoutBackend(t)
 	flow := func(direction, protocol string, port int64, purpose string, replyPorts ...string) knownvalue.Check {
 		replies := []knownvalue.Check{}
@@ -28,12 +30,12 @@ func TestAccPortProfiles_catalog(t *testing.T) {
 		})
 	}
 	some := "data.ddve_port_profiles.some"
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			PreConfig: recorder.Reset,
-			Config: providerConfig() + `
+			PreConfig: rec.Reset,
+			Config: providerConfig(rec) + `
 data "ddve_port_profiles" "all" {}
 
 data "ddve_port_profiles" "some" {
@@ -44,8 +46,8 @@ output "telnet" {
   value = [for o in data.ddve_port_profiles.all.omitted : o.reason if o.ports == "23"][0]
 }
 `,
-			Check: expectNoEC2Calls("reading the catalog"),
 			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_port_profiles.all", tfjsonpath.New("profiles"), knownvalue.ListSizeExact(len(catalog.All()))),
 				statecheck.ExpectKnownValue("data.ddve_port_profiles.all", tfjsonpath.New("omitted"), knownvalue.ListSizeExact(len(catalog.Omitted()))),
 				statecheck.ExpectKnownOutputValue("telnet", knownvalue.StringRegexp(wrapped("Telnet. Insecure"))),

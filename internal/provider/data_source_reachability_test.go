@@ -27,9 +27,10 @@ func result(i int, key string) tfjsonpath.Path {
 // The seed posture, applied, then read back and asked about the flows a
 // user cares about: the bastion's SSH, HTTPS to S3, 5.5.5.5.
 func TestAccReachability_seedPosture(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	s3 := netip.MustParsePrefix(n.S3PrefixListCIDR[0]).Addr().Next()
-	config := seedPostureConfig(n) + fmt.Sprintf(`
+	config := seedPostureConfig(rec, n) + fmt.Sprintf(`
 data "ddve_reachability" "check" {
   security_group_ids = [ddve_security_group.ddve.id]
   subnet_id          = %q
@@ -42,7 +43,7 @@ data "ddve_reachability" "check" {
   depends_on = [ddve_subnet_nacl.private]
 }
 `, n.DDVESubnetID, s3)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -73,16 +74,17 @@ data "ddve_reachability" "check" {
 // disagree: the data source says which flows fail where, and lists the
 // mismatches, return traffic included.
 func TestAccReachability_handMadeMismatch(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	hand, err := acctest.CreateHandMadePosture(context.Background(), testEC2(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig() + fmt.Sprintf(`
+			Config: providerConfig(rec) + fmt.Sprintf(`
 data "ddve_reachability" "check" {
   security_group_ids = [%q]
   network_acl_id     = %q
@@ -116,13 +118,14 @@ data "ddve_reachability" "check" {
 // Bad input fails at plan with the attribute and the fix; a group or ACL
 // that does not exist, or a subnet of another VPC, fails the read.
 func TestAccReachability_badInput(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	other, err := acctest.CreateOtherVPCSubnet(context.Background(), testEC2())
 	if err != nil {
 		t.Fatal(err)
 	}
 	config := func(body string) string {
-		return providerConfig() + `
+		return providerConfig(rec) + `
 data "ddve_reachability" "check" {
 ` + body + `
 }
@@ -158,7 +161,7 @@ data "ddve_reachability" "check" {
 			ExpectError: atLine(c.line, c.want),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
@@ -171,6 +174,7 @@ data "ddve_reachability" "check" {
 // blocks, one for the members of referenced groups, two for the prefix
 // list.
 func TestAccReachability_callsOfOneRead(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	ctx := context.Background()
 	hand, err := acctest.CreateHandMadePosture(ctx, testEC2(), n)
@@ -186,12 +190,12 @@ func TestAccReachability_callsOfOneRead(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	recorder.Reset()
-	live, diags := readLivePosture(ctx, acctest.EC2Client(recorder.URL), []string{hand.GroupID, n.BastionGroupID}, n.DDVESubnetID, "")
+	rec.Reset()
+	live, diags := readLivePosture(ctx, acctest.EC2Client(rec.URL), []string{hand.GroupID, n.BastionGroupID}, n.DDVESubnetID, "")
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
-	calls := recorder.Calls()
+	calls := rec.Calls()
 	t.Logf("one read: %s", calls)
 	if calls.Total() > 8 || len(calls.Mutating()) > 0 {
 		t.Fatalf("one read made %s, over its budget of 8 reads", calls)

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
@@ -17,8 +16,8 @@ import (
 // rulesSeedConfig puts the seed posture through ddve_rules and through
 // both resources, and compares what they hold: the data source's elements,
 // keys aside, must be the resources' rules and entries, rule IDs aside.
-func rulesSeedConfig(n *acctest.Network, bastion string) string {
-	return providerConfig() + fmt.Sprintf(`
+func rulesSeedConfig(rec *acctest.Recorder, n *acctest.Network, bastion string) string {
+	return providerConfig(rec) + fmt.Sprintf(`
 locals {
   profiles = {
     management     = { cidr_blocks = [%[3]s] }
@@ -68,6 +67,7 @@ output "entry_keys" {
 // what ddve_security_group and ddve_subnet_nacl plan for the same input,
 // and a key names what its rule or entry does.
 func TestAccRules_seedPosture(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	s3 := len(n.S3PrefixListCIDR)
 	entryKeys := func(bastions ...string) []knownvalue.Check {
@@ -85,12 +85,12 @@ func TestAccRules_seedPosture(t *testing.T) {
 		}
 		return append(checks, knownvalue.StringExact("ingress deny all 5.5.5.5/32"))
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: rulesSeedConfig(n, `"10.0.1.10/32"`),
+				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(3)),
 					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(4+2*s3)),
@@ -111,7 +111,7 @@ func TestAccRules_seedPosture(t *testing.T) {
 			{
 				// Another bastion: the keys of what was there stay, so a
 				// for_each over them only adds; the resources agree still.
-				Config: rulesSeedConfig(n, `"10.0.1.10/32", "10.0.1.11/32"`),
+				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32", "10.0.1.11/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(5)),
@@ -125,13 +125,14 @@ func TestAccRules_seedPosture(t *testing.T) {
 // TestAccRules_noAWSCall: without a prefix list, ddve_rules is computed
 // by the provider alone.
 func TestAccRules_noAWSCall(t *testing.T) {
+	rec := testRecorder(t)
 	skipWithoutBackend(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			PreConfig: recorder.Reset,
-			Config: providerConfig() + `
+			PreConfig: rec.Reset,
+			Config: providerConfig(rec) + `
 data "ddve_rules" "test" {
   profiles = {
     management = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = ["sg-0123456789abcdef0"] }
@@ -145,8 +146,8 @@ data "ddve_rules" "test" {
 `,
 			ExpectError: wrapped("Network ACL entries take CIDR blocks only"),
 		}, {
-			PreConfig: recorder.Reset,
-			Config: providerConfig() + `
+			PreConfig: rec.Reset,
+			Config: providerConfig(rec) + `
 data "ddve_rules" "test" {
   profiles = {
     management = { cidr_blocks = ["10.0.1.10/32"] }
@@ -161,8 +162,8 @@ output "entry_keys" {
   value = toset(data.ddve_rules.test.network_acl_entries[*].key)
 }
 `,
-			Check: expectNoEC2Calls("ddve_rules without a prefix list"),
 			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("security_group_rules"), knownvalue.ListExact([]knownvalue.Check{
 					groupRule("ingress icmp type 8 code -1 10.0.9.0/24", "icmp", 8, -1, "10.0.9.0/24", "custom", "ddve custom: icmp type 8 code -1"),
 					groupRule("ingress tcp 22 10.0.1.10/32", "tcp", 22, 22, "10.0.1.10/32", "management", "ddve management: SSH"),
@@ -190,17 +191,6 @@ func groupRule(key, protocol string, from, to int64, cidr, profile, description 
 		"referenced_security_group_id": knownvalue.Null(), "prefix_list_id": knownvalue.Null(),
 		"profile": knownvalue.StringExact(profile), "description": knownvalue.StringExact(description),
 	})
-}
-
-// expectNoEC2Calls checks that what ran since the recorder's last reset
-// made no EC2 call at all.
-func expectNoEC2Calls(what string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if calls := recorder.Calls(); calls.Total() > 0 {
-			return fmt.Errorf("%s called AWS: %s", what, calls)
-		}
-		return nil
-	}
 }
 
 // skipWithoutBackend skips an acceptance test that needs no fixture when

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
 // atLine matches an error whose source snippet is the line that starts with
@@ -22,9 +24,10 @@ func atLine(line, message string) *regexp.Regexp {
 // Every class of bad input is reported at the line of the attribute that
 // holds it, list indexes and set elements included.
 func TestAccDiagnostics_pointAtTheAttribute(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	acl := func(body string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id = %q
 %s
@@ -32,7 +35,7 @@ resource "ddve_subnet_nacl" "test" {
 `, n.VPCID, body)
 	}
 	group := func(body string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = "ddve-bad"
   vpc_id = %q
@@ -112,16 +115,16 @@ resource "ddve_security_group" "test" {
 			t.Fatalf("the line %q must appear once in its configuration", c.line)
 		}
 		steps = append(steps, resource.TestStep{
-			PreConfig:   recorder.Reset,
+			PreConfig:   rec.Reset,
 			Config:      c.config,
 			PlanOnly:    true,
 			ExpectError: atLine(c.line, c.message),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
-		CheckDestroy:             expectNoMutatingCalls("bad input"),
+		CheckDestroy:             acctest.ExpectNoMutatingCalls(rec).Func(),
 	})
 }

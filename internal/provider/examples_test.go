@@ -29,7 +29,7 @@ func example(t *testing.T, name string) string {
 
 func TestAccPortProfiles_example(t *testing.T) {
 	skipWithoutBackend(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -46,7 +46,7 @@ func TestAccPortProfiles_example(t *testing.T) {
 
 func TestAccFunctions_examples(t *testing.T) {
 	skipWithoutBackend(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   functionsVersionChecks,

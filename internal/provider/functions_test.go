@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
 // Provider functions need Terraform 1.8 or OpenTofu 1.7: under older
@@ -17,14 +19,15 @@ var functionsVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBel
 // options left out, {} and written, and compares them with ddve_rules for
 // the same input.
 func TestAccFunctions_expansion(t *testing.T) {
+	rec := testRecorder(t)
 	skipWithoutBackend(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   functionsVersionChecks,
 		Steps: []resource.TestStep{{
-			PreConfig: recorder.Reset,
-			Config: providerConfig() + `
+			PreConfig: rec.Reset,
+			Config: providerConfig(rec) + `
 locals {
   profiles = {
     management = { cidr_blocks = ["10.0.1.10/32"] }
@@ -64,8 +67,8 @@ output "entries_as_data_source" {
   value = provider::ddve::network_acl_entries(local.profiles, local.options) == data.ddve_rules.same.network_acl_entries
 }
 `,
-			Check: expectNoEC2Calls("the functions and ddve_rules without a prefix list"),
 			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownOutputValue("rules", knownvalue.ListExact([]knownvalue.Check{
 					knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"key": knownvalue.StringExact("ingress tcp 22 sg-0123456789abcdef0"), "direction": knownvalue.StringExact("ingress"),
@@ -120,7 +123,7 @@ func TestAccFunctions_badInput(t *testing.T) {
 			ExpectError: wrapped(c.message),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   functionsVersionChecks,

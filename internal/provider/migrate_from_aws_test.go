@@ -52,9 +52,9 @@ func (e expectMovedFrom) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 
 // expectNoCalls checks that none of actions ran since the recorder's last
 // reset.
-func expectNoCalls(actions ...string) resource.TestCheckFunc {
+func expectNoCalls(rec *acctest.Recorder, actions ...string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		calls := recorder.Calls()
+		calls := rec.Calls()
 		for _, a := range actions {
 			if calls[a] > 0 {
 				return fmt.Errorf("%s was called: %v", a, calls)
@@ -66,11 +66,11 @@ func expectNoCalls(actions ...string) resource.TestCheckFunc {
 
 // expectOnlyMutating checks that the mutating calls since the recorder's
 // last reset were among allowed.
-func expectOnlyMutating(allowed ...string) resource.TestCheckFunc {
+func expectOnlyMutating(rec *acctest.Recorder, allowed ...string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		for action := range recorder.Calls().Mutating() {
+		for action := range rec.Calls().Mutating() {
 			if !slices.Contains(allowed, action) {
-				return fmt.Errorf("unexpected mutating call %s: %v", action, recorder.Calls())
+				return fmt.Errorf("unexpected mutating call %s: %v", action, rec.Calls())
 			}
 		}
 		return nil
@@ -130,8 +130,8 @@ resource "aws_security_group" "ddve" {
 
 // movedGroupConfig replaces the aws_security_group with a moved block and
 // the ddve_security_group of the same intent.
-func movedGroupConfig(n *acctest.Network, managementCIDR string) string {
-	return providerConfig() + `
+func movedGroupConfig(rec *acctest.Recorder, n *acctest.Network, managementCIDR string) string {
+	return providerConfig(rec) + `
 moved {
   from = aws_security_group.ddve
   to   = ddve_security_group.ddve
@@ -164,27 +164,32 @@ const movedGroupAddress = "ddve_security_group.ddve"
 // The rules already allow what the profiles do, so only their descriptions
 // change; no rule is authorized or revoked.
 func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
-	testAccGroupMove(t, "10.0.1.10/32", expectOnlyMutating("ModifySecurityGroupRules"))
+	testAccGroupMove(t, "10.0.1.10/32", func(rec *acctest.Recorder) resource.TestCheckFunc {
+		return expectOnlyMutating(rec, "ModifySecurityGroupRules")
+	})
 }
 
 // The profiles name a narrower peer than the old rules: the new rules are
 // authorized before the old ones are revoked, so SSH and HTTPS from the
 // bastion never stop.
 func TestAccSecurityGroup_moveFromAWSAuthorizesFirst(t *testing.T) {
-	testAccGroupMove(t, "10.0.1.0/24", resource.ComposeTestCheckFunc(
-		expectNoCalls("CreateSecurityGroup", "DeleteSecurityGroup"),
-		expectCallsBefore([]string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
-	))
+	testAccGroupMove(t, "10.0.1.0/24", func(rec *acctest.Recorder) resource.TestCheckFunc {
+		return resource.ComposeTestCheckFunc(
+			expectNoCalls(rec, "CreateSecurityGroup", "DeleteSecurityGroup"),
+			acctest.ExpectCallsBefore(rec, []string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}).Func(),
+		)
+	})
 }
 
 // testAccGroupMove moves a group that hashicorp/aws made with SSH and HTTPS
 // from oldCIDR onto the seed's profiles (from 10.0.1.10/32): the same group
 // is updated in place, the apply passes calls, and nothing is left to do.
-func testAccGroupMove(t *testing.T, oldCIDR string, calls resource.TestCheckFunc) {
+func testAccGroupMove(t *testing.T, oldCIDR string, calls func(*acctest.Recorder) resource.TestCheckFunc) {
 	checks := moveVersionChecks(t)
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var groupID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   checks,
 		ProtoV6ProviderFactories: moveProviderFactories,
@@ -197,25 +202,25 @@ func testAccGroupMove(t *testing.T, oldCIDR string, calls resource.TestCheckFunc
 			},
 			// Moved: the same group, updated in place.
 			{
-				PreConfig: recorder.Reset,
-				Config:    movedGroupConfig(n, "10.0.1.10/32"),
+				PreConfig: rec.Reset,
+				Config:    movedGroupConfig(rec, n, "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectMovedFrom{movedGroupAddress, "aws_security_group.ddve"},
 					plancheck.ExpectResourceAction(movedGroupAddress, plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedGroupAddress, &groupID),
-					calls,
-					checkBackendRules(movedGroupAddress, []string{
-						"egress tcp 443-443 " + n.S3PrefixListID,
-						"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
-						"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
-					}),
+					calls(rec),
+					acctest.ExpectGroupRules(testEC2(), movedGroupAddress, []string{
+						"egress tcp 443-443 prefix-list " + n.S3PrefixListID,
+						"ingress tcp 22-22 cidr 10.0.1.10/32", "ingress tcp 22-22 group " + n.BastionGroupID,
+						"ingress tcp 443-443 cidr 10.0.1.10/32", "ingress tcp 443-443 group " + n.BastionGroupID,
+					}).Func(),
 				),
 			},
 			// And then nothing is left to do.
 			{
-				Config: movedGroupConfig(n, "10.0.1.10/32"),
+				Config: movedGroupConfig(rec, n, "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
@@ -270,8 +275,8 @@ resource "aws_network_acl" "ddve" {
 `, n.VPCID, n.DDVESubnetID)
 }
 
-func movedACLConfig(n *acctest.Network) string {
-	return providerConfig() + `
+func movedACLConfig(rec *acctest.Recorder, n *acctest.Network) string {
+	return providerConfig(rec) + `
 moved {
   from = aws_network_acl.ddve
   to   = ddve_subnet_nacl.ddve
@@ -302,9 +307,10 @@ const movedACLAddress = "ddve_subnet_nacl.ddve"
 // entries are created before the old numbers are deleted, so no flow stops.
 func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 	checks := moveVersionChecks(t)
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var aclID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		TerraformVersionChecks:   checks,
 		ProtoV6ProviderFactories: moveProviderFactories,
@@ -315,27 +321,27 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 				Check:  captureID("aws_network_acl.ddve", &aclID),
 			},
 			{
-				PreConfig: recorder.Reset,
-				Config:    movedACLConfig(n),
+				PreConfig: rec.Reset,
+				Config:    movedACLConfig(rec, n),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectMovedFrom{movedACLAddress, "aws_network_acl.ddve"},
 					plancheck.ExpectResourceAction(movedACLAddress, plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedACLAddress, &aclID),
-					expectOnlyMutating("CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
-					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
+					expectOnlyMutating(rec, "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
+					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}).Func(),
 					checkSubnetOn(n.DDVESubnetID, stateID(movedACLAddress)),
-					checkBackendEntriesOf(movedACLAddress, []string{
-						"egress 1000 allow 6 10.0.1.10/32 1024-65535",
-						"ingress 1000 allow 6 10.0.1.10/32 22-22",
-						"ingress 1010 allow 6 10.0.1.10/32 443-443",
-						"ingress 50 deny -1 5.5.5.5/32 0-0",
-					}),
+					acctest.ExpectACLEntries(rec, movedACLAddress, []string{
+						"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
+						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
+						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+						"ingress 50 deny -1 5.5.5.5/32 ports - icmp -",
+					}).Func(),
 				),
 			},
 			{
-				Config: movedACLConfig(n),
+				Config: movedACLConfig(rec, n),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
@@ -398,8 +404,9 @@ import {
   id = var.acl_id
 }
 `
-	config := providerConfig() + ddveGroupConfig(n, "10.0.1.10/32") + ddveACLConfig(n) + removedAndImport
-	resource.Test(t, resource.TestCase{
+	rec := testRecorder(t)
+	config := providerConfig(rec) + ddveGroupConfig(n, "10.0.1.10/32") + ddveACLConfig(n) + removedAndImport
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck: func() { testAccPreCheck(t) },
 		// removed blocks, and import blocks whose ID is a variable.
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_7_0)},
@@ -412,7 +419,7 @@ import {
 					captureID("aws_security_group.ddve", &groupID), captureID("aws_network_acl.ddve", &aclID)),
 			},
 			{
-				PreConfig:       recorder.Reset,
+				PreConfig:       rec.Reset,
 				Config:          config,
 				ConfigVariables: map[string]tfconfig.Variable{"group_id": lazyString{&groupID}, "acl_id": lazyString{&aclID}},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -424,8 +431,8 @@ import {
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedGroupAddress, &groupID),
 					expectSameID(movedACLAddress, &aclID),
-					expectOnlyMutating("ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
-					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
+					expectOnlyMutating(rec, "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
+					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}).Func(),
 				),
 			},
 			{

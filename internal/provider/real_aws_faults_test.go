@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
@@ -37,17 +38,17 @@ func lagAfter(create, action string) awsFault {
 
 func (f awsFault) String() string { return f.kind + " at " + f.action }
 
-// arm sets the fault on the recorder for the next apply.
-func (f *awsFault) arm() {
-	recorder.ClearFaults()
+// arm sets the fault on the test's recorder for the next apply.
+func (f *awsFault) arm(rec *acctest.Recorder) {
+	rec.ClearFaults()
 	if f == nil {
 		return
 	}
 	switch f.kind {
 	case "lost reply":
-		recorder.LoseReply(f.action, 1)
+		rec.LoseReply(f.action, 1)
 	case "lag":
-		recorder.Lag(f.create, 2, f.action)
+		rec.Lag(f.create, 2, f.action)
 	}
 }
 
@@ -62,19 +63,15 @@ type sweepStep struct {
 // sweepSteps turns the plan into test steps that check, after each apply,
 // that the fault was met and the resources are as they should be, and
 // logs each step that survived.
-func sweepSteps(t *testing.T, resourceName string, plan []sweepStep) []resource.TestStep {
+func sweepSteps(t *testing.T, rec *acctest.Recorder, resourceName string, plan []sweepStep) []resource.TestStep {
 	steps := make([]resource.TestStep, len(plan))
 	for i, s := range plan {
 		steps[i] = resource.TestStep{
-			PreConfig: s.fault.arm,
+			PreConfig: func() { s.fault.arm(rec) },
 			Config:    s.config,
+			// The fault was met: the step it was armed for was taken.
+			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoPendingFaults(rec)},
 			Check: resource.ComposeTestCheckFunc(
-				func(*terraform.State) error {
-					if pending := recorder.Pending(); len(pending) > 0 {
-						return fmt.Errorf("%s %s: the fault was never met: %v", resourceName, s.phase, pending)
-					}
-					return nil
-				},
 				s.check,
 				func(*terraform.State) error {
 					if s.fault != nil {
@@ -89,12 +86,12 @@ func sweepSteps(t *testing.T, resourceName string, plan []sweepStep) []resource.
 }
 
 // runSweep runs the plan's steps, then checks that nothing is left.
-func runSweep(t *testing.T, resourceName string, checkDestroy resource.TestCheckFunc, plan []sweepStep) {
-	resource.Test(t, resource.TestCase{
+func runSweep(t *testing.T, rec *acctest.Recorder, resourceName string, checkDestroy resource.TestCheckFunc, plan []sweepStep) {
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkDestroy,
-		Steps:                    sweepSteps(t, resourceName, plan),
+		Steps:                    sweepSteps(t, rec, resourceName, plan),
 	})
 }
 
@@ -128,9 +125,9 @@ func sweepPlan(configA, configB, empty string, create, update, destroy []awsFaul
 	return plan
 }
 
-func sweepGroupConfigs(n *acctest.Network) (a, b string) {
+func sweepGroupConfigs(rec *acctest.Recorder, n *acctest.Network) (a, b string) {
 	config := func(peer, description, extraRule, tags string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = "ddve-sweep"
   vpc_id = %q
@@ -153,9 +150,9 @@ resource "ddve_security_group" "test" {
 	return a, b
 }
 
-func sweepACLConfigs(n *acctest.Network) (a, b string) {
+func sweepACLConfigs(rec *acctest.Recorder, n *acctest.Network) (a, b string) {
 	config := func(subnet, peer, denied, tags string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id     = %q
   subnet_ids = [%q]
@@ -174,7 +171,7 @@ resource "ddve_subnet_nacl" "test" {
 // calls each phase makes, and how to count it in AWS.
 type sweepTarget struct {
 	name                    string
-	configs                 func(*acctest.Network) (a, b string)
+	configs                 func(*acctest.Recorder, *acctest.Network) (a, b string)
 	create, update, destroy []string
 	createCall              string   // the call that hands out the new ID
 	lagging                 []string // the calls after it that name the ID
@@ -184,22 +181,24 @@ type sweepTarget struct {
 
 // lostReplies sweeps a lost reply over every step of every phase.
 func (target sweepTarget) lostReplies(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	a, b := target.configs(n)
-	plan := sweepPlan(a, b, providerConfig(),
+	a, b := target.configs(rec, n)
+	plan := sweepPlan(a, b, providerConfig(rec),
 		faults(lostReply, target.create), faults(lostReply, target.update), faults(lostReply, target.destroy),
 		target.count(n, 1), target.count(n, 0))
-	runSweep(t, target.name, target.destroyed(n), plan)
+	runSweep(t, rec, target.name, target.destroyed(n), plan)
 }
 
 // lag sweeps a lagging new ID over every call of the create that names
 // it; update and destroy create no ID.
 func (target sweepTarget) lag(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	a, _ := target.configs(n)
+	a, _ := target.configs(rec, n)
 	lag := func(action string) awsFault { return lagAfter(target.createCall, action) }
-	plan := sweepPlan(a, "", providerConfig(), faults(lag, target.lagging), nil, nil, target.count(n, 1), target.count(n, 0))
-	runSweep(t, target.name, target.destroyed(n), plan)
+	plan := sweepPlan(a, "", providerConfig(rec), faults(lag, target.lagging), nil, nil, target.count(n, 1), target.count(n, 0))
+	runSweep(t, rec, target.name, target.destroyed(n), plan)
 }
 
 // The group's steps. Going from A to B authorizes ingress and egress,

@@ -5,7 +5,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
 // In a VPC with IPv6 a new group allows all egress to 0.0.0.0/0 and ::/0.
@@ -13,8 +16,9 @@ import (
 // authorized again (AWS would refuse the whole call as a duplicate) nor
 // revoked and put back; the IPv4 one goes in the one revoke of the create.
 func TestAccSecurityGroup_ipv6DefaultEgress(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := providerConfig() + fmt.Sprintf(`
+	config := providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = "ddve-dual-stack"
   vpc_id = %q
@@ -24,29 +28,29 @@ resource "ddve_security_group" "test" {
   ]
 }
 `, n.VPCID)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				recorder.Reset()
+				rec.Reset()
 				// AWS refuses an authorize that repeats a rule the group
 				// holds; the emulator would take it.
-				recorder.Fail("AuthorizeSecurityGroupEgress", 400, "InvalidPermission.Duplicate", 1)
+				rec.Fail("AuthorizeSecurityGroupEgress", 400, "InvalidPermission.Duplicate", 1)
 			},
 			Config: config,
-			Check: resource.ComposeTestCheckFunc(
-				checkBackendRuleCount(3),
-				func(*terraform.State) error {
-					recorder.Fail("AuthorizeSecurityGroupEgress", 400, "", 0)
-					m := recorder.Calls().Mutating()
-					if m["AuthorizeSecurityGroupEgress"] != 0 || m["RevokeSecurityGroupEgress"] != 1 || m["ModifySecurityGroupRules"] != 1 {
-						return fmt.Errorf("want no egress authorize, one revoke (the IPv4 default) and one description set: %v", m)
-					}
-					return nil
-				},
-			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3),
+			},
+			Check: func(*terraform.State) error {
+				rec.Fail("AuthorizeSecurityGroupEgress", 400, "", 0)
+				m := rec.Calls().Mutating()
+				if m["AuthorizeSecurityGroupEgress"] != 0 || m["RevokeSecurityGroupEgress"] != 1 || m["ModifySecurityGroupRules"] != 1 {
+					return fmt.Errorf("want no egress authorize, one revoke (the IPv4 default) and one description set: %v", m)
+				}
+				return nil
+			},
 		}},
 	})
 }
@@ -54,9 +58,10 @@ resource "ddve_security_group" "test" {
 // Names and descriptions outside AWS's character set fail the plan, with
 // the characters AWS takes, instead of the create.
 func TestAccSecurityGroup_namesAWSRefuses(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := func(name, description string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name        = %q
   description = %q
@@ -66,7 +71,7 @@ resource "ddve_security_group" "test" {
 `, name, description, n.VPCID)
 	}
 	refused := wrapped("must use only letters a-z and A-Z, digits, spaces and ._-:/()#,@[]+=&;{}!$* (AWS refuses other characters)")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -20,6 +20,7 @@ import (
 // (nfs(5) resvport), ntpd from 123 to 123, NetBIOS name service from 137
 // to 137, a syslog datagram that expects no answer.
 func TestAccSubnetNACL_realClients(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var (
 		ddve       = netip.MustParseAddr("10.0.9.5")
@@ -33,7 +34,7 @@ func TestAccSubnetNACL_realClients(t *testing.T) {
 		return evaluate.Packet{Src: src, Dst: dst, Protocol: proto, SrcPort: srcPort, DstPort: dstPort}
 	}
 	check := func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(recorder.URL), s.RootModule().Resources[aclAddress].Primary.ID)
+		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(rec.URL), s.RootModule().Resources[aclAddress].Primary.ID)
 		if err != nil {
 			return err
 		}
@@ -76,12 +77,12 @@ func TestAccSubnetNACL_realClients(t *testing.T) {
 		}
 		return nil
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{{
-			Config: providerConfig() + fmt.Sprintf(`
+			Config: providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id     = %q
   subnet_ids = [%q]

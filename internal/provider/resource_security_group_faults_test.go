@@ -38,9 +38,10 @@ func groupsNamed(vpcID, name string) (int, error) {
 // A step after CreateSecurityGroup fails: the group is kept in state, so the
 // next apply converges and nothing is left orphaned.
 func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := groupConfig(n, "ddve-converge", "10.0.1.10/32")
-	resource.Test(t, resource.TestCase{
+	config := groupConfig(rec, n, "ddve-converge", "10.0.1.10/32")
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(s *terraform.State) error {
@@ -53,7 +54,7 @@ func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					recorder.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidPermission.Malformed", 1)
+					rec.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidPermission.Malformed", 1)
 				},
 				Config:      config,
 				ExpectError: regexp.MustCompile(`InvalidPermission.Malformed`),
@@ -63,16 +64,16 @@ func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
-				Check: resource.ComposeTestCheckFunc(
-					checkBackendRuleCount(5),
-					func(*terraform.State) error {
-						count, err := groupsNamed(n.VPCID, "ddve-converge")
-						if err == nil && count != 1 {
-							err = fmt.Errorf("%d groups named ddve-converge, want 1", count)
-						}
-						return err
-					},
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 5),
+				},
+				Check: func(*terraform.State) error {
+					count, err := groupsNamed(n.VPCID, "ddve-converge")
+					if err == nil && count != 1 {
+						err = fmt.Errorf("%d groups named ddve-converge, want 1", count)
+					}
+					return err
+				},
 			},
 		},
 	})
@@ -81,8 +82,9 @@ func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
 // DependencyViolation (an interface still uses the group) is retried until
 // the delete timeout, then reported with its cause.
 func TestAccSecurityGroup_deleteWaitsForDependencies(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	withTimeout := providerConfig() + fmt.Sprintf(`
+	withTimeout := providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name     = "ddve-in-use"
   vpc_id   = %q
@@ -92,7 +94,7 @@ resource "ddve_security_group" "test" {
   }
 }
 `, n.VPCID)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
@@ -100,32 +102,28 @@ resource "ddve_security_group" "test" {
 			{Config: withTimeout},
 			// Still in use after the timeout: the error names the cause.
 			{
-				PreConfig:   func() { recorder.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1000) },
-				Config:      providerConfig(),
+				PreConfig:   func() { rec.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1000) },
+				Config:      providerConfig(rec),
 				ExpectError: wrapped("is still in use after 3s: a network interface (an instance, endpoint or load balancer) or another group's rule references it"),
 			},
 			// In use for the first try only: the delete waits and succeeds.
 			{
 				PreConfig: func() {
-					recorder.Reset()
-					recorder.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1)
+					rec.Reset()
+					rec.Fail("DeleteSecurityGroup", http.StatusBadRequest, "DependencyViolation", 1)
 				},
-				Config: providerConfig(),
-				Check: func(*terraform.State) error {
-					if got := recorder.Calls()["DeleteSecurityGroup"]; got != 2 {
-						return fmt.Errorf("DeleteSecurityGroup called %d times, want 2", got)
-					}
-					return nil
-				},
+				Config:            providerConfig(rec),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectCallCount(rec, "DeleteSecurityGroup", 2)},
 			},
 		},
 	})
 }
 
 func TestAccSecurityGroup_tagsAndReplace(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := func(name, tags string) string {
-		return providerConfig(`default_tags = { tags = { owner = "backup-team" } }`) + fmt.Sprintf(`
+		return providerConfig(rec, `default_tags = { tags = { owner = "backup-team" } }`) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name     = %q
   vpc_id   = %q
@@ -147,7 +145,7 @@ resource "ddve_security_group" "test" {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
@@ -200,9 +198,10 @@ resource "ddve_security_group" "test" {
 
 // A custom rule's description changes in place: the rule keeps its ID.
 func TestAccSecurityGroup_customRules(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := func(description string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = "ddve-custom"
   vpc_id = %q
@@ -229,7 +228,7 @@ resource "ddve_security_group" "test" {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
@@ -239,21 +238,21 @@ resource "ddve_security_group" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(2).AtMapKey("description"),
 						knownvalue.StringExact("ddve custom: icmp type 8 code -1")),
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendRuleCount(3),
 					backendDescriptions("vendor agent"),
 					captureRuleIDs(groupAddress, &ids),
 				),
 			},
 			{
-				PreConfig: recorder.Reset,
+				PreConfig: rec.Reset,
 				Config:    config("vendor agent v2"),
 				Check: resource.ComposeTestCheckFunc(
 					backendDescriptions("vendor agent v2"),
 					checkRuleIDsKept(groupAddress, &ids),
 					func(*terraform.State) error {
-						m := recorder.Calls().Mutating()
+						m := rec.Calls().Mutating()
 						if len(m) != 1 || m["ModifySecurityGroupRules"] != 1 {
 							return fmt.Errorf("a description change took %v, want one ModifySecurityGroupRules", m)
 						}
@@ -274,6 +273,7 @@ resource "ddve_security_group" "test" {
 // The provider refuses to start without a region or usable credentials,
 // with one error that says what to set.
 func TestAccProvider_configurationErrors(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	empty := filepath.Join(t.TempDir(), "empty")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
@@ -292,6 +292,8 @@ resource "ddve_security_group" "test" {
 		t.Setenv("AWS_CONFIG_FILE", empty)
 		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
 	}
+	// It changes the process's environment, so it runs alone: before the
+	// parallel tests start, as Go runs the serial tests first.
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -302,19 +304,19 @@ resource "ddve_security_group" "test" {
 					t.Setenv("AWS_DEFAULT_REGION", "")
 					t.Setenv("AWS_CONFIG_FILE", empty)
 				},
-				Config:      fmt.Sprintf("provider \"ddve\" {\n  endpoints = { ec2 = %q }\n}\n", recorder.URL) + resourceConfig,
+				Config:      fmt.Sprintf("provider \"ddve\" {\n  endpoints = { ec2 = %q }\n}\n", rec.URL) + resourceConfig,
 				PlanOnly:    true,
 				ExpectError: wrapped("no AWS region: set region in the provider block, or AWS_REGION"),
 			},
 			{
 				PreConfig:   withoutCredentials,
-				Config:      providerConfig() + resourceConfig,
+				Config:      providerConfig(rec) + resourceConfig,
 				PlanOnly:    true,
 				ExpectError: wrapped("no usable AWS credentials"),
 			},
 			{
 				PreConfig:   withoutCredentials,
-				Config:      providerConfig(`profile = "backup-admin"`) + resourceConfig,
+				Config:      providerConfig(rec, `profile = "backup-admin"`) + resourceConfig,
 				PlanOnly:    true,
 				ExpectError: wrapped("failed to get shared config profile, backup-admin"),
 			},
@@ -325,28 +327,29 @@ resource "ddve_security_group" "test" {
 // Right after CreateSecurityGroup, EC2 may not know the group yet: the
 // waiter and the authorize calls wait it out.
 func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				recorder.Reset()
-				recorder.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
-				recorder.Fail("AuthorizeSecurityGroupEgress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
+				rec.Reset()
+				rec.Fail("AuthorizeSecurityGroupIngress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
+				rec.Fail("AuthorizeSecurityGroupEgress", http.StatusBadRequest, "InvalidGroup.NotFound", 1)
 			},
-			Config: groupConfig(n, "ddve-consistency", "10.0.1.10/32"),
-			Check: resource.ComposeTestCheckFunc(
-				checkBackendRuleCount(5),
-				func(*terraform.State) error {
-					calls := recorder.Calls()
-					if calls["AuthorizeSecurityGroupIngress"] != 2 || calls["AuthorizeSecurityGroupEgress"] != 2 {
-						return fmt.Errorf("want each authorize retried once: %v", calls)
-					}
-					return nil
-				},
-			),
+			Config: groupConfig(rec, n, "ddve-consistency", "10.0.1.10/32"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 5),
+			},
+			Check: func(*terraform.State) error {
+				calls := rec.Calls()
+				if calls["AuthorizeSecurityGroupIngress"] != 2 || calls["AuthorizeSecurityGroupEgress"] != 2 {
+					return fmt.Errorf("want each authorize retried once: %v", calls)
+				}
+				return nil
+			},
 		}},
 	})
 }
@@ -354,6 +357,7 @@ func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
 // assume_role takes a role through STS (at endpoints.sts) before any EC2
 // call, and the resources work with the role's credentials.
 func TestAccProvider_assumeRole(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := fmt.Sprintf(`
 provider "ddve" {
@@ -365,13 +369,13 @@ provider "ddve" {
   }
   endpoints = { ec2 = %q, sts = %q }
 }
-`, acctest.Region, recorder.URL, recorder.URL)
-	resource.Test(t, resource.TestCase{
+`, acctest.Region, rec.URL, rec.URL)
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{{
-			PreConfig: recorder.Reset,
+			PreConfig: rec.Reset,
 			Config: config + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name     = "ddve-assumed"
@@ -379,15 +383,15 @@ resource "ddve_security_group" "test" {
   profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
 }
 `, n.VPCID),
-			Check: resource.ComposeTestCheckFunc(
-				checkBackendRuleCount(2),
-				func(*terraform.State) error {
-					if recorder.Calls()["AssumeRole"] == 0 {
-						return fmt.Errorf("no AssumeRole call: %v", recorder.Calls())
-					}
-					return nil
-				},
-			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 2),
+			},
+			Check: func(*terraform.State) error {
+				if rec.Calls()["AssumeRole"] == 0 {
+					return fmt.Errorf("no AssumeRole call: %v", rec.Calls())
+				}
+				return nil
+			},
 		}},
 	})
 }
@@ -395,13 +399,14 @@ resource "ddve_security_group" "test" {
 // A whole profile known only at apply: the plan leaves the rules unknown
 // and the apply compiles them.
 func TestAccSecurityGroup_profileKnownAtApply(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{{
-			Config: providerConfig() + fmt.Sprintf(`
+			Config: providerConfig(rec) + fmt.Sprintf(`
 resource "terraform_data" "s3" {
   input = { prefix_list_ids = [%q] }
 }
@@ -417,8 +422,8 @@ resource "ddve_security_group" "test" {
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(1)),
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 1),
 			},
-			Check: checkBackendRuleCount(1),
 		}},
 	})
 }

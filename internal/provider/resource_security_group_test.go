@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -20,15 +19,14 @@ import (
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 const groupAddress = "ddve_security_group.test"
 
 // groupConfig is the seed's posture: management from the bastion's address
 // and its group, HTTPS to S3 through the prefix list.
-func groupConfig(n *acctest.Network, name string, managementCIDRs ...string) string {
-	return providerConfig() + fmt.Sprintf(`
+func groupConfig(rec *acctest.Recorder, n *acctest.Network, name string, managementCIDRs ...string) string {
+	return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = %q
   vpc_id = %q
@@ -70,16 +68,17 @@ func tcpRule(direction string, port int64, peerAttr, peer, profile, purpose stri
 }
 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var firstIDs map[string]string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{
 			// Create: the plan shows every rule, only the IDs are unknown.
 			{
-				Config: groupConfig(n, "ddve-lifecycle", "10.0.1.10/32"),
+				Config: groupConfig(rec, n, "ddve-lifecycle", "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionCreate),
 					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("description"), knownvalue.StringExact("ddve management: SSH")),
@@ -96,51 +95,47 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"Name": knownvalue.StringExact("ddve-lifecycle")})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:ec2:us-east-1:\d{12}:security-group/sg-`))),
-				},
-				Check: resource.ComposeTestCheckFunc(
-					checkBackendRules(groupAddress, []string{
-						"egress tcp 443-443 " + n.S3PrefixListID,
-						"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
-						"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
+					acctest.ExpectGroupRules(testEC2(), groupAddress, []string{
+						"egress tcp 443-443 prefix-list " + n.S3PrefixListID,
+						"ingress tcp 22-22 cidr 10.0.1.10/32", "ingress tcp 22-22 group " + n.BastionGroupID,
+						"ingress tcp 443-443 cidr 10.0.1.10/32", "ingress tcp 443-443 group " + n.BastionGroupID,
 					}),
-					captureRuleIDs(groupAddress, &firstIDs),
-				),
+				},
+				Check: captureRuleIDs(groupAddress, &firstIDs),
 			},
 			// The same configuration plans nothing, and applying it calls
 			// nothing that changes AWS.
 			{
-				PreConfig: recorder.Reset,
-				Config:    groupConfig(n, "ddve-lifecycle", "10.0.1.10/32"),
+				PreConfig: rec.Reset,
+				Config:    groupConfig(rec, n, "ddve-lifecycle", "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls("a no-change apply"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoMutatingCalls(rec)},
 			},
 			// One more bastion address: rules are added in place and the
 			// rules that stay keep their IDs.
 			{
-				Config: groupConfig(n, "ddve-lifecycle", "10.0.1.10/32", "10.0.1.11/32"),
+				Config: groupConfig(rec, n, "ddve-lifecycle", "10.0.1.10/32", "10.0.1.11/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 7),
 				},
-				Check: resource.ComposeTestCheckFunc(
-					checkRuleIDsKept(groupAddress, &firstIDs),
-					checkBackendRuleCount(7),
-				),
+				Check: checkRuleIDsKept(groupAddress, &firstIDs),
 			},
 			// One bastion address replaced by another: the new rules are
 			// authorized before the old ones are revoked, so the address
 			// that stays never loses a flow.
 			{
-				PreConfig: recorder.Reset,
-				Config:    groupConfig(n, "ddve-lifecycle", "10.0.1.11/32", "10.0.1.12/32"),
-				Check: resource.ComposeTestCheckFunc(
-					checkBackendRuleCount(7),
-					expectCallsBefore([]string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
-				),
+				PreConfig: rec.Reset,
+				Config:    groupConfig(rec, n, "ddve-lifecycle", "10.0.1.11/32", "10.0.1.12/32"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 7),
+					acctest.ExpectCallsBefore(rec, []string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
+				},
 			},
 			// Import by ID: the recovered state equals the managed one.
 			{
@@ -154,33 +149,24 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 }
 
 func TestAccSecurityGroup_importPlansNothing(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := groupConfig(n, "ddve-import", "10.0.1.10/32")
+	config := groupConfig(rec, n, "ddve-import", "10.0.1.10/32")
 	var groupID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{
-			// The group exists before Terraform knows it, as this
-			// configuration once made it.
+			// The group exists before Terraform knows it, made through the
+			// SDK as this configuration would make it.
 			{
 				PreConfig: func() {
-					rules, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
-						"management":     {CIDRBlocks: []string{"10.0.1.10/32"}, SecurityGroupIDs: []string{n.BastionGroupID}},
-						"object_storage": {PrefixListIDs: []string{n.S3PrefixListID}},
-					}}, posture.GroupOptions{})
+					var err error
+					groupID, err = acctest.CreateSeedGroup(context.Background(), testEC2(), n, "ddve-import", "DDVE security group managed by Terraform")
 					if err != nil {
 						t.Fatal(err)
 					}
-					group, _, err := awsec2.CreateSecurityGroup(context.Background(), testEC2(), awsec2.CreateGroupInput{
-						Name: "ddve-import", Description: defaultGroupDescription, VPCID: n.VPCID,
-						Tags: map[string]string{"Name": "ddve-import"}, Rules: rules,
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					groupID = group.ID
 				},
 				Config:             config,
 				ResourceName:       groupAddress,
@@ -191,27 +177,28 @@ func TestAccSecurityGroup_importPlansNothing(t *testing.T) {
 			// With that configuration, the imported group plans no change,
 			// and the apply changes nothing in AWS.
 			{
-				PreConfig: recorder.Reset,
+				PreConfig: rec.Reset,
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls("a no-change apply"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoMutatingCalls(rec)},
 			},
 		},
 	})
 }
 
 func TestAccSecurityGroup_drift(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := groupConfig(n, "ddve-drift", "10.0.1.10/32")
+	config := groupConfig(rec, n, "ddve-drift", "10.0.1.10/32")
 	want := []string{
-		"egress tcp 443-443 " + n.S3PrefixListID,
-		"ingress tcp 22-22 10.0.1.10/32", "ingress tcp 22-22 " + n.BastionGroupID,
-		"ingress tcp 443-443 10.0.1.10/32", "ingress tcp 443-443 " + n.BastionGroupID,
+		"egress tcp 443-443 prefix-list " + n.S3PrefixListID,
+		"ingress tcp 22-22 cidr 10.0.1.10/32", "ingress tcp 22-22 group " + n.BastionGroupID,
+		"ingress tcp 443-443 cidr 10.0.1.10/32", "ingress tcp 443-443 group " + n.BastionGroupID,
 	}
 	var groupID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
@@ -231,13 +218,15 @@ func TestAccSecurityGroup_drift(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					revokeBackendRule(t, groupID, 22, "10.0.1.10/32")
+					if err := acctest.RevokeGroupIngress(ctx, testEC2(), groupID, 22, "10.0.1.10/32"); err != nil {
+						t.Fatal(err)
+					}
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: checkBackendRules(groupAddress, want),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectGroupRules(testEC2(), groupAddress, want)},
 			},
 			// The group deleted outside Terraform is planned for creation.
 			{
@@ -250,16 +239,17 @@ func TestAccSecurityGroup_drift(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionCreate),
 				}},
-				Check: checkBackendRules(groupAddress, want),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectGroupRules(testEC2(), groupAddress, want)},
 			},
 		},
 	})
 }
 
 func TestAccSecurityGroup_badInput(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	bad := func(profiles string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name     = "ddve-bad"
   vpc_id   = %q
@@ -283,7 +273,7 @@ resource "ddve_security_group" "test" {
 	var testSteps []resource.TestStep
 	for _, s := range steps {
 		testSteps = append(testSteps, resource.TestStep{
-			PreConfig:   recorder.Reset,
+			PreConfig:   rec.Reset,
 			Config:      bad(s.profiles),
 			PlanOnly:    true,
 			ExpectError: wrapped(s.want),
@@ -291,7 +281,7 @@ resource "ddve_security_group" "test" {
 	}
 	// A custom rule with ports on protocol all.
 	testSteps = append(testSteps, resource.TestStep{
-		Config: providerConfig() + fmt.Sprintf(`
+		Config: providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "test" {
   name   = "ddve-bad"
   vpc_id = %q
@@ -301,12 +291,12 @@ resource "ddve_security_group" "test" {
 		PlanOnly:    true,
 		ExpectError: wrapped(`Protocol all has no ports`),
 	})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    testSteps,
 		// Nothing reached AWS: no bad plan created anything.
-		CheckDestroy: expectNoMutatingCalls("bad input"),
+		CheckDestroy: acctest.ExpectNoMutatingCalls(rec).Func(),
 	})
 }
 
@@ -329,49 +319,6 @@ func captureID(address string, id *string) resource.TestCheckFunc {
 	}
 }
 
-// backendRules lists the rules moto holds for the group in state, as
-// "direction protocol from-to peer".
-func backendRules(groupID string) ([]string, error) {
-	rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), groupID)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range rules {
-		out = append(out, fmt.Sprintf("%s %s %d-%d %s", r.Direction, r.Protocol, r.FromPort, r.ToPort, r.Peer()))
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-func checkBackendRules(address string, want []string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		got, err := backendRules(s.RootModule().Resources[address].Primary.ID)
-		if err != nil {
-			return err
-		}
-		want = slices.Sorted(slices.Values(want))
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("AWS holds rules\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		return nil
-	}
-}
-
-// checkBackendRuleCount counts the rules AWS holds for the group in state.
-func checkBackendRuleCount(want int) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		got, err := backendRules(s.RootModule().Resources[groupAddress].Primary.ID)
-		if err != nil {
-			return err
-		}
-		if len(got) != want {
-			return fmt.Errorf("AWS holds %d rules, want %d: %v", len(got), want, got)
-		}
-		return nil
-	}
-}
-
 func stateRuleIDs(s *terraform.State, address string) map[string]string {
 	attrs := s.RootModule().Resources[address].Primary.Attributes
 	ids := map[string]string{}
@@ -381,7 +328,8 @@ func stateRuleIDs(s *terraform.State, address string) map[string]string {
 		if !ok {
 			return ids
 		}
-		key := strings.Join([]string{attrs[p+"direction"], attrs[p+"protocol"], attrs[p+"from_port"], attrs[p+"cidr_ipv4"], attrs[p+"referenced_security_group_id"], attrs[p+"prefix_list_id"]}, " ")
+		key := strings.Join([]string{attrs[p+"direction"], attrs[p+"protocol"], attrs[p+"from_port"], attrs[p+"to_port"],
+			attrs[p+"cidr_ipv4"], attrs[p+"cidr_ipv6"], attrs[p+"referenced_security_group_id"], attrs[p+"prefix_list_id"]}, " ")
 		ids[key] = id
 	}
 }
@@ -403,26 +351,6 @@ func checkRuleIDsKept(address string, before *map[string]string) resource.TestCh
 		}
 		return nil
 	}
-}
-
-func revokeBackendRule(t *testing.T, groupID string, port int, cidr string) {
-	t.Helper()
-	rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), groupID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rules {
-		if r.FromPort == port && r.CIDRIPv4 == cidr {
-			_, err := testEC2().RevokeSecurityGroupIngress(context.Background(), &ec2.RevokeSecurityGroupIngressInput{
-				GroupId: aws.String(groupID), SecurityGroupRuleIds: []string{r.ID},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-	t.Fatalf("no rule for port %d from %s", port, cidr)
 }
 
 func checkGroupsDestroyed(s *terraform.State) error {

@@ -20,15 +20,14 @@ import (
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 const aclAddress = "ddve_subnet_nacl.test"
 
 // aclConfig is the seed's DDVE subnet: management from the bastion, HTTPS
 // to S3 through the prefix list, 5.5.5.5 denied, everything else denied.
-func aclConfig(n *acctest.Network, subnets []string, managementCIDRs ...string) string {
-	return providerConfig() + fmt.Sprintf(`
+func aclConfig(rec *acctest.Recorder, n *acctest.Network, subnets []string, managementCIDRs ...string) string {
+	return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id     = %q
   subnet_ids = %s
@@ -48,65 +47,18 @@ resource "ddve_subnet_nacl" "test" {
 // "direction number action protocol cidr from-to".
 func seedEntries(n *acctest.Network) []string {
 	out := []string{
-		"ingress 10 deny -1 5.5.5.5/32 0-0",
-		"ingress 1000 allow 6 10.0.1.10/32 22-22",
-		"ingress 1010 allow 6 10.0.1.10/32 443-443",
-		"egress 1000 allow 6 10.0.1.10/32 1024-65535",
+		"ingress 10 deny -1 5.5.5.5/32 ports - icmp -",
+		"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
+		"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+		"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
 		out = append(out,
-			fmt.Sprintf("ingress %d allow 6 %s 1024-65535", 1020+10*i, cidr),
-			fmt.Sprintf("egress %d allow 6 %s 443-443", 1010+10*i, cidr))
+			fmt.Sprintf("ingress %d allow 6 %s ports 1024-65535 icmp -", 1020+10*i, cidr),
+			fmt.Sprintf("egress %d allow 6 %s ports 443-443 icmp -", 1010+10*i, cidr))
 	}
 	slices.Sort(out)
 	return out
-}
-
-// entryString reads like "ingress 1000 allow 6 10.0.1.10/32 22-22", with
-// "type 8 code -1" in place of the ports for ICMP.
-func entryString(e posture.Entry) string {
-	if e.Protocol == "1" || e.Protocol == "58" {
-		return fmt.Sprintf("%s %d %s %s %s type %d code %d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.ICMPType, e.ICMPCode)
-	}
-	return fmt.Sprintf("%s %d %s %s %s %d-%d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.FromPort, e.ToPort)
-}
-
-func backendACL(t testingT, id string) *awsec2.NetworkACL {
-	acl, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), id)
-	if err != nil {
-		t.Fatalf("reading ACL %s: %v", id, err)
-	}
-	return acl
-}
-
-// testingT is what the checks need of *testing.T.
-type testingT interface {
-	Fatalf(format string, args ...any)
-}
-
-// checkBackendEntries compares the entries AWS holds for the ACL in state,
-// read through the recorder, which gives back the ICMP type and code moto
-// forgets.
-func checkBackendEntries(want []string) resource.TestCheckFunc {
-	return checkBackendEntriesOf(aclAddress, want)
-}
-
-func checkBackendEntriesOf(address string, want []string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(recorder.URL), s.RootModule().Resources[address].Primary.ID)
-		if err != nil {
-			return err
-		}
-		var got []string
-		for _, e := range acl.Entries {
-			got = append(got, entryString(e))
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("AWS holds entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		return nil
-	}
 }
 
 // subnetACL returns the ACL the subnet is associated with.
@@ -152,13 +104,15 @@ func stateEntryNumbers(s *terraform.State, address string) map[string]string {
 	count, _ := strconv.Atoi(attrs["entries.#"])
 	for i := range count {
 		p := fmt.Sprintf("entries.%d.", i)
-		key := strings.Join([]string{attrs[p+"egress"], attrs[p+"rule_action"], attrs[p+"protocol"], attrs[p+"cidr_block"], attrs[p+"from_port"], attrs[p+"to_port"]}, " ")
+		key := strings.Join([]string{attrs[p+"egress"], attrs[p+"rule_action"], attrs[p+"protocol"], attrs[p+"cidr_block"], attrs[p+"ipv6_cidr_block"],
+			attrs[p+"from_port"], attrs[p+"to_port"], attrs[p+"icmp_type"], attrs[p+"icmp_code"]}, " ")
 		numbers[key] = attrs[p+"rule_number"]
 	}
 	return numbers
 }
 
 func TestAccSubnetNACL_lifecycle(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var before map[string]string
 	entry := func(number int64, egress bool, action, protocol, cidr string, from, to int64, purpose string) knownvalue.Check {
@@ -171,7 +125,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 			"purpose": knownvalue.StringExact(purpose),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
@@ -179,7 +133,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 			// Create: the plan shows every entry with its number, the prefix
 			// list already resolved to its CIDRs.
 			{
-				Config: aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+				Config: aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
 					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(0),
@@ -193,27 +147,27 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic")),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("default_network_acl_id"), knownvalue.StringExact(n.DefaultACLID)),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
+					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					checkBackendEntries(seedEntries(n)),
 					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
 					func(s *terraform.State) error { before = stateEntryNumbers(s, aclAddress); return nil },
 				),
 			},
 			// Nothing to change, and nothing changed in AWS.
 			{
-				PreConfig: recorder.Reset,
-				Config:    aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+				PreConfig: rec.Reset,
+				Config:    aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: expectNoMutatingCalls("a no-change apply"),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoMutatingCalls(rec)},
 			},
 			// A second bastion address: new entries, and every entry that
 			// stays keeps its number. Nothing is deleted or replaced.
 			{
-				PreConfig: recorder.Reset,
-				Config:    aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32", "10.0.1.11/32"),
+				PreConfig: rec.Reset,
+				Config:    aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32", "10.0.1.11/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
@@ -228,7 +182,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 						if len(after) != len(before)+3 {
 							return fmt.Errorf("want 3 new entries (SSH, HTTPS, return), got %d", len(after)-len(before))
 						}
-						calls := recorder.Calls()
+						calls := rec.Calls()
 						if calls["CreateNetworkAclEntry"] != 3 || calls["DeleteNetworkAclEntry"]+calls["ReplaceNetworkAclEntry"] != 0 {
 							return fmt.Errorf("adding a peer took %v", calls.Mutating())
 						}
@@ -238,7 +192,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 			},
 			// The subnet left out goes back to the VPC's default ACL.
 			{
-				Config: aclConfig(n, nil, "10.0.1.10/32", "10.0.1.11/32"),
+				Config: aclConfig(rec, n, nil, "10.0.1.10/32", "10.0.1.11/32"),
 				Check:  checkSubnetOn(n.DDVESubnetID, fixed(n.DefaultACLID)),
 			},
 			// An ID of something else is refused with the expected shape.
@@ -270,35 +224,23 @@ func purposeKeys(n int) []string {
 }
 
 func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32")
+	config := aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32")
 	var aclID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{
-			// The ACL exists before Terraform knows it, as this
-			// configuration once made it.
+			// The ACL exists before Terraform knows it, made through the
+			// SDK as this configuration would make it.
 			{
 				PreConfig: func() {
-					entries, err := posture.CompileACL(posture.Intent{Profiles: map[string]posture.Peers{
-						"management":     {CIDRBlocks: []string{"10.0.1.10/32"}},
-						"object_storage": {PrefixListIDs: []string{n.S3PrefixListID}},
-					}}, posture.ACLOptions{
-						Deny:            []posture.DenyRule{{CIDRBlock: "5.5.5.5/32"}},
-						PrefixListCIDRs: map[string][]string{n.S3PrefixListID: n.S3PrefixListCIDR},
-					})
-					if err != nil {
+					var err error
+					if aclID, err = acctest.CreateSeedACL(context.Background(), testEC2(), n); err != nil {
 						t.Fatal(err)
 					}
-					acl, _, err := awsec2.CreateNetworkACL(context.Background(), testEC2(), awsec2.CreateACLInput{
-						VPCID: n.VPCID, Tags: map[string]string{"Name": "ddve-private"}, Entries: entries, SubnetIDs: []string{n.DDVESubnetID},
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					aclID = acl.ID
 				},
 				Config:             config,
 				ResourceName:       aclAddress,
@@ -309,12 +251,15 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 			// The first plan records the intent and purposes in state only:
 			// the apply makes no mutating call.
 			{
-				PreConfig: recorder.Reset,
+				PreConfig: rec.Reset,
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(expectNoMutatingCalls("the first apply after import"), checkBackendEntries(seedEntries(n))),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectNoMutatingCalls(rec),
+					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
+				},
 			},
 			// And the plan after it is empty.
 			{
@@ -328,10 +273,11 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 }
 
 func TestAccSubnetNACL_drift(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	config := aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32")
+	config := aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32")
 	var aclID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
@@ -361,24 +307,21 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 						NetworkAclId: aws.String(aclID), RuleNumber: aws.Int32(1000), Egress: aws.Bool(true),
 						RuleAction: types.RuleActionAllow, Protocol: aws.String("-1"), CidrBlock: aws.String("0.0.0.0/0"),
 					}))
-					acl := backendACL(t, aclID)
-					must(client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
-						AssociationId: aws.String(acl.Associations[n.DDVESubnetID]), NetworkAclId: aws.String(n.DefaultACLID),
-					}))
+					must(nil, acctest.MoveSubnet(ctx, client, n.DDVESubnetID, n.DefaultACLID))
 				},
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(
-					checkBackendEntries(seedEntries(n)),
-					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
-				),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
+				},
+				Check: checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
 			},
 			// The ACL deleted outside Terraform is planned for creation.
 			{
 				PreConfig: func() {
-					if err := awsec2.DeleteNetworkACL(context.Background(), testEC2(), aclID, n.DefaultACLID, 0); err != nil {
+					if err := acctest.DeleteACL(context.Background(), testEC2(), aclID, n.DefaultACLID); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -386,20 +329,21 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
 				}},
-				Check: checkBackendEntries(seedEntries(n)),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n))},
 			},
 		},
 	})
 }
 
 func TestAccSubnetNACL_bastionSubnet(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{{
-			Config: providerConfig() + fmt.Sprintf(`
+			Config: providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id         = %q
   subnet_ids     = [%q]
@@ -407,16 +351,16 @@ resource "ddve_subnet_nacl" "test" {
   default_action = "allow"
 }
 `, n.VPCID, n.BastionSubnetID),
-			Check: resource.ComposeTestCheckFunc(
-				checkBackendEntries([]string{
-					"egress 32000 allow -1 0.0.0.0/0 0-0",
-					"egress 32010 allow -1 ::/0 0-0",
-					"ingress 10 deny -1 5.5.5.5/32 0-0",
-					"ingress 32000 allow -1 0.0.0.0/0 0-0",
-					"ingress 32010 allow -1 ::/0 0-0",
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectACLEntries(rec, aclAddress, []string{
+					"egress 32000 allow -1 0.0.0.0/0 ports - icmp -",
+					"egress 32010 allow -1 ::/0 ports - icmp -",
+					"ingress 10 deny -1 5.5.5.5/32 ports - icmp -",
+					"ingress 32000 allow -1 0.0.0.0/0 ports - icmp -",
+					"ingress 32010 allow -1 ::/0 ports - icmp -",
 				}),
-				checkSubnetOn(n.BastionSubnetID, stateID(aclAddress)),
-			),
+			},
+			Check: checkSubnetOn(n.BastionSubnetID, stateID(aclAddress)),
 		}},
 	})
 }
@@ -424,13 +368,14 @@ resource "ddve_subnet_nacl" "test" {
 // A prefix list known only at apply: the plan leaves the entries unknown
 // and the apply resolves them.
 func TestAccSubnetNACL_prefixListKnownAtApply(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{{
-			Config: providerConfig() + fmt.Sprintf(`
+			Config: providerConfig(rec) + fmt.Sprintf(`
 resource "terraform_data" "s3" {
   input = %q
 }
@@ -452,35 +397,32 @@ resource "ddve_subnet_nacl" "test" {
 
 // Throttled entry calls are retried by the SDK and the apply succeeds.
 func TestAccSubnetNACL_throttlingRetried(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				recorder.Reset()
-				recorder.Throttle("CreateNetworkAclEntry", 2)
+				rec.Reset()
+				rec.Throttle("CreateNetworkAclEntry", 2)
 			},
-			Config: aclConfig(n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
-			Check: resource.ComposeTestCheckFunc(
-				checkBackendEntries(seedEntries(n)),
-				func(*terraform.State) error {
-					want := len(seedEntries(n)) + 2
-					if got := recorder.Calls()["CreateNetworkAclEntry"]; got != want {
-						return fmt.Errorf("CreateNetworkAclEntry called %d times, want %d (entries plus 2 throttled)", got, want)
-					}
-					return nil
-				},
-			),
+			Config: aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
+				// Every entry once, plus the 2 throttled calls.
+				acctest.ExpectCallCount(rec, "CreateNetworkAclEntry", len(seedEntries(n))+2),
+			},
 		}},
 	})
 }
 
 func TestAccSubnetNACL_badInput(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	bad := func(body string) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id = %q
 %s
@@ -506,17 +448,17 @@ ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is ab
 	var steps []resource.TestStep
 	for _, c := range cases {
 		steps = append(steps, resource.TestStep{
-			PreConfig:   recorder.Reset,
+			PreConfig:   rec.Reset,
 			Config:      bad(c.body),
 			PlanOnly:    true,
 			ExpectError: wrapped(c.want),
 		})
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
-		CheckDestroy:             expectNoMutatingCalls("bad input"),
+		CheckDestroy:             acctest.ExpectNoMutatingCalls(rec).Func(),
 	})
 }
 
@@ -549,9 +491,10 @@ func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
 // place (created or swapped atomically) before any old one is deleted, so
 // no reply is dropped during the apply.
 func TestAccSubnetNACL_ephemeralChangeKeepsFlows(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := func(from, to int) string {
-		return providerConfig() + fmt.Sprintf(`
+		return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id          = %q
   subnet_ids      = [%q]
@@ -560,33 +503,33 @@ resource "ddve_subnet_nacl" "test" {
 }
 `, n.VPCID, n.DDVESubnetID, from, to)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{
 			{
 				Config: config(1024, 65535),
-				Check: checkBackendEntries([]string{
-					"egress 1000 allow 6 10.0.1.10/32 1024-65535",
-					"ingress 1000 allow 6 10.0.1.10/32 22-22",
-					"ingress 1010 allow 6 10.0.1.10/32 443-443",
-				}),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectACLEntries(rec, aclAddress, []string{
+					"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
+					"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
+					"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+				})},
 			},
 			{
-				PreConfig: recorder.Reset,
+				PreConfig: rec.Reset,
 				Config:    config(32768, 60999),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionUpdate),
 				}},
-				Check: resource.ComposeTestCheckFunc(
-					checkBackendEntries([]string{
-						"egress 1000 allow 6 10.0.1.10/32 32768-60999",
-						"ingress 1000 allow 6 10.0.1.10/32 22-22",
-						"ingress 1010 allow 6 10.0.1.10/32 443-443",
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, []string{
+						"egress 1000 allow 6 10.0.1.10/32 ports 32768-60999 icmp -",
+						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
+						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
 					}),
-					expectCallsBefore([]string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
-				),
+					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
+				},
 			},
 		},
 	})
@@ -598,14 +541,15 @@ resource "ddve_subnet_nacl" "test" {
 // The plan after the apply is empty only if the entries read back as
 // written.
 func TestAccSubnetNACL_icmp(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{
 			{
-				Config: providerConfig() + fmt.Sprintf(`
+				Config: providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "test" {
   vpc_id     = %q
   subnet_ids = [%q]
@@ -616,13 +560,13 @@ resource "ddve_subnet_nacl" "test" {
   ]
 }
 `, n.VPCID, n.DDVESubnetID),
-				Check: checkBackendEntries([]string{
-					"egress 1000 allow 1 10.0.9.0/24 type 8 code -1",
-					"egress 1010 allow 58 2001:db8:9::/64 type 129 code 0",
-					"ingress 1000 allow 1 10.0.9.0/24 type 0 code -1",
-					"ingress 1010 allow 58 2001:db8:9::/64 type 128 code 0",
-					"ingress 1020 allow 1 10.0.9.0/24 type 3 code 4",
-				}),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectACLEntries(rec, aclAddress, []string{
+					"egress 1000 allow 1 10.0.9.0/24 ports - icmp 8/-1",
+					"egress 1010 allow 58 2001:db8:9::/64 ports - icmp 129/0",
+					"ingress 1000 allow 1 10.0.9.0/24 ports - icmp 0/-1",
+					"ingress 1010 allow 58 2001:db8:9::/64 ports - icmp 128/0",
+					"ingress 1020 allow 1 10.0.9.0/24 ports - icmp 3/4",
+				})},
 			},
 			{
 				// Import reads the types and codes back as well.

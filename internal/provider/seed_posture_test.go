@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
@@ -18,8 +19,8 @@ import (
 
 // seedPostureConfig is the seed article's whole posture: the DDVE group,
 // the private subnet's ACL and the bastion subnet's deny-list ACL.
-func seedPostureConfig(n *acctest.Network) string {
-	return providerConfig() + fmt.Sprintf(`
+func seedPostureConfig(rec *acctest.Recorder, n *acctest.Network) string {
+	return providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "ddve" {
   name   = "ddve-seed"
   vpc_id = %[1]q
@@ -51,6 +52,7 @@ resource "ddve_subnet_nacl" "bastion" {
 // TestAccSeedPosture_reachability reads back what AWS holds after the apply
 // and asks the evaluator about the flows a user cares about.
 func TestAccSeedPosture_reachability(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	var (
 		ddve    = netip.MustParseAddr("10.0.9.5")
@@ -122,11 +124,11 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 		}
 		return nil
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
-		Steps:                    []resource.TestStep{{Config: seedPostureConfig(n), Check: check}},
+		Steps:                    []resource.TestStep{{Config: seedPostureConfig(rec, n), Check: check}},
 	})
 }
 
@@ -134,55 +136,46 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 // seed posture's life through Terraform (plan and apply together) and
 // holds them to a budget, so a change that adds calls is noticed.
 func TestAccSeedPosture_callBudget(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	grown := strings.ReplaceAll(seedPostureConfig(n), `cidr_blocks = ["10.0.1.10/32"]`, `cidr_blocks = ["10.0.1.10/32", "10.0.1.11/32"]`)
-	phase := func(name string, budget int, mutating map[string]int) resource.TestCheckFunc {
-		return func(*terraform.State) error {
-			calls := recorder.Calls()
-			t.Logf("%s: %s", name, calls)
-			if calls.Total() > budget {
-				return fmt.Errorf("%s made %d EC2 calls, over its budget of %d: %s", name, calls.Total(), budget, calls)
-			}
-			if got := calls.Mutating(); fmt.Sprint(got) != fmt.Sprint(acctest.Calls(mutating)) {
-				return fmt.Errorf("%s made mutating calls %v, want %v", name, got, mutating)
-			}
-			return nil
-		}
+	grown := strings.ReplaceAll(seedPostureConfig(rec, n), `cidr_blocks = ["10.0.1.10/32"]`, `cidr_blocks = ["10.0.1.10/32", "10.0.1.11/32"]`)
+	phase := func(name string, budget int, mutating map[string]int) []statecheck.StateCheck {
+		return []statecheck.StateCheck{acctest.ExpectCallBudget(rec, name, budget, mutating, t.Logf)}
 	}
 	s3 := len(n.S3PrefixListCIDR)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				PreConfig: recorder.Reset,
-				Config:    seedPostureConfig(n),
+				PreConfig: rec.Reset,
+				Config:    seedPostureConfig(rec, n),
 				// The bastion's deny-list ACL holds 5 entries: the deny, and
 				// allow-all for IPv4 and IPv6 both ways.
-				Check: phase("create", 36, map[string]int{
+				ConfigStateChecks: phase("create", 36, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
 					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},
 			{
-				PreConfig: recorder.Reset,
-				Config:    seedPostureConfig(n),
-				Check:     phase("no-op refresh and plan", 7, nil),
+				PreConfig:         rec.Reset,
+				Config:            seedPostureConfig(rec, n),
+				ConfigStateChecks: phase("no-op refresh and plan", 7, nil),
 			},
 			{
-				PreConfig: recorder.Reset,
+				PreConfig: rec.Reset,
 				Config:    grown,
-				Check: phase("one more bastion address", 15, map[string]int{
+				ConfigStateChecks: phase("one more bastion address", 15, map[string]int{
 					"AuthorizeSecurityGroupIngress": 1, "CreateNetworkAclEntry": 3,
 				}),
 			},
 			{
-				PreConfig: recorder.Reset,
-				Config:    providerConfig(),
+				PreConfig: rec.Reset,
+				Config:    providerConfig(rec),
 				// One describe more than before: the group delete waits
 				// until EC2 no longer lists the group.
-				Check: phase("destroy", 12, map[string]int{
+				ConfigStateChecks: phase("destroy", 12, map[string]int{
 					"DeleteSecurityGroup": 1, "DeleteNetworkAcl": 2, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},

@@ -15,8 +15,9 @@ import (
 // and forth on every apply: the plan that adds the second claim fails,
 // naming the ACL that holds the subnet.
 func TestAccSubnetNACL_twoClaimsOnOneSubnet(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
-	first := providerConfig() + fmt.Sprintf(`
+	first := providerConfig(rec) + fmt.Sprintf(`
 resource "ddve_subnet_nacl" "first" {
   vpc_id     = %[1]q
   subnet_ids = [%[2]q]
@@ -30,7 +31,7 @@ resource "ddve_subnet_nacl" "second" {
   profiles   = { ntp = { cidr_blocks = ["10.0.3.3/32"] } }
 }
 `, n.VPCID, n.DDVESubnetID)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),

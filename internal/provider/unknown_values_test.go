@@ -78,9 +78,9 @@ func unknownCases(n *acctest.Network) []unknownCase {
 
 // unknownConfig gives every case its resource, all reading late values
 // from one terraform_data, and names the late values in a local.
-func unknownConfig(n *acctest.Network, cases []unknownCase, extraProvider ...string) string {
+func unknownConfig(rec *acctest.Recorder, n *acctest.Network, cases []unknownCase, extraProvider ...string) string {
 	var b strings.Builder
-	b.WriteString(providerConfig(extraProvider...))
+	b.WriteString(providerConfig(rec, extraProvider...))
 	fmt.Fprintf(&b, `
 resource "terraform_data" "late" {
   input = {
@@ -110,6 +110,7 @@ locals {
 // a file), applies that plan file, and checks that the plan after it, with
 // and without a refresh, is empty: no plan the apply contradicts.
 func TestAccUnknownValues(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	cases := unknownCases(n)
 	var unknownTagsAll []plancheck.PlanCheck
@@ -118,11 +119,11 @@ func TestAccUnknownValues(t *testing.T) {
 			unknownTagsAll = append(unknownTagsAll, plancheck.ExpectUnknownValue(c.resourceType+"."+c.name, tfjsonpath.New("tags_all")))
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:           unknownConfig(n, cases),
+			Config:           unknownConfig(rec, n, cases),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownTagsAll},
 		}},
 	})
@@ -132,13 +133,14 @@ func TestAccUnknownValues(t *testing.T) {
 // only at apply leave every tags_all unknown; and the plans are made with
 // -refresh=false.
 func TestAccUnknownValues_defaultTagsAndNoRefresh(t *testing.T) {
+	rec := testRecorder(t)
 	n := testNetwork(t)
 	cases := []unknownCase{
 		{"group", "ddve_security_group", fmt.Sprintf("name = \"u-default-tags\"\nvpc_id = %q\nprofiles = { management = { cidr_blocks = [late.cidr] } }", n.VPCID)},
 		{"acl", "ddve_subnet_nacl", fmt.Sprintf("vpc_id = %q\ntags = { Name = \"ddve\" }\nprofiles = { management = { cidr_blocks = [late.cidr] } }", n.VPCID)},
 	}
-	config := unknownConfig(n, cases, `  default_tags = { tags = { team = terraform_data.late.output.name } }`)
-	resource.Test(t, resource.TestCase{
+	config := unknownConfig(rec, n, cases, `  default_tags = { tags = { team = terraform_data.late.output.name } }`)
+	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		AdditionalCLIOptions:     &resource.AdditionalCLIOptions{Plan: resource.PlanOptions{NoRefresh: true}},

@@ -1,0 +1,323 @@
+package acctest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// Check asserts something of the backend or of a test's recorder after a
+// step. It is both a state check (ConfigStateChecks, after the apply) and
+// a plan check (ConfigPlanChecks), and Func makes a TestCheckFunc of it
+// for CheckDestroy. A check that needs a resource's ID finds it in the
+// state; as a plan check it has no state and reads the prior state of the
+// plan instead.
+type Check struct {
+	check func(ctx context.Context, id func(address string) (string, error)) error
+}
+
+var (
+	_ statecheck.StateCheck = Check{}
+	_ plancheck.PlanCheck   = Check{}
+)
+
+// CheckState implements statecheck.StateCheck.
+func (c Check) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c.check(ctx, func(address string) (string, error) {
+		if req.State == nil || req.State.Values == nil || req.State.Values.RootModule == nil {
+			return "", fmt.Errorf("%s: the state is empty", address)
+		}
+		for _, r := range req.State.Values.RootModule.Resources {
+			if r.Address == address {
+				id, _ := r.AttributeValues["id"].(string)
+				return id, nil
+			}
+		}
+		return "", fmt.Errorf("%s is not in the state", address)
+	})
+}
+
+// CheckPlan implements plancheck.PlanCheck.
+func (c Check) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c.check(ctx, func(address string) (string, error) {
+		if req.Plan == nil || req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil || req.Plan.PriorState.Values.RootModule == nil {
+			return "", fmt.Errorf("%s: the plan has no prior state", address)
+		}
+		for _, r := range req.Plan.PriorState.Values.RootModule.Resources {
+			if r.Address == address {
+				id, _ := r.AttributeValues["id"].(string)
+				return id, nil
+			}
+		}
+		return "", fmt.Errorf("%s is not in the prior state", address)
+	})
+}
+
+// Func runs the check where a TestCheckFunc is wanted: CheckDestroy, or
+// a Check that composes it with test-specific functions.
+func (c Check) Func() resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		return c.check(context.Background(), func(address string) (string, error) {
+			if s == nil || s.RootModule() == nil || s.RootModule().Resources[address] == nil {
+				return "", fmt.Errorf("%s is not in the state", address)
+			}
+			return s.RootModule().Resources[address].Primary.ID, nil
+		})
+	}
+}
+
+// ExpectNoMutatingCalls: the calls since the recorder's last Reset changed
+// nothing in AWS (only Describe* and Get*).
+func ExpectNoMutatingCalls(rec *Recorder) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if m := rec.Calls().Mutating(); len(m) > 0 {
+			return fmt.Errorf("mutating EC2 calls where none were expected: %v", m)
+		}
+		return nil
+	}}
+}
+
+// ExpectNoCalls: no EC2 call at all since the recorder's last Reset.
+func ExpectNoCalls(rec *Recorder) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if calls := rec.Calls(); calls.Total() > 0 {
+			return fmt.Errorf("EC2 calls where none were expected: %v", calls)
+		}
+		return nil
+	}}
+}
+
+// ExpectCallCount: the action was called exactly want times since the
+// recorder's last Reset (faults the recorder answered count too).
+func ExpectCallCount(rec *Recorder, action string, want int) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if got := rec.Calls()[action]; got != want {
+			return fmt.Errorf("%s called %d times, want %d: %v", action, got, want, rec.Calls())
+		}
+		return nil
+	}}
+}
+
+// ExpectCallsBefore: calls of the first actions were made since the
+// recorder's last Reset, and none of the then actions came before the
+// last of them: what is added is in place before anything is removed.
+func ExpectCallsBefore(rec *Recorder, first, then []string) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		seq := rec.Sequence()
+		lastFirst, firstThen := -1, len(seq)
+		for i, action := range seq {
+			switch {
+			case slices.Contains(first, action):
+				lastFirst = i
+			case slices.Contains(then, action):
+				firstThen = min(firstThen, i)
+			}
+		}
+		if lastFirst < 0 || lastFirst > firstThen {
+			return fmt.Errorf("want %v before %v: %v", first, then, seq)
+		}
+		return nil
+	}}
+}
+
+// ExpectCallBudget: the calls since the recorder's last Reset are at most
+// budget in all, and the mutating ones are exactly mutating (nil for
+// none). The counts are logged through logf when it is not nil.
+func ExpectCallBudget(rec *Recorder, phase string, budget int, mutating map[string]int, logf func(string, ...any)) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		calls := rec.Calls()
+		if logf != nil {
+			logf("%s: %s", phase, calls)
+		}
+		if calls.Total() > budget {
+			return fmt.Errorf("%s made %d EC2 calls, over its budget of %d: %s", phase, calls.Total(), budget, calls)
+		}
+		if got := calls.Mutating(); got.String() != Calls(mutating).String() {
+			return fmt.Errorf("%s made mutating calls %v, want %v", phase, got, Calls(mutating))
+		}
+		return nil
+	}}
+}
+
+// ExpectNoPendingFaults: every LoseReply and Lag fault armed on the
+// recorder was met, so the step the test meant to hit was taken.
+func ExpectNoPendingFaults(rec *Recorder) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if pending := rec.Pending(); len(pending) > 0 {
+			return fmt.Errorf("faults never met: %v", pending)
+		}
+		return nil
+	}}
+}
+
+// ACLEntryKey names everything an ACL entry holds, as "ingress 1000 allow
+// 6 10.0.1.10/32 ports 22-22 icmp -": direction, number, action,
+// protocol, the CIDR of either family (both if both are set), the port
+// range and the ICMP type/code, "-" where the entry has none.
+func ACLEntryKey(e types.NetworkAclEntry) string {
+	ports := "-"
+	if p := e.PortRange; p != nil {
+		ports = fmt.Sprintf("%s-%s", int32Text(p.From), int32Text(p.To))
+	}
+	icmp := "-"
+	if c := e.IcmpTypeCode; c != nil {
+		icmp = fmt.Sprintf("%s/%s", int32Text(c.Type), int32Text(c.Code))
+	}
+	return fmt.Sprintf("%s %d %s %s %s ports %s icmp %s", direction(e.Egress), aws.ToInt32(e.RuleNumber), e.RuleAction,
+		aws.ToString(e.Protocol), present(aws.ToString(e.CidrBlock), aws.ToString(e.Ipv6CidrBlock)), ports, icmp)
+}
+
+// GroupRuleKey names everything a security group rule holds, as "ingress
+// tcp 22-22 cidr 10.0.1.10/32": direction, protocol, from and to port
+// (ICMP type and code for ICMP), and the peer with its kind (cidr, ipv6,
+// group or prefix-list).
+func GroupRuleKey(r types.SecurityGroupRule) string {
+	var group string
+	if g := r.ReferencedGroupInfo; g != nil {
+		group = aws.ToString(g.GroupId)
+	}
+	return fmt.Sprintf("%s %s %s-%s %s", direction(r.IsEgress), aws.ToString(r.IpProtocol), int32Text(r.FromPort), int32Text(r.ToPort),
+		present(labeled("cidr", aws.ToString(r.CidrIpv4)), labeled("ipv6", aws.ToString(r.CidrIpv6)),
+			labeled("group", group), labeled("prefix-list", aws.ToString(r.PrefixListId))))
+}
+
+func direction(egress *bool) string {
+	if aws.ToBool(egress) {
+		return "egress"
+	}
+	return "ingress"
+}
+
+// present joins the values that are set, or is "-" if none is.
+func present(values ...string) string {
+	var set []string
+	for _, v := range values {
+		if v != "" {
+			set = append(set, v)
+		}
+	}
+	if len(set) == 0 {
+		return "-"
+	}
+	return strings.Join(set, ",")
+}
+
+// labeled is "kind value", or empty for no value.
+func labeled(kind, value string) string {
+	if value == "" {
+		return ""
+	}
+	return kind + " " + value
+}
+
+func int32Text(v *int32) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprint(*v)
+}
+
+// ACLEntries returns the keys of the entries the ACL holds, sorted,
+// leaving out the built-in deny-all (rule 32767) EC2 adds to every ACL.
+// Read it through a test's recorder: the recorder gives back the ICMP
+// type and code the emulator forgets.
+func ACLEntries(ctx context.Context, client *ec2.Client, aclID string) ([]string, error) {
+	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{aclID}})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.NetworkAcls) != 1 {
+		return nil, fmt.Errorf("network ACL %s: %d found", aclID, len(out.NetworkAcls))
+	}
+	var keys []string
+	for _, e := range out.NetworkAcls[0].Entries {
+		if aws.ToInt32(e.RuleNumber) == 32767 {
+			continue
+		}
+		keys = append(keys, ACLEntryKey(e))
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// GroupRules returns the keys of the group's rules, sorted.
+func GroupRules(ctx context.Context, client *ec2.Client, groupID string) ([]string, error) {
+	var keys []string
+	pages := ec2.NewDescribeSecurityGroupRulesPaginator(client, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.SecurityGroupRules {
+			keys = append(keys, GroupRuleKey(r))
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// expectKeys reads the keys of the resource at address in the state and
+// hands them to compare.
+func expectKeys(address string, read func(context.Context, string) ([]string, error), compare func(got []string) error) Check {
+	return Check{func(ctx context.Context, id func(string) (string, error)) error {
+		resourceID, err := id(address)
+		if err != nil {
+			return err
+		}
+		got, err := read(ctx, resourceID)
+		if err != nil {
+			return err
+		}
+		return compare(got)
+	}}
+}
+
+// exactly compares keys in any order.
+func exactly(what string, want []string) func([]string) error {
+	want = slices.Sorted(slices.Values(want))
+	return func(got []string) error {
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("AWS holds %s\n%s\nwant\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		return nil
+	}
+}
+
+// ExpectACLEntries: the ACL at address in the state holds exactly the
+// entries want (as ACLEntryKey writes them, in any order), read through
+// the test's recorder.
+func ExpectACLEntries(rec *Recorder, address string, want []string) Check {
+	read := func(ctx context.Context, id string) ([]string, error) { return ACLEntries(ctx, EC2Client(rec.URL), id) }
+	return expectKeys(address, read, exactly("entries", want))
+}
+
+// ExpectGroupRules: the security group at address in the state holds
+// exactly the rules want (as GroupRuleKey writes them, in any order).
+func ExpectGroupRules(client *ec2.Client, address string, want []string) Check {
+	read := func(ctx context.Context, id string) ([]string, error) { return GroupRules(ctx, client, id) }
+	return expectKeys(address, read, exactly("rules", want))
+}
+
+// ExpectGroupRuleCount: the security group at address in the state holds
+// want rules.
+func ExpectGroupRuleCount(client *ec2.Client, address string, want int) Check {
+	read := func(ctx context.Context, id string) ([]string, error) { return GroupRules(ctx, client, id) }
+	return expectKeys(address, read, func(got []string) error {
+		if len(got) != want {
+			return fmt.Errorf("AWS holds %d rules, want %d: %v", len(got), want, got)
+		}
+		return nil
+	})
+}
