@@ -133,7 +133,11 @@ func TestFlattenExpandRoundTrip(t *testing.T) {
 	}
 	// A rule yet to be authorized has an unknown ID in the plan.
 	planned := flattenRules([]awsec2.GroupRule{{Rule: rules[0].Rule}}, func(awsec2.GroupRule) types.String { return types.StringNull() })
-	if id := planned.Elements()[0].(types.Object).Attributes()["rule_id"]; !id.IsUnknown() {
+	object, ok := planned.Elements()[0].(types.Object)
+	if !ok {
+		t.Fatalf("a planned rule is %T, want an object", planned.Elements()[0])
+	}
+	if id := object.Attributes()["rule_id"]; !id.IsUnknown() {
 		t.Fatalf("a new rule's ID is %v, want unknown", id)
 	}
 }

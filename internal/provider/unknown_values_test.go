@@ -59,18 +59,18 @@ func unknownCases(n *acctest.Network) []unknownCase {
 		acl("deny", "deny = [late.deny]"),
 	}
 	// Each peer list and each custom rule field, in both resources.
-	for _, make := range []func(string, string) unknownCase{group, acl} {
+	for _, resourceCase := range []func(string, string) unknownCase{group, acl} {
 		cases = append(cases,
-			make("cidr_blocks", "profiles = { management = { cidr_blocks = [late.cidr] } }"),
-			make("ipv6_cidr_blocks", "profiles = { management = { ipv6_cidr_blocks = [late.ipv6] } }"),
-			make("prefix_list_ids", "profiles = { object_storage = { prefix_list_ids = [late.prefix_list] } }"),
-			make("custom_direction", "custom_rules = [{ direction = late.direction, protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
-			make("custom_protocol", "custom_rules = [{ direction = \"ingress\", protocol = late.protocol, from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
-			make("custom_from_port", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = late.port, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
-			make("custom_to_port", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = late.port, cidr_blocks = [\"10.0.9.0/24\"] }]"),
-			make("custom_cidr", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [late.cidr] }]"),
-			make("custom_description", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"], description = late.description }]"),
-			make("custom_rule", "custom_rules = [late.rule]"),
+			resourceCase("cidr_blocks", "profiles = { management = { cidr_blocks = [late.cidr] } }"),
+			resourceCase("ipv6_cidr_blocks", "profiles = { management = { ipv6_cidr_blocks = [late.ipv6] } }"),
+			resourceCase("prefix_list_ids", "profiles = { object_storage = { prefix_list_ids = [late.prefix_list] } }"),
+			resourceCase("custom_direction", "custom_rules = [{ direction = late.direction, protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
+			resourceCase("custom_protocol", "custom_rules = [{ direction = \"ingress\", protocol = late.protocol, from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
+			resourceCase("custom_from_port", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = late.port, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"] }]"),
+			resourceCase("custom_to_port", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = late.port, cidr_blocks = [\"10.0.9.0/24\"] }]"),
+			resourceCase("custom_cidr", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [late.cidr] }]"),
+			resourceCase("custom_description", "custom_rules = [{ direction = \"ingress\", protocol = \"tcp\", from_port = 8443, to_port = 8443, cidr_blocks = [\"10.0.9.0/24\"], description = late.description }]"),
+			resourceCase("custom_rule", "custom_rules = [late.rule]"),
 		)
 	}
 	return cases
