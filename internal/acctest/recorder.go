@@ -24,10 +24,13 @@ import (
 // emulator never does: throttling, latency, replies lost after the call
 // took effect (LoseReply), and a new ID unknown for a while (Lag).
 type Recorder struct {
-	URL      string
-	server   *http.Server
-	mu       sync.Mutex
-	calls    map[string]int
+	URL    string
+	server *http.Server
+	mu     sync.Mutex
+	calls  map[string]int
+	// retries counts the calls the SDK repeated after a transient error
+	// (its amz-sdk-request header says attempt 2 or later).
+	retries  map[string]int
 	sequence []string
 	faults   map[string]*fault
 	lost     map[string]int          // action -> replies still to lose
@@ -55,7 +58,7 @@ func StartRecorder(target string) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{
-		URL: "http://" + l.Addr().String(), calls: map[string]int{}, faults: map[string]*fault{},
+		URL: "http://" + l.Addr().String(), calls: map[string]int{}, retries: map[string]int{}, faults: map[string]*fault{},
 		lost: map[string]int{}, repeats: map[string]repeatAnswer{},
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
@@ -94,7 +97,7 @@ func StartRecorder(target string) (*Recorder, error) {
 			ctx = context.WithValue(ctx, valuesKey{}, values)
 		}
 		req = req.WithContext(ctx)
-		f, latency := r.record(action)
+		f, latency := r.record(action, isRetry(req))
 		time.Sleep(latency)
 		if f != nil {
 			writeError(w, f.status, f.code)
@@ -146,12 +149,22 @@ func actionOf(req *http.Request, body []byte) string {
 	return req.Method + " " + req.URL.Path
 }
 
+// isRetry reports whether the SDK sends the request again after a
+// transient error: its amz-sdk-request header reads "attempt=N; max=M".
+func isRetry(req *http.Request) bool {
+	attempt := req.Header.Get("Amz-Sdk-Request")
+	return strings.HasPrefix(attempt, "attempt=") && !strings.HasPrefix(attempt, "attempt=1;") && attempt != "attempt=1"
+}
+
 // record counts the call and says which fault, if any, answers it and how
 // long to hold it.
-func (r *Recorder) record(action string) (*fault, time.Duration) {
+func (r *Recorder) record(action string, retry bool) (*fault, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[action]++
+	if retry {
+		r.retries[action]++
+	}
 	r.sequence = append(r.sequence, action)
 	if f := r.faults[action]; f != nil && f.remaining > 0 {
 		f.remaining--
@@ -352,7 +365,22 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = map[string]int{}
+	r.retries = map[string]int{}
 	r.sequence = nil
+}
+
+// FirstAttempts returns the counts by action since the last Reset, less
+// the SDK's repeats after transient errors: the calls the provider made.
+func (r *Recorder) FirstAttempts() Calls {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := Calls{}
+	for action, n := range r.calls {
+		if n -= r.retries[action]; n > 0 {
+			out[action] = n
+		}
+	}
+	return out
 }
 
 // Sequence returns the actions since the last Reset, in the order they

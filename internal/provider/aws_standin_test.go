@@ -150,10 +150,14 @@ func (r *standInSecurityGroup) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	id := aws.ToString(created.GroupId)
-	// As hashicorp/aws does: the default allow-all egress rule goes, the
-	// configured rules come.
+	// As hashicorp/aws does: the default allow-all egress rules go (both
+	// of them, in a dual-stack VPC), the configured rules come.
 	if _, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{
-		GroupId: aws.String(id), IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}},
+		GroupId: aws.String(id), IpPermissions: []ec2types.IpPermission{{
+			IpProtocol: aws.String("-1"),
+			IpRanges:   []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}},
+			Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("::/0")}},
+		}},
 	}); err != nil {
 		resp.Diagnostics.AddError("stand-in aws_security_group", err.Error())
 		return

@@ -336,7 +336,7 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 						"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
 						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
-						"ingress 50 deny -1 5.5.5.5/32 ports - icmp -",
+						"ingress 50 deny -1 5.5.5.5/32 ports 0-0 icmp -",
 					}).Func(),
 				),
 			},
