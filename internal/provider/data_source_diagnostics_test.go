@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -16,9 +15,7 @@ func TestAccRules_badInput(t *testing.T) {
 	rules := func(body string) string {
 		return providerConfig(rec) + fmt.Sprintf("\ndata \"ddve_rules\" \"test\" {\n%s\n}\n", body)
 	}
-	cases := []struct {
-		config, line, message string
-	}{
+	cases := []badInputCase{
 		{rules(`  profiles = {
     management = {
       cidr_blocks = ["10.0.1.10/32"]
@@ -53,21 +50,9 @@ data "ddve_port_profiles" "test" {
 }
 `, `names = ["nfs", "ftp"]`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost,`},
 	}
-	var steps []resource.TestStep
-	for _, c := range cases {
-		if strings.Count(c.config, c.line) != 1 {
-			t.Fatalf("the line %q must appear once in its configuration", c.line)
-		}
-		steps = append(steps, resource.TestStep{
-			PreConfig:   rec.Reset,
-			Config:      c.config,
-			PlanOnly:    true,
-			ExpectError: atLine(c.line, c.message),
-		})
-	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
+		Steps:                    badInputSteps(t, rec, cases),
 	})
 }

@@ -43,9 +43,7 @@ resource "ddve_security_group" "test" {
 }
 `, n.VPCID, body)
 	}
-	cases := []struct {
-		config, line, message string
-	}{
+	cases := []badInputCase{
 		{acl(fmt.Sprintf(`  profiles = {
     management = {
       security_group_ids = [%q]
@@ -109,6 +107,23 @@ resource "ddve_security_group" "test" {
     }
   }`), `ftp = {`, `"ftp" is not a DDVE port profile`},
 	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    badInputSteps(t, rec, cases),
+		CheckDestroy:             acctest.ExpectNoMutatingCalls(rec).Func(),
+	})
+}
+
+// badInputCase is a configuration that must fail at plan, at the line
+// that starts with line, with message.
+type badInputCase struct {
+	config, line, message string
+}
+
+// badInputSteps plans each case alone and expects its error at its line.
+func badInputSteps(t *testing.T, rec *acctest.Recorder, cases []badInputCase) []resource.TestStep {
+	t.Helper()
 	var steps []resource.TestStep
 	for _, c := range cases {
 		if strings.Count(c.config, c.line) != 1 {
@@ -121,10 +136,5 @@ resource "ddve_security_group" "test" {
 			ExpectError: atLine(c.line, c.message),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
-		CheckDestroy:             acctest.ExpectNoMutatingCalls(rec).Func(),
-	})
+	return steps
 }
