@@ -284,20 +284,31 @@ func (r *Recorder) repeatOf(body string) (repeatAnswer, bool) {
 
 // lag is a new ID EC2 does not know yet everywhere.
 type lag struct {
-	create    string   // the action whose reply hands out the ID
-	only      []string // the actions that do not know it; all when empty
-	id        string   // set once create answered
-	remaining int
+	create string // the action whose reply hands out the ID
+	id     string // set once create answered
+	// remaining counts, by action, the calls naming the ID still to fail;
+	// the key anyAction counts calls of every action.
+	remaining map[string]int
 }
 
+const anyAction = ""
+
 // Lag makes EC2 slow to know the next ID the create action hands out: the
-// next n calls that name it (of the only actions, when given) answer its
-// not-found code, InvalidGroup.NotFound or InvalidNetworkAclID.NotFound,
-// as AWS does for a few seconds after a create.
-func (r *Recorder) Lag(create string, n int, only ...string) {
+// first n calls of each of the actions given that name it (the next n
+// calls of any action, when none is given) answer its not-found code,
+// InvalidGroup.NotFound or InvalidNetworkAclID.NotFound, as AWS does for a
+// few seconds after a create.
+func (r *Recorder) Lag(create string, n int, actions ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lag = &lag{create: create, only: only, remaining: n}
+	remaining := map[string]int{}
+	if len(actions) == 0 {
+		remaining[anyAction] = n
+	}
+	for _, a := range actions {
+		remaining[a] = n
+	}
+	r.lag = &lag{create: create, remaining: remaining}
 }
 
 func (r *Recorder) lagsAfter(action string) bool {
@@ -321,12 +332,19 @@ func (r *Recorder) lagging(action string, values url.Values) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l := r.lag
-	if l == nil || l.id == "" || l.remaining <= 0 || (len(l.only) > 0 && !slices.Contains(l.only, action)) {
+	if l == nil || l.id == "" {
+		return "", false
+	}
+	key := action
+	if _, ok := l.remaining[key]; !ok {
+		key = anyAction
+	}
+	if l.remaining[key] <= 0 {
 		return "", false
 	}
 	for _, vs := range values {
 		if slices.Contains(vs, l.id) {
-			l.remaining--
+			l.remaining[key]--
 			if strings.HasPrefix(l.id, "sg-") {
 				return "InvalidGroup.NotFound", true
 			}
@@ -347,9 +365,14 @@ func (r *Recorder) Pending() []string {
 			out = append(out, fmt.Sprintf("LoseReply(%s) x%d", action, n))
 		}
 	}
-	if l := r.lag; l != nil && l.remaining > 0 {
-		out = append(out, fmt.Sprintf("Lag(%s, %v) x%d", l.create, l.only, l.remaining))
+	if l := r.lag; l != nil {
+		for action, n := range l.remaining {
+			if n > 0 {
+				out = append(out, fmt.Sprintf("Lag(%s, %q) x%d", l.create, action, n))
+			}
+		}
 	}
+	slices.Sort(out)
 	return out
 }
 

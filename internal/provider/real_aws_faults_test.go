@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,114 +16,70 @@ import (
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
 )
 
-// The sweep: what AWS does and moto never shows, injected by the recorder
-// at each step of each phase of both resources. A reply lost after the
-// call took effect (the SDK repeats the call, and AWS answers the repeat
-// as it answers a repeated call) and a new ID unknown for a while (the
-// next calls naming it answer its not-found code). Every apply must
-// converge at once: exactly one resource exists, the plan after the apply
-// is empty (the harness checks it), and destroy leaves nothing.
+// What AWS does and moto never shows, put through Terraform: a reply lost
+// after the call took effect (the SDK repeats the call, and AWS answers
+// the repeat as it answers a repeated call) and a new ID unknown for a
+// while (the next calls naming it answer its not-found code). Each apply
+// meets every fault of its phase at once and must converge: exactly one
+// resource exists, the plan after the apply is empty (the harness checks
+// it), and destroy leaves nothing. The EC2 layer's sweep
+// (internal/awsec2, TestFaultSweep*) meets the same faults one at a time.
 
-// awsFault is one fault at one step.
-type awsFault struct {
-	kind   string // "lost reply" or "lag"
-	action string // the step: the call that meets the fault
-	create string // for a lag, the create call that hands out the lagging ID
+// phaseFaults are the faults one apply meets.
+type phaseFaults struct {
+	lost      []string // calls whose first reply is lost
+	lagCreate string   // the create call whose new ID lags
+	lagging   []string // the calls that fail twice naming that ID
 }
 
-func lostReply(action string) awsFault { return awsFault{kind: "lost reply", action: action} }
-
-func lagAfter(create, action string) awsFault {
-	return awsFault{kind: "lag", action: action, create: create}
-}
-
-func (f awsFault) String() string { return f.kind + " at " + f.action }
-
-// arm sets the fault on the test's recorder for the next apply.
-func (f *awsFault) arm(rec *acctest.Recorder) {
+func (f phaseFaults) arm(rec *acctest.Recorder) {
 	rec.ClearFaults()
-	if f == nil {
-		return
+	for _, action := range f.lost {
+		rec.LoseReply(action, 1)
 	}
-	switch f.kind {
-	case "lost reply":
-		rec.LoseReply(f.action, 1)
-	case "lag":
-		rec.Lag(f.create, 2, f.action)
+	if f.lagCreate != "" {
+		rec.Lag(f.lagCreate, 2, f.lagging...)
 	}
 }
 
-// sweepStep is one apply of the sweep, with the fault it meets.
-type sweepStep struct {
+func (f phaseFaults) String() string {
+	if f.lagCreate != "" {
+		return fmt.Sprintf("lag after %s at %s", f.lagCreate, strings.Join(f.lagging, ", "))
+	}
+	return "lost replies at " + strings.Join(f.lost, ", ")
+}
+
+// faultStep is one apply with the faults it meets.
+type faultStep struct {
 	phase  string
 	config string
-	fault  *awsFault
+	faults phaseFaults
 	check  resource.TestCheckFunc
 }
 
-// sweepSteps turns the plan into test steps that check, after each apply,
-// that the fault was met and the resources are as they should be, and
-// logs each step that survived.
-func sweepSteps(t *testing.T, rec *acctest.Recorder, resourceName string, plan []sweepStep) []resource.TestStep {
+// runFaultSteps runs the steps, checking after each apply that every
+// fault was met and the resources are as they should be, then that
+// nothing is left.
+func runFaultSteps(t *testing.T, rec *acctest.Recorder, resourceName string, checkDestroy resource.TestCheckFunc, plan []faultStep) {
 	steps := make([]resource.TestStep, len(plan))
 	for i, s := range plan {
 		steps[i] = resource.TestStep{
-			PreConfig: func() { s.fault.arm(rec) },
+			PreConfig: func() { s.faults.arm(rec) },
 			Config:    s.config,
-			// The fault was met: the step it was armed for was taken.
+			// Every fault was met: the calls it was armed for were made.
 			ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectNoPendingFaults(rec)},
-			Check: resource.ComposeTestCheckFunc(
-				s.check,
-				func(*terraform.State) error {
-					if s.fault != nil {
-						t.Logf("survived: %s %s, %s", resourceName, s.phase, s.fault)
-					}
-					return nil
-				},
-			),
+			Check: resource.ComposeTestCheckFunc(s.check, func(*terraform.State) error {
+				t.Logf("survived: %s %s, %s", resourceName, s.phase, s.faults)
+				return nil
+			}),
 		}
 	}
-	return steps
-}
-
-// runSweep runs the plan's steps, then checks that nothing is left.
-func runSweep(t *testing.T, rec *acctest.Recorder, resourceName string, checkDestroy resource.TestCheckFunc, plan []sweepStep) {
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkDestroy,
-		Steps:                    sweepSteps(t, rec, resourceName, plan),
+		Steps:                    steps,
 	})
-}
-
-// sweepPlan is create, update and destroy with one fault at each step:
-// each create step is followed by a destroy, which takes the destroy
-// steps' faults in turn, then the update steps run one after another,
-// switching between the two configurations.
-func sweepPlan(configA, configB, empty string, create, update, destroy []awsFault, checkOne, checkNone resource.TestCheckFunc) []sweepStep {
-	var plan []sweepStep
-	at := func(faults []awsFault, i int) *awsFault {
-		if i < len(faults) {
-			return &faults[i]
-		}
-		return nil
-	}
-	for i := range max(len(create), len(destroy)) {
-		plan = append(plan,
-			sweepStep{phase: "create", config: configA, fault: at(create, i), check: checkOne},
-			sweepStep{phase: "destroy", config: empty, fault: at(destroy, i), check: checkNone})
-	}
-	if len(update) > 0 {
-		plan = append(plan, sweepStep{phase: "create", config: configA, check: checkOne})
-		for i := range update {
-			config := configB
-			if i%2 == 1 {
-				config = configA
-			}
-			plan = append(plan, sweepStep{phase: "update", config: config, fault: &update[i], check: checkOne})
-		}
-	}
-	return plan
 }
 
 func sweepGroupConfigs(rec *acctest.Recorder, n *acctest.Network) (a, b string) {
@@ -167,87 +124,46 @@ resource "ddve_subnet_nacl" "test" {
 	return a, b
 }
 
-// sweepTarget is a resource under the sweep: its two configurations, the
-// calls each phase makes, and how to count it in AWS.
-type sweepTarget struct {
-	name                    string
-	configs                 func(*acctest.Recorder, *acctest.Network) (a, b string)
-	create, update, destroy []string
-	createCall              string   // the call that hands out the new ID
-	lagging                 []string // the calls after it that name the ID
-	count                   func(*acctest.Network, int) resource.TestCheckFunc
-	destroyed               func(*acctest.Network) resource.TestCheckFunc
-}
-
-// lostReplies sweeps a lost reply over every step of every phase.
-func (target sweepTarget) lostReplies(t *testing.T) {
+// Going from A to B authorizes ingress and egress, revokes ingress,
+// modifies a description, deletes one tag and creates another; going back
+// revokes egress instead of authorizing it.
+func TestAccRealAWS_securityGroupFaults(t *testing.T) {
 	rec := testRecorder(t)
 	n := testNetwork(t)
-	a, b := target.configs(rec, n)
-	plan := sweepPlan(a, b, providerConfig(rec),
-		faults(lostReply, target.create), faults(lostReply, target.update), faults(lostReply, target.destroy),
-		target.count(n, 1), target.count(n, 0))
-	runSweep(t, rec, target.name, target.destroyed(n), plan)
+	a, b := sweepGroupConfigs(rec, n)
+	one, none := checkSweepGroups(n, 1), checkSweepGroups(n, 0)
+	runFaultSteps(t, rec, "security group", checkGroupsDestroyed, []faultStep{
+		{"create", a, phaseFaults{lost: []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress",
+			"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}}, one},
+		{"update", b, phaseFaults{lost: []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+			"RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags", "DeleteTags"}}, one},
+		{"update", a, phaseFaults{lost: []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+			"RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags", "DeleteTags"}}, one},
+		{"destroy", providerConfig(rec), phaseFaults{lost: []string{"DeleteSecurityGroup"}}, none},
+		{"create", a, phaseFaults{lagCreate: "CreateSecurityGroup", lagging: []string{"DescribeSecurityGroups",
+			"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+			"DescribeSecurityGroupRules", "ModifySecurityGroupRules"}}, one},
+	})
 }
 
-// lag sweeps a lagging new ID over every call of the create that names
-// it; update and destroy create no ID.
-func (target sweepTarget) lag(t *testing.T) {
+// Going from A to B creates entries for a new peer and going back deletes
+// them; both replace the deny entry in place, move one subnet on and one
+// off, and change tags both ways.
+func TestAccRealAWS_subnetNACLFaults(t *testing.T) {
 	rec := testRecorder(t)
 	n := testNetwork(t)
-	a, _ := target.configs(rec, n)
-	lag := func(action string) awsFault { return lagAfter(target.createCall, action) }
-	plan := sweepPlan(a, "", providerConfig(rec), faults(lag, target.lagging), nil, nil, target.count(n, 1), target.count(n, 0))
-	runSweep(t, rec, target.name, target.destroyed(n), plan)
-}
-
-// The group's steps. Going from A to B authorizes ingress and egress,
-// revokes ingress, modifies a description, deletes one tag and creates
-// another; going back revokes egress too. The order of the update steps
-// lets each meet its fault in a switch that makes the call.
-var groupSweep = sweepTarget{
-	name:    "security group",
-	configs: sweepGroupConfigs,
-	create:  []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules"},
-	update: []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-		"ModifySecurityGroupRules", "CreateTags", "DeleteTags"},
-	destroy:    []string{"DeleteSecurityGroup"},
-	createCall: "CreateSecurityGroup",
-	lagging: []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
-		"DescribeSecurityGroupRules", "ModifySecurityGroupRules"},
-	count:     checkSweepGroups,
-	destroyed: func(*acctest.Network) resource.TestCheckFunc { return checkGroupsDestroyed },
-}
-
-// The ACL's steps. Going from A to B creates entries for a new peer and
-// going back deletes them; both replace the deny entry in place, move one
-// subnet on and one off, and change tags both ways.
-var aclSweep = sweepTarget{
-	name:       "network ACL",
-	configs:    sweepACLConfigs,
-	create:     []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"},
-	update:     []string{"CreateNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"},
-	destroy:    []string{"ReplaceNetworkAclAssociation", "DeleteNetworkAcl"},
-	createCall: "CreateNetworkAcl",
-	lagging:    []string{"CreateNetworkAclEntry", "ReplaceNetworkAclAssociation", "DescribeNetworkAcls"},
-	count:      checkCustomACLs,
-	destroyed:  checkACLsDestroyed,
-}
-
-func TestAccRealAWS_securityGroupLostReplies(t *testing.T) { groupSweep.lostReplies(t) }
-
-func TestAccRealAWS_securityGroupLag(t *testing.T) { groupSweep.lag(t) }
-
-func TestAccRealAWS_subnetNACLLostReplies(t *testing.T) { aclSweep.lostReplies(t) }
-
-func TestAccRealAWS_subnetNACLLag(t *testing.T) { aclSweep.lag(t) }
-
-func faults(fault func(string) awsFault, actions []string) []awsFault {
-	out := make([]awsFault, len(actions))
-	for i, a := range actions {
-		out[i] = fault(a)
-	}
-	return out
+	a, b := sweepACLConfigs(rec, n)
+	one, none := checkCustomACLs(n, 1), checkCustomACLs(n, 0)
+	runFaultSteps(t, rec, "network ACL", checkACLsDestroyed(n), []faultStep{
+		{"create", a, phaseFaults{lost: []string{"CreateNetworkAcl", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"}}, one},
+		{"update", b, phaseFaults{lost: []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry",
+			"ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"}}, one},
+		{"update", a, phaseFaults{lost: []string{"DeleteNetworkAclEntry", "ReplaceNetworkAclEntry",
+			"ReplaceNetworkAclAssociation", "CreateTags", "DeleteTags"}}, one},
+		{"destroy", providerConfig(rec), phaseFaults{lost: []string{"ReplaceNetworkAclAssociation", "DeleteNetworkAcl"}}, none},
+		{"create", a, phaseFaults{lagCreate: "CreateNetworkAcl", lagging: []string{"CreateNetworkAclEntry",
+			"ReplaceNetworkAclAssociation", "DescribeNetworkAcls"}}, one},
+	})
 }
 
 // checkSweepGroups checks how many groups of the sweep's name the VPC
