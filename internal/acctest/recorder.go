@@ -367,8 +367,11 @@ func (r *Recorder) Pending() []string {
 	}
 	if l := r.lag; l != nil {
 		for action, n := range l.remaining {
+			if action == anyAction {
+				action = "any call"
+			}
 			if n > 0 {
-				out = append(out, fmt.Sprintf("Lag(%s, %q) x%d", l.create, action, n))
+				out = append(out, fmt.Sprintf("Lag(%s, %s) x%d", l.create, action, n))
 			}
 		}
 	}

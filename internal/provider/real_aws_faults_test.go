@@ -29,7 +29,7 @@ import (
 type phaseFaults struct {
 	lost      []string // calls whose first reply is lost
 	lagCreate string   // the create call whose new ID lags
-	lagging   []string // the calls that fail twice naming that ID
+	lagging   []string // the actions whose first two calls naming the ID fail
 }
 
 func (f phaseFaults) arm(rec *acctest.Recorder) {
@@ -74,6 +74,12 @@ func runFaultSteps(t *testing.T, rec *acctest.Recorder, resourceName string, che
 			}),
 		}
 	}
+	// A failed step names no single fault: the calls say which one.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("calls: %v", rec.Sequence())
+		}
+	})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
