@@ -2,10 +2,12 @@
 // takes the host's archive from a goreleaser dist directory, checks it
 // against SHA256SUMS, unpacks it into a filesystem mirror, and has each
 // given CLI init from that mirror (no dev overrides) and plan the seed
-// posture against moto on loopback. Every hash in the lock files must be
-// the archive's: its h1: hash, or its zh: line in SHA256SUMS, which a
-// registry install records and which the CLI must verify the archive
-// against. Run it with "make release-check".
+// posture against moto on loopback, checking that the provider that
+// answers is the release's version. Every hash in the lock files must be
+// the archive's h1: hash or a zh: line of SHA256SUMS, which a registry
+// install records (every line, the manifest's too) and which the CLI must
+// verify the archive against. A signature, when there is one, must verify.
+// Run it with "make release-check".
 package main
 
 import (
@@ -107,8 +109,11 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 	if err := checkManifest(manifestName, manifest, sums); err != nil {
 		return err
 	}
-	if sig := filepath.Join(dist, fmt.Sprintf("%s_%s_SHA256SUMS.sig", project, version)); exists(sig) {
-		fmt.Println("   SHA256SUMS is signed:", filepath.Base(sig))
+	sumsFile := filepath.Join(dist, fmt.Sprintf("%s_%s_SHA256SUMS", project, version))
+	if sig := sumsFile + ".sig"; exists(sig) {
+		if err := verifySignature(sumsFile, sig, os.Getenv("GPG_FINGERPRINT")); err != nil {
+			return err
+		}
 	} else {
 		fmt.Println("   SHA256SUMS is not signed (no GPG_FINGERPRINT given)")
 	}
@@ -116,13 +121,12 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	// What a registry install records: zh: (the SHA256SUMS line) of every
-	// platform's archive, plus h1: of the one installed.
+	// What a registry install records: a zh: hash for every line of the
+	// signed SHA256SUMS (Terraform takes them all, the manifest's
+	// included), plus h1: of the archive installed.
 	var registryHashes []string
 	for _, file := range slices.Sorted(maps.Keys(sums)) {
-		if strings.HasSuffix(file, ".zip") {
-			registryHashes = append(registryHashes, "zh:"+sums[file])
-		}
+		registryHashes = append(registryHashes, "zh:"+sums[file])
 	}
 	want := map[string]bool{h1: true}
 	for _, h := range registryHashes {
@@ -177,7 +181,13 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	vars := acctest.SeedVariables(moto.URL, network)
+	// The provider reaches moto through a proxy that notes who asks.
+	agents, err := startUserAgents(moto.URL)
+	if err != nil {
+		return err
+	}
+	defer agents.stop()
+	vars := acctest.SeedVariables(agents.URL, network)
 	// A pre-release installs only when pinned exactly; the override file
 	// pins it without touching the seed.
 	pin := fmt.Sprintf("terraform {\n  required_providers {\n    ddve = { source = %q, version = %q }\n  }\n}\n", namespace+"/"+name, version)
@@ -201,7 +211,11 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 		if err := writeFiles(locked, files); err != nil {
 			return err
 		}
+		agents.reset()
 		if err := check(path, fresh, locked, unpackedConfig, packedConfig, version, want); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := agents.check(version); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -494,3 +508,23 @@ func exe() string {
 }
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
+
+// verifySignature checks the detached signature of SHA256SUMS with gpg, as
+// the registries do with the key on the publisher's account; when a
+// fingerprint is given, the signing key must be that one.
+func verifySignature(sums, sig, fingerprint string) error {
+	out, err := exec.Command("gpg", "--batch", "--status-fd", "1", "--verify", sig, sums).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s does not verify: %w\n%s", filepath.Base(sig), err, out)
+	}
+	signer := regexp.MustCompile(`\[GNUPG:\] VALIDSIG ([0-9A-F]+)`).FindSubmatch(out)
+	if signer == nil {
+		return fmt.Errorf("gpg verified %s but named no valid signature:\n%s", filepath.Base(sig), out)
+	}
+	want := strings.ToUpper(strings.ReplaceAll(fingerprint, " ", ""))
+	if want != "" && !strings.HasSuffix(string(signer[1]), want) {
+		return fmt.Errorf("%s is signed by %s, not by GPG_FINGERPRINT %s", filepath.Base(sig), signer[1], fingerprint)
+	}
+	fmt.Printf("   SHA256SUMS is signed by %s: %s verifies\n", signer[1], filepath.Base(sig))
+	return nil
+}
