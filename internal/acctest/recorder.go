@@ -38,6 +38,7 @@ type Recorder struct {
 	lag      *lag
 	latency  time.Duration
 	icmp     icmpEntries
+	agents   map[string]bool // User-Agent headers since the last Reset
 }
 
 // fault is an error the recorder answers instead of the emulator.
@@ -59,7 +60,7 @@ func StartRecorder(target string) (*Recorder, error) {
 	}
 	r := &Recorder{
 		URL: "http://" + l.Addr().String(), calls: map[string]int{}, retries: map[string]int{}, faults: map[string]*fault{},
-		lost: map[string]int{}, repeats: map[string]repeatAnswer{},
+		lost: map[string]int{}, repeats: map[string]repeatAnswer{}, agents: map[string]bool{},
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
@@ -97,7 +98,7 @@ func StartRecorder(target string) (*Recorder, error) {
 			ctx = context.WithValue(ctx, valuesKey{}, values)
 		}
 		req = req.WithContext(ctx)
-		f, latency := r.record(action, isRetry(req))
+		f, latency := r.record(action, isRetry(req), req.UserAgent())
 		time.Sleep(latency)
 		if f != nil {
 			writeError(w, f.status, f.code)
@@ -158,10 +159,11 @@ func isRetry(req *http.Request) bool {
 
 // record counts the call and says which fault, if any, answers it and how
 // long to hold it.
-func (r *Recorder) record(action string, retry bool) (*fault, time.Duration) {
+func (r *Recorder) record(action string, retry bool, agent string) (*fault, time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[action]++
+	r.agents[agent] = true
 	if retry {
 		r.retries[action]++
 	}
@@ -393,6 +395,7 @@ func (r *Recorder) Reset() {
 	r.calls = map[string]int{}
 	r.retries = map[string]int{}
 	r.sequence = nil
+	r.agents = map[string]bool{}
 }
 
 // FirstAttempts returns the counts by action since the last Reset, less
@@ -415,6 +418,14 @@ func (r *Recorder) Sequence() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.sequence)
+}
+
+// UserAgents returns the User-Agent headers of the calls since the last
+// Reset, sorted: the provider names itself and its version there.
+func (r *Recorder) UserAgents() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.agents))
 }
 
 // Calls returns the counts by action since the last Reset.

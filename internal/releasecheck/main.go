@@ -181,13 +181,14 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	// The provider reaches moto through a proxy that notes who asks.
-	agents, err := startUserAgents(moto.URL)
+	// The provider reaches moto through a recorder, which notes the
+	// User-Agent of each call: the provider names its version there.
+	rec, err := acctest.StartRecorder(moto.URL)
 	if err != nil {
 		return err
 	}
-	defer agents.stop()
-	vars := acctest.SeedVariables(agents.URL, network)
+	defer rec.Stop()
+	vars := acctest.SeedVariables(rec.URL, network)
 	// A pre-release installs only when pinned exactly; the override file
 	// pins it without touching the seed.
 	pin := fmt.Sprintf("terraform {\n  required_providers {\n    ddve = { source = %q, version = %q }\n  }\n}\n", namespace+"/"+name, version)
@@ -211,11 +212,11 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 		if err := writeFiles(locked, files); err != nil {
 			return err
 		}
-		agents.reset()
+		rec.Reset()
 		if err := check(path, fresh, locked, unpackedConfig, packedConfig, version, want); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		if err := agents.check(version); err != nil {
+		if err := checkUserAgents(rec.UserAgents(), version); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -526,5 +527,23 @@ func verifySignature(sums, sig, fingerprint string) error {
 		return fmt.Errorf("%s is signed by %s, not by GPG_FINGERPRINT %s", filepath.Base(sig), signer[1], fingerprint)
 	}
 	fmt.Printf("   SHA256SUMS is signed by %s: %s verifies\n", signer[1], filepath.Base(sig))
+	return nil
+}
+
+// checkUserAgents requires that the plan called EC2 and that every call
+// named the provider at the release's version: the build that answered is
+// the one released, which a search of the binary for the version string
+// cannot prove.
+func checkUserAgents(agents []string, version string) error {
+	want := project + "/" + version
+	if len(agents) == 0 {
+		return errors.New("the plan made no EC2 call")
+	}
+	for _, agent := range agents {
+		if !slices.Contains(strings.Fields(agent), want) {
+			return fmt.Errorf("an EC2 call's User-Agent %q does not name %s; all seen: %q", agent, want, agents)
+		}
+	}
+	fmt.Printf("   the plan's EC2 calls name %s\n", want)
 	return nil
 }
