@@ -110,12 +110,16 @@ func run(dist, seed, manifest string, clis []string, keep bool) error {
 		return err
 	}
 	sumsFile := filepath.Join(dist, fmt.Sprintf("%s_%s_SHA256SUMS", project, version))
-	if sig := sumsFile + ".sig"; exists(sig) {
-		if err := verifySignature(sumsFile, sig, os.Getenv("GPG_FINGERPRINT")); err != nil {
+	fingerprint := os.Getenv("GPG_FINGERPRINT")
+	switch sig := sumsFile + ".sig"; {
+	case exists(sig):
+		if err := verifySignature(sumsFile, sig, fingerprint); err != nil {
 			return err
 		}
-	} else {
-		fmt.Println("   SHA256SUMS is not signed (no GPG_FINGERPRINT given)")
+	case fingerprint != "":
+		return fmt.Errorf("GPG_FINGERPRINT is set but %s has no signature %s", filepath.Base(sumsFile), filepath.Base(sig))
+	default:
+		fmt.Println("   SHA256SUMS is not signed (no key given, no gpg)")
 	}
 	h1, err := dirhash.HashZip(archive, dirhash.Hash1)
 	if err != nil {
@@ -512,22 +516,42 @@ func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) 
 
 // verifySignature checks the detached signature of SHA256SUMS with gpg, as
 // the registries do with the key on the publisher's account; when a
-// fingerprint is given, the signing key must be that one.
+// fingerprint is given, the signing key or its primary key must be that
+// one (in any spelling gpg's --local-user takes: spaced, 0x-prefixed,
+// ending in "!", or a long key ID).
 func verifySignature(sums, sig, fingerprint string) error {
 	out, err := exec.Command("gpg", "--batch", "--status-fd", "1", "--verify", sig, sums).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s does not verify: %w\n%s", filepath.Base(sig), err, out)
 	}
-	signer := regexp.MustCompile(`\[GNUPG:\] VALIDSIG ([0-9A-F]+)`).FindSubmatch(out)
-	if signer == nil {
+	signer, primary, ok := validSigner(string(out), fingerprint)
+	if signer == "" {
 		return fmt.Errorf("gpg verified %s but named no valid signature:\n%s", filepath.Base(sig), out)
 	}
-	want := strings.ToUpper(strings.ReplaceAll(fingerprint, " ", ""))
-	if want != "" && !strings.HasSuffix(string(signer[1]), want) {
-		return fmt.Errorf("%s is signed by %s, not by GPG_FINGERPRINT %s", filepath.Base(sig), signer[1], fingerprint)
+	if !ok {
+		return fmt.Errorf("%s is signed by %s (primary key %s), not by GPG_FINGERPRINT %s", filepath.Base(sig), signer, primary, fingerprint)
 	}
-	fmt.Printf("   SHA256SUMS is signed by %s: %s verifies\n", signer[1], filepath.Base(sig))
+	fmt.Printf("   SHA256SUMS is signed by %s: %s verifies\n", primary, filepath.Base(sig))
 	return nil
+}
+
+// validSigner reads the signing key and its primary key from gpg's
+// status output ("[GNUPG:] VALIDSIG <signing key> <date> ... <primary
+// key>") and reports whether either is the fingerprint (any key when it is
+// empty). signer is empty when no valid signature is listed.
+func validSigner(status, fingerprint string) (signer, primary string, ok bool) {
+	line := regexp.MustCompile(`(?m)^\[GNUPG:\] VALIDSIG (.*)$`).FindStringSubmatch(status)
+	if line == nil {
+		return "", "", false
+	}
+	fields := strings.Fields(line[1])
+	if len(fields) == 0 {
+		return "", "", false
+	}
+	signer, primary = fields[0], fields[len(fields)-1]
+	want := strings.ToUpper(strings.ReplaceAll(fingerprint, " ", ""))
+	want = strings.TrimSuffix(strings.TrimPrefix(want, "0X"), "!")
+	return signer, primary, want == "" || strings.HasSuffix(signer, want) || strings.HasSuffix(primary, want)
 }
 
 // checkUserAgents requires that the plan called EC2 and that every call
