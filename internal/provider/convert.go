@@ -74,6 +74,12 @@ func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.D
 	return p, known, diags
 }
 
+// expand reads the intent as the compilers take it; known is false when
+// part of it is known only at apply.
+func (m intentModel) expand(ctx context.Context) (posture.Intent, bool, diag.Diagnostics) {
+	return expandIntent(ctx, m.Profiles, m.CustomRules, m.AllowPublicIngress)
+}
+
 // expandIntent reads the profiles and custom rules shared by both
 // resources.
 func expandIntent(ctx context.Context, profiles types.Map, customRules types.List, allowPublic types.Bool) (posture.Intent, bool, diag.Diagnostics) {

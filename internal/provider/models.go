@@ -9,6 +9,23 @@ import (
 // The tfsdk models of both resources, with the attribute types of their
 // nested objects, which the framework needs to build lists and maps.
 
+// intentModel holds what both resources and the expansion without a
+// resource (data "ddve_rules", the functions) read as the posture.
+type intentModel struct {
+	Profiles           types.Map  `tfsdk:"profiles"`
+	CustomRules        types.List `tfsdk:"custom_rules"`
+	AllowPublicIngress types.Bool `tfsdk:"allow_public_ingress"`
+}
+
+// aclSettingsModel holds the network ACL's settings beyond the intent,
+// shared by ddve_subnet_nacl and the expansion.
+type aclSettingsModel struct {
+	EphemeralPorts           types.Object `tfsdk:"ephemeral_ports"`
+	Deny                     types.List   `tfsdk:"deny"`
+	DefaultAction            types.String `tfsdk:"default_action"`
+	EntriesPerDirectionQuota types.Int64  `tfsdk:"entries_per_direction_quota"`
+}
+
 type peersModel struct {
 	CIDRBlocks       types.Set `tfsdk:"cidr_blocks"`
 	IPv6CIDRBlocks   types.Set `tfsdk:"ipv6_cidr_blocks"`
@@ -76,15 +93,13 @@ var ruleAttrTypes = map[string]attr.Type{
 }
 
 type securityGroupModel struct {
-	ID                     types.String   `tfsdk:"id"`
-	ARN                    types.String   `tfsdk:"arn"`
-	OwnerID                types.String   `tfsdk:"owner_id"`
-	Name                   types.String   `tfsdk:"name"`
-	Description            types.String   `tfsdk:"description"`
-	VPCID                  types.String   `tfsdk:"vpc_id"`
-	Profiles               types.Map      `tfsdk:"profiles"`
-	CustomRules            types.List     `tfsdk:"custom_rules"`
-	AllowPublicIngress     types.Bool     `tfsdk:"allow_public_ingress"`
+	ID          types.String `tfsdk:"id"`
+	ARN         types.String `tfsdk:"arn"`
+	OwnerID     types.String `tfsdk:"owner_id"`
+	Name        types.String `tfsdk:"name"`
+	Description types.String `tfsdk:"description"`
+	VPCID       types.String `tfsdk:"vpc_id"`
+	intentModel
 	RulesPerDirectionQuota types.Int64    `tfsdk:"rules_per_direction_quota"`
 	Tags                   types.Map      `tfsdk:"tags"`
 	TagsAll                types.Map      `tfsdk:"tags_all"`
@@ -109,6 +124,15 @@ type denyModel struct {
 	Protocol      types.String `tfsdk:"protocol"`
 	FromPort      types.Int64  `tfsdk:"from_port"`
 	ToPort        types.Int64  `tfsdk:"to_port"`
+}
+
+var denyAttrTypes = map[string]attr.Type{
+	"cidr_block":      types.StringType,
+	"ipv6_cidr_block": types.StringType,
+	"direction":       types.StringType,
+	"protocol":        types.StringType,
+	"from_port":       types.Int64Type,
+	"to_port":         types.Int64Type,
 }
 
 type entryModel struct {
@@ -140,21 +164,16 @@ var entryAttrTypes = map[string]attr.Type{
 }
 
 type subnetNACLModel struct {
-	ID                       types.String   `tfsdk:"id"`
-	ARN                      types.String   `tfsdk:"arn"`
-	OwnerID                  types.String   `tfsdk:"owner_id"`
-	VPCID                    types.String   `tfsdk:"vpc_id"`
-	SubnetIDs                types.Set      `tfsdk:"subnet_ids"`
-	Profiles                 types.Map      `tfsdk:"profiles"`
-	CustomRules              types.List     `tfsdk:"custom_rules"`
-	AllowPublicIngress       types.Bool     `tfsdk:"allow_public_ingress"`
-	EphemeralPorts           types.Object   `tfsdk:"ephemeral_ports"`
-	Deny                     types.List     `tfsdk:"deny"`
-	DefaultAction            types.String   `tfsdk:"default_action"`
-	EntriesPerDirectionQuota types.Int64    `tfsdk:"entries_per_direction_quota"`
-	Tags                     types.Map      `tfsdk:"tags"`
-	TagsAll                  types.Map      `tfsdk:"tags_all"`
-	DefaultNetworkACLID      types.String   `tfsdk:"default_network_acl_id"`
-	Entries                  types.List     `tfsdk:"entries"`
-	Timeouts                 timeouts.Value `tfsdk:"timeouts"`
+	ID        types.String `tfsdk:"id"`
+	ARN       types.String `tfsdk:"arn"`
+	OwnerID   types.String `tfsdk:"owner_id"`
+	VPCID     types.String `tfsdk:"vpc_id"`
+	SubnetIDs types.Set    `tfsdk:"subnet_ids"`
+	intentModel
+	aclSettingsModel
+	Tags                types.Map      `tfsdk:"tags"`
+	TagsAll             types.Map      `tfsdk:"tags_all"`
+	DefaultNetworkACLID types.String   `tfsdk:"default_network_acl_id"`
+	Entries             types.List     `tfsdk:"entries"`
+	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }

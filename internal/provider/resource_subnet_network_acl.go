@@ -173,7 +173,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 
 // aclSettings expands what the ACL compiler needs beyond the intent; known
 // is false when part of it is only known at apply.
-func aclSettings(ctx context.Context, m subnetNACLModel) (posture.ACLOptions, bool, diag.Diagnostics) {
+func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, bool, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	opts := posture.ACLOptions{
 		DefaultAction:            m.DefaultAction.ValueString(),
@@ -215,9 +215,9 @@ func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.Va
 	if !ok {
 		return
 	}
-	intent, known, diags := expandIntent(ctx, config.Profiles, config.CustomRules, config.AllowPublicIngress)
+	intent, known, diags := config.intentModel.expand(ctx)
 	resp.Diagnostics.Append(diags...)
-	opts, settingsKnown, diags := aclSettings(ctx, config)
+	opts, settingsKnown, diags := aclSettings(ctx, config.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown {
 		return
@@ -266,9 +266,9 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	plan.TagsAll = r.planTagsAll(ctx, plan.Tags, &resp.Diagnostics)
 	r.refuseClaimedSubnets(ctx, state, plan, &resp.Diagnostics)
 
-	intent, known, diags := expandIntent(ctx, plan.Profiles, plan.CustomRules, plan.AllowPublicIngress)
+	intent, known, diags := plan.intentModel.expand(ctx)
 	resp.Diagnostics.Append(diags...)
-	opts, settingsKnown, diags := aclSettings(ctx, plan)
+	opts, settingsKnown, diags := aclSettings(ctx, plan.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
 		plan.Entries = types.ListUnknown(types.ObjectType{AttrTypes: entryAttrTypes})

@@ -25,23 +25,9 @@ import (
 // rulesInputModel holds the inputs of the expansion, in the resources'
 // attribute types.
 type rulesInputModel struct {
-	Profiles                 types.Map    `tfsdk:"profiles"`
-	CustomRules              types.List   `tfsdk:"custom_rules"`
-	AllowPublicIngress       types.Bool   `tfsdk:"allow_public_ingress"`
-	EphemeralPorts           types.Object `tfsdk:"ephemeral_ports"`
-	Deny                     types.List   `tfsdk:"deny"`
-	DefaultAction            types.String `tfsdk:"default_action"`
-	RulesPerDirectionQuota   types.Int64  `tfsdk:"rules_per_direction_quota"`
-	EntriesPerDirectionQuota types.Int64  `tfsdk:"entries_per_direction_quota"`
-}
-
-var denyAttrTypes = map[string]attr.Type{
-	"cidr_block":      types.StringType,
-	"ipv6_cidr_block": types.StringType,
-	"direction":       types.StringType,
-	"protocol":        types.StringType,
-	"from_port":       types.Int64Type,
-	"to_port":         types.Int64Type,
+	intentModel
+	aclSettingsModel
+	RulesPerDirectionQuota types.Int64 `tfsdk:"rules_per_direction_quota"`
 }
 
 var rulesInputAttrTypes = map[string]attr.Type{
@@ -81,11 +67,8 @@ type expansion struct {
 // expansion reads the inputs as the resources read theirs; known is false
 // when part of them is only known at apply.
 func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool, diag.Diagnostics) {
-	intent, known, diags := expandIntent(ctx, m.Profiles, m.CustomRules, m.AllowPublicIngress)
-	acl, aclKnown, aclDiags := aclSettings(ctx, subnetNACLModel{
-		EphemeralPorts: m.EphemeralPorts, Deny: m.Deny,
-		DefaultAction: m.DefaultAction, EntriesPerDirectionQuota: m.EntriesPerDirectionQuota,
-	})
+	intent, known, diags := m.intentModel.expand(ctx)
+	acl, aclKnown, aclDiags := aclSettings(ctx, m.aclSettingsModel)
 	return expansion{
 		intent: intent,
 		// A null quota reads as 0, which the compilers take as AWS's default.
