@@ -74,54 +74,49 @@ func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.D
 	return p, known, diags
 }
 
-// expand reads the intent as the compilers take it; known is false when
-// part of it is known only at apply.
-func (m intentModel) expand(ctx context.Context) (posture.Intent, bool, diag.Diagnostics) {
-	return expandIntent(ctx, m.Profiles, m.CustomRules, m.AllowPublicIngress)
-}
-
 // expandIntent reads the profiles and custom rules shared by both
-// resources.
-func expandIntent(ctx context.Context, profiles types.Map, customRules types.List, allowPublic types.Bool) (posture.Intent, bool, diag.Diagnostics) {
-	in := posture.Intent{Profiles: map[string]posture.Peers{}, AllowPublicIngress: allowPublic.ValueBool()}
-	if profiles.IsUnknown() || customRules.IsUnknown() || allowPublic.IsUnknown() {
+// resources and the expansion; known is false when part of them is known
+// only at apply.
+func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, diag.Diagnostics) {
+	in := posture.Intent{Profiles: map[string]posture.Peers{}, AllowPublicIngress: m.AllowPublicIngress.ValueBool()}
+	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() {
 		return in, false, nil
 	}
 	// A whole profile or rule may be unknown (from a variable known only at
 	// apply); decoding it would read as an empty one.
-	for _, v := range profiles.Elements() {
+	for _, v := range m.Profiles.Elements() {
 		if v.IsUnknown() {
 			return in, false, nil
 		}
 	}
-	for _, v := range customRules.Elements() {
+	for _, v := range m.CustomRules.Elements() {
 		if v.IsUnknown() {
 			return in, false, nil
 		}
 	}
 	known := true
 	var profileModels map[string]peersModel
-	diags := profiles.ElementsAs(ctx, &profileModels, false)
+	diags := m.Profiles.ElementsAs(ctx, &profileModels, false)
 	var ruleModels []customRuleModel
-	diags.Append(customRules.ElementsAs(ctx, &ruleModels, false)...)
+	diags.Append(m.CustomRules.ElementsAs(ctx, &ruleModels, false)...)
 	if diags.HasError() {
 		return in, false, diags
 	}
-	for name, m := range profileModels {
-		peers, ok, d := expandPeers(ctx, m)
+	for name, profile := range profileModels {
+		peers, ok, d := expandPeers(ctx, profile)
 		diags.Append(d...)
 		known = known && ok
 		in.Profiles[name] = peers
 	}
-	for _, m := range ruleModels {
-		peers, ok, d := expandPeers(ctx, peersModel{m.CIDRBlocks, m.IPv6CIDRBlocks, m.SecurityGroupIDs, m.PrefixListIDs})
+	for _, rule := range ruleModels {
+		peers, ok, d := expandPeers(ctx, peersModel{rule.CIDRBlocks, rule.IPv6CIDRBlocks, rule.SecurityGroupIDs, rule.PrefixListIDs})
 		diags.Append(d...)
-		known = known && ok && !m.Direction.IsUnknown() && !m.Protocol.IsUnknown() &&
-			!m.FromPort.IsUnknown() && !m.ToPort.IsUnknown() && !m.Description.IsUnknown()
+		known = known && ok && !rule.Direction.IsUnknown() && !rule.Protocol.IsUnknown() &&
+			!rule.FromPort.IsUnknown() && !rule.ToPort.IsUnknown() && !rule.Description.IsUnknown()
 		in.CustomRules = append(in.CustomRules, posture.CustomRule{
-			Direction: m.Direction.ValueString(), Protocol: m.Protocol.ValueString(),
-			FromPort: optionalInt(m.FromPort), ToPort: optionalInt(m.ToPort),
-			Peers: peers, Description: m.Description.ValueString(),
+			Direction: rule.Direction.ValueString(), Protocol: rule.Protocol.ValueString(),
+			FromPort: optionalInt(rule.FromPort), ToPort: optionalInt(rule.ToPort),
+			Peers: peers, Description: rule.Description.ValueString(),
 		})
 	}
 	return in, known, diags

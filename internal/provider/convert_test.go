@@ -96,7 +96,7 @@ func TestExpandIntent(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in, known, diags := expandIntent(ctx, c.profiles, noRules, types.BoolValue(false))
+			in, known, diags := intentModel{Profiles: c.profiles, CustomRules: noRules, AllowPublicIngress: types.BoolValue(false)}.expandIntent(ctx)
 			if diags.HasError() || known != c.known {
 				t.Fatalf("known=%v %v, want known=%v", known, diags, c.known)
 			}

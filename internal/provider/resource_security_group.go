@@ -145,7 +145,7 @@ func (r *securityGroupResource) ValidateConfig(ctx context.Context, req resource
 	if !ok {
 		return
 	}
-	intent, known, diags := config.intentModel.expand(ctx)
+	intent, known, diags := config.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	if !known || config.RulesPerDirectionQuota.IsUnknown() {
 		return
@@ -176,7 +176,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	plan.TagsAll = r.planTagsAll(ctx, plan.Tags, &resp.Diagnostics)
 
-	intent, known, diags := plan.intentModel.expand(ctx)
+	intent, known, diags := plan.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	if !known || plan.RulesPerDirectionQuota.IsUnknown() {
 		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})

@@ -215,7 +215,7 @@ func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.Va
 	if !ok {
 		return
 	}
-	intent, known, diags := config.intentModel.expand(ctx)
+	intent, known, diags := config.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	opts, settingsKnown, diags := aclSettings(ctx, config.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
@@ -266,7 +266,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	plan.TagsAll = r.planTagsAll(ctx, plan.Tags, &resp.Diagnostics)
 	r.refuseClaimedSubnets(ctx, state, plan, &resp.Diagnostics)
 
-	intent, known, diags := plan.intentModel.expand(ctx)
+	intent, known, diags := plan.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	opts, settingsKnown, diags := aclSettings(ctx, plan.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)

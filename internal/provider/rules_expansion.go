@@ -67,7 +67,7 @@ type expansion struct {
 // expansion reads the inputs as the resources read theirs; known is false
 // when part of them is only known at apply.
 func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool, diag.Diagnostics) {
-	intent, known, diags := m.intentModel.expand(ctx)
+	intent, known, diags := m.expandIntent(ctx)
 	acl, aclKnown, aclDiags := aclSettings(ctx, m.aclSettingsModel)
 	return expansion{
 		intent: intent,
