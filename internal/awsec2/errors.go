@@ -32,6 +32,7 @@ const (
 	codePrefixListNotFound   = "InvalidPrefixListID.NotFound"
 	codePrefixListIDNotFound = "InvalidPrefixListId.NotFound"
 	codeSubnetNotFound       = "InvalidSubnetID.NotFound"
+	codeVPCNotFound          = "InvalidVpcID.NotFound"
 )
 
 // The not-found codes of each kind of ID, as EC2 answers a call that names

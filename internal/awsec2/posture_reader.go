@@ -109,3 +109,20 @@ func FindSubnetCIDRs(ctx context.Context, client *ec2.Client, subnetID string) (
 	}
 	return blocks, nil
 }
+
+// FindVPCPrimaryCIDR returns the VPC's primary IPv4 block, whose base plus
+// two is the Amazon DNS server's address.
+func FindVPCPrimaryCIDR(ctx context.Context, client *ec2.Client, vpcID string) (netip.Prefix, error) {
+	out, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpcID}})
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("VPC %s: %w", vpcID, notFound(err, codeVPCNotFound))
+	}
+	if len(out.Vpcs) != 1 {
+		return netip.Prefix{}, fmt.Errorf("VPC %s: %w", vpcID, ErrNotFound)
+	}
+	p, err := netip.ParsePrefix(aws.ToString(out.Vpcs[0].CidrBlock))
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("VPC %s has no primary IPv4 block: %w", vpcID, err)
+	}
+	return p, nil
+}

@@ -50,8 +50,11 @@ func (p Packet) String() string {
 type Verdict struct {
 	Allowed bool
 	Reason  string
-	Rule    *posture.Rule
-	Entry   *posture.Entry
+	// Layer is the filter that decided: LayerGroup or LayerACL, or empty
+	// where AWS filters nothing (Unfiltered).
+	Layer string
+	Rule  *posture.Rule
+	Entry *posture.Entry
 }
 
 // Resolver tells which addresses stand behind security group references and
@@ -80,9 +83,9 @@ func (g Group) Admit(p Packet, egress bool) Verdict {
 		if r.Direction != direction || !groupProtocolMatches(*r, p) || !g.peerMatches(*r, remote) {
 			continue
 		}
-		return Verdict{Allowed: true, Reason: "security group rule " + r.String(), Rule: r}
+		return Verdict{Allowed: true, Reason: "security group rule " + r.String(), Layer: LayerGroup, Rule: r}
 	}
-	return Verdict{Allowed: false, Reason: "no security group rule allows " + direction + " " + p.String()}
+	return Verdict{Allowed: false, Reason: "no security group rule allows " + direction + " " + p.String(), Layer: LayerGroup}
 }
 
 func groupProtocolMatches(r posture.Rule, p Packet) bool {
@@ -150,9 +153,9 @@ func (a ACL) Filter(p Packet, egress bool) Verdict {
 		if egress {
 			direction = "egress"
 		}
-		return Verdict{Allowed: false, Reason: "built-in deny-all (" + direction + ") drops " + p.String()}
+		return Verdict{Allowed: false, Reason: "built-in deny-all (" + direction + ") drops " + p.String(), Layer: LayerACL}
 	}
-	return Verdict{Allowed: decider.Action == posture.Allow, Reason: "network ACL entry " + decider.String(), Entry: decider}
+	return Verdict{Allowed: decider.Action == posture.Allow, Reason: "network ACL entry " + decider.String(), Layer: LayerACL, Entry: decider}
 }
 
 func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
@@ -177,14 +180,24 @@ func entryMatches(e posture.Entry, p Packet, remote netip.Addr) bool {
 }
 
 // Host is a DDVE instance: its address, its security group and its subnet's
-// network ACL. Traffic inside the subnet is out of scope: peers are remote.
+// network ACL.
 type Host struct {
 	Addr  netip.Addr
 	Group Group
 	ACL   ACL
+	// Local is the host's subnet: packets between two of its addresses
+	// never cross the subnet boundary, so the network ACL does not see
+	// them.
+	Local []netip.Prefix
+	// Unfiltered are addresses of services AWS delivers to whatever the
+	// group and the ACL say (UnfilteredServices).
+	Unfiltered map[netip.Addr]string
 }
 
-// Conversation is the outcome of one connection: its request and the reply.
+// Conversation is the outcome of one connection: its request and the
+// reply, each as the verdicts of the filters it meets, in the order it
+// meets them. A packet arriving at the host meets the subnet's network ACL
+// first, then the group; a packet leaving meets the group first.
 type Conversation struct {
 	Request, Reply []Verdict
 }
@@ -192,24 +205,45 @@ type Conversation struct {
 // Allowed reports whether the request reached its destination and the reply
 // came back.
 func (c Conversation) Allowed() bool {
-	for _, v := range append(slices.Clone(c.Request), c.Reply...) {
-		if !v.Allowed {
-			return false
-		}
-	}
-	return true
+	_, blocked := c.blocking()
+	return !blocked
 }
 
 // Deciding returns the first verdict that blocked the conversation, or the
 // last one when it passed: the rule or entry a user would look at.
 func (c Conversation) Deciding() Verdict {
-	all := append(slices.Clone(c.Request), c.Reply...)
-	for _, v := range all {
-		if !v.Allowed {
-			return v
+	if v, blocked := c.blocking(); blocked {
+		return v
+	}
+	if n := len(c.Reply); n > 0 {
+		return c.Reply[n-1]
+	}
+	return c.Request[len(c.Request)-1]
+}
+
+// BlockedAt names where the conversation stopped, as ddve_reachability's
+// blocked_at does: the layer of the first verdict that dropped a packet,
+// with "_reply" when it was the answer; empty when it passed.
+func (c Conversation) BlockedAt() string {
+	v, blocked := c.blocking()
+	switch {
+	case !blocked:
+		return ""
+	case slices.ContainsFunc(c.Request, func(r Verdict) bool { return r == v }):
+		return v.Layer
+	}
+	return v.Layer + "_reply"
+}
+
+func (c Conversation) blocking() (Verdict, bool) {
+	for _, verdicts := range [][]Verdict{c.Request, c.Reply} {
+		for _, v := range verdicts {
+			if !v.Allowed {
+				return v, true
+			}
 		}
 	}
-	return all[len(all)-1]
+	return Verdict{}, false
 }
 
 // Connect opens a connection with request p, to or from the host, and
@@ -218,17 +252,52 @@ func (c Conversation) Deciding() Verdict {
 // answers has no reply verdicts.
 func (h Host) Connect(request Packet) Conversation {
 	egress := request.Src == h.Addr
-	var c Conversation
-	c.Request = append(c.Request, h.Group.Admit(request, egress), h.ACL.Filter(request, egress))
+	remote := request.Src
+	if egress {
+		remote = request.Dst
+	}
+	if service, ok := h.unfiltered(request, egress); ok {
+		pass := Verdict{Allowed: true, Reason: service + ": AWS filters it with neither security groups nor network ACLs"}
+		c := Conversation{Request: []Verdict{pass}}
+		if _, answered := request.Reply(); answered {
+			c.Reply = []Verdict{pass}
+		}
+		return c
+	}
+	filter := h.ACL.Filter
+	if h.isLocal(remote) {
+		filter = func(Packet, bool) Verdict {
+			return Verdict{Allowed: true, Reason: "inside the host's subnet, where the network ACL does not filter", Layer: LayerACL}
+		}
+	}
+	admitted := h.Group.Admit(request, egress)
+	c := Conversation{Request: inOrder(egress, admitted, filter(request, egress))}
 	if reply, ok := request.Reply(); ok {
-		c.Reply = append(c.Reply, Verdict{Allowed: c.Request[0].Allowed, Reason: "security group state: reply to an admitted request"}, h.ACL.Filter(reply, !egress))
+		state := Verdict{Allowed: admitted.Allowed, Reason: "security group state: reply to an admitted request", Layer: LayerGroup}
+		// The reply travels the other way: it leaves the host when the
+		// request arrived.
+		c.Reply = inOrder(!egress, state, filter(reply, !egress))
 	}
 	return c
 }
 
-// Send delivers a one-way message, such as a syslog datagram or an SNMP
-// trap: only the request must pass.
-func (h Host) Send(message Packet) Conversation {
-	egress := message.Src == h.Addr
-	return Conversation{Request: []Verdict{h.Group.Admit(message, egress), h.ACL.Filter(message, egress)}}
+// inOrder lays a packet's two verdicts out in the order it meets the
+// filters: leaving the host, the group first; arriving, the ACL first.
+func inOrder(leaving bool, group, acl Verdict) []Verdict {
+	if leaving {
+		return []Verdict{group, acl}
+	}
+	return []Verdict{acl, group}
+}
+
+func (h Host) isLocal(remote netip.Addr) bool {
+	if !h.Addr.IsValid() {
+		return false
+	}
+	for _, p := range h.Local {
+		if p.Contains(remote) && p.Contains(h.Addr) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -59,9 +60,11 @@ type LayerCheck struct {
 type LayerOptions struct {
 	// Ephemeral is the range clients send from, where answers go.
 	Ephemeral PortRange
-	// OneWay lists services whose requests are never answered (syslog on
-	// UDP 514, SNMP traps on UDP 162), as (protocol, port) pairs.
-	OneWay [][2]int
+	// Services are the requests whose answers go elsewhere as well, or
+	// nowhere: NFS clients' reserved ports, ntpd's 123, NetBIOS, one-way
+	// syslog and SNMP traps. The ACL compiler's return entries follow
+	// posture.CatalogReplies, and so must the check of what it compiled.
+	Services []posture.ServiceReply
 	// Local is DDVE's own subnet: traffic inside it never crosses the
 	// network ACL, so it is no mismatch.
 	Local []netip.Prefix
@@ -84,8 +87,8 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		local = local.Union(Box(-1, p, 0, 0))
 	}
 	answersToBoth := Exposure{
-		Ingress: answersNeeded(c.Both.Egress, opts),
-		Egress:  answersNeeded(c.Both.Ingress, opts),
+		Ingress: answersNeeded(c.Both.Egress, false, opts),
+		Egress:  answersNeeded(c.Both.Ingress, true, opts),
 	}
 	for _, d := range []struct {
 		direction, reverse string
@@ -102,7 +105,7 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 				Detail: fmt.Sprintf("The security group admits %s %s %s %s, but the network ACL drops the request.", r.Protocol, r.Ports, fromOrTo(d.direction), r.CIDR),
 			})
 		}
-		lost := answersNeeded(d.both, opts).Subtract(d.aclBack).Subtract(local)
+		lost := answersNeeded(d.both, d.direction == "ingress", opts).Subtract(d.aclBack).Subtract(local)
 		for _, r := range trafficRanges(d.reverse, lost) {
 			c.Mismatches = append(c.Mismatches, Mismatch{
 				TrafficRange: r, Kind: "return traffic", AllowedBy: LayerGroup + " (connection state)", BlockedBy: LayerACL,
@@ -129,16 +132,31 @@ func fromOrTo(direction string) string {
 }
 
 // answersNeeded returns where the answers to the requests of s go, back to
-// the same blocks: TCP and UDP to the ephemeral range, unless the service
-// is one-way; ICMP requests as their reply type with the same codes; any
-// other protocol as itself.
-func answersNeeded(s Space, opts LayerOptions) Space {
-	for _, svc := range opts.OneWay {
-		for _, world := range []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)} {
-			s = s.Subtract(Box(svc[0], world, svc[1], svc[1]))
+// the same blocks: TCP and UDP to the ephemeral range, or where the
+// service's clients send from (none for one-way services); ICMP requests
+// as their reply type with the same codes; any other protocol as itself.
+// inbound says the peers opened the requests.
+func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
+	ephemeral := catalog.PortRange{From: opts.Ephemeral.From, To: opts.Ephemeral.To}
+	var out []Space
+	var services []Space
+	for _, svc := range opts.Services {
+		if svc.Inbound != inbound {
+			continue
+		}
+		box := UnionAll(Box(svc.Protocol, netip.PrefixFrom(netip.IPv4Unspecified(), 0), svc.From, svc.To),
+			Box(svc.Protocol, netip.PrefixFrom(netip.IPv6Unspecified(), 0), svc.From, svc.To))
+		services = append(services, box)
+		replies := posture.ReplyPorts(svc.Replies, ephemeral)
+		for _, row := range s.Intersect(box).Rows() {
+			for _, prefix := range row.Prefixes {
+				for _, r := range replies {
+					out = append(out, Box(row.Protocol, prefix, r.From, r.To))
+				}
+			}
 		}
 	}
-	var out []Space
+	s = s.Subtract(UnionAll(services...))
 	for _, row := range s.Rows() {
 		for _, prefix := range row.Prefixes {
 			switch {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
@@ -97,7 +98,7 @@ func TestCheckLayersEveryKindOfAnswer(t *testing.T) {
 	}}
 	c := evaluate.CheckLayers(group, acl, evaluate.LayerOptions{
 		Ephemeral: ephemeral,
-		OneWay:    [][2]int{{17, 514}},
+		Services:  []posture.ServiceReply{{Inbound: false, Protocol: 17, From: 514, To: 514, Replies: catalog.Replies{OneWay: true}}},
 		Local:     []netip.Prefix{netip.MustParsePrefix("10.0.9.0/24")},
 	})
 	got := mismatchKinds(c)

@@ -62,3 +62,30 @@ func mergeRanges(ranges []catalog.PortRange) []catalog.PortRange {
 	}
 	return out
 }
+
+// ServiceReply is where the answers to one catalog flow's requests go, as
+// the ACL compiler emits its return entries: checks of a live posture
+// expect exactly these answers, no more and no fewer.
+type ServiceReply struct {
+	// Inbound requests are opened by the peer, outbound ones by DDVE.
+	Inbound  bool
+	Protocol int
+	From, To int
+	Replies  catalog.Replies
+}
+
+// CatalogReplies returns the reply behaviour of every catalog flow whose
+// answers are not simply the client's ephemeral port.
+func CatalogReplies() []ServiceReply {
+	var out []ServiceReply
+	for _, p := range catalog.All() {
+		for _, f := range p.Flows {
+			if !f.Replies.OneWay && len(f.Replies.ClientPorts) == 0 {
+				continue
+			}
+			proto, _ := ProtocolNumber(string(f.Protocol))
+			out = append(out, ServiceReply{Inbound: f.Direction == catalog.Inbound, Protocol: proto, From: f.FromPort, To: f.ToPort, Replies: f.Replies})
+		}
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -19,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
@@ -183,7 +183,9 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 					"allowed":            schema.BoolAttribute{Computed: true, Description: "Whether the request arrives and its answer comes back."},
 					"request_decided_by": computedString("The group rule (ID and description) and the ACL entry (number and direction) that decided the request, or what dropped it."),
 					"reply_decided_by":   computedString("What decided the answer: the group's connection state, and the ACL entry or its built-in deny."),
-					"blocked_at":         computedString("Empty when allowed; else `security_group`, `network_acl_request` or `network_acl_reply`."),
+					"blocked_at": computedString("Empty when allowed; else the first layer that dropped a packet, in the order the packet meets them " +
+						"(arriving at DDVE: the subnet's network ACL, then the security group; leaving: the group, then the ACL): " +
+						"`network_acl` or `security_group` for the request, `network_acl_reply` or `security_group_reply` for its answer."),
 				}},
 			},
 			"exposure": schema.ListNestedAttribute{
@@ -340,6 +342,12 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	live.host.Addr = ddve
+	if len(live.host.Local) > 0 && !slices.ContainsFunc(live.host.Local, func(p netip.Prefix) bool { return p.Contains(ddve) }) {
+		resp.Diagnostics.AddAttributeError(path.Root("ddve_address"), "Address outside the subnet",
+			fmt.Sprintf("ddve_address %s is not in subnet %s (%s): give the private address of DDVE's interface in that subnet.",
+				ddve, config.SubnetID.ValueString(), joinPrefixes(live.host.Local)))
+		return
+	}
 
 	ephemeral := evaluate.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo}
 	if !config.EphemeralPorts.IsNull() {
@@ -349,7 +357,13 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	}
 
 	results := []attr.Value{}
-	if !config.Flows.IsNull() {
+	if !config.Flows.IsNull() && len(config.Flows.Elements()) > 0 {
+		vpc, err := awsec2.FindVPCPrimaryCIDR(ctx, d.data.client.EC2, live.vpcID)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot read the VPC's address block", err.Error())
+			return
+		}
+		live.host.Unfiltered = evaluate.UnfilteredServices(vpc)
 		var flows []flowQueryModel
 		resp.Diagnostics.Append(config.Flows.ElementsAs(ctx, &flows, false)...)
 		for i, f := range flows {
@@ -364,7 +378,7 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, OneWay: oneWayServices(), Local: live.local})
+	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, Services: posture.CatalogReplies(), Local: live.host.Local})
 	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
 	config.Exposure = exposureList(check)
 	config.ExposureTable = types.StringValue(check.Table())
@@ -379,55 +393,51 @@ type livePosture struct {
 	resolver evaluate.Resolver
 	entries  []posture.Entry
 	aclID    string
-	host     evaluate.Host
-	// local is DDVE's subnet, when named: its traffic skips the ACL.
-	local []netip.Prefix
-}
-
-func (l *livePosture) isLocal(a netip.Addr) bool {
-	for _, p := range l.local {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	vpcID    string
+	// host holds DDVE's subnet in Local when the subnet is named: its
+	// traffic skips the ACL.
+	host evaluate.Host
 }
 
 func (l *livePosture) group() evaluate.Group { return l.host.Group }
 func (l *livePosture) acl() evaluate.ACL     { return l.host.ACL }
 
-// answer follows one flow's request and its reply through both layers.
+// answer follows one flow's request and its reply through both layers, in
+// the order each packet meets them.
 func (l *livePosture) answer(f flowQueryModel, request evaluate.Packet) attr.Value {
 	request.Src, request.Dst = orDefault(request.Src, l.host.Addr), orDefault(request.Dst, l.host.Addr)
 	c := l.host.Connect(request)
-	if l.isLocal(request.Src) && l.isLocal(request.Dst) {
-		inside := evaluate.Verdict{Allowed: true, Reason: "inside DDVE's subnet, where the network ACL does not filter"}
-		c.Request[1] = inside
-		if len(c.Reply) > 1 {
-			c.Reply[1] = inside
-		}
-	}
-	blockedAt := ""
-	switch {
-	case !c.Request[0].Allowed:
-		blockedAt = "security_group"
-	case !c.Request[1].Allowed:
-		blockedAt = "network_acl_request"
-	case len(c.Reply) > 1 && !c.Reply[1].Allowed:
-		blockedAt = "network_acl_reply"
-	}
 	replyBy := "no answer: the message is one-way"
-	if len(c.Reply) > 1 {
-		replyBy = "security group connection state; " + l.describeEntry(c.Reply[1])
+	if len(c.Reply) > 0 {
+		replyBy = l.describe(c.Reply)
 	}
 	return types.ObjectValueMust(flowResultAttrTypes, map[string]attr.Value{
 		"peer": f.Peer, "opener": f.Opener, "protocol": f.Protocol, "port": f.Port,
 		"client_port":        types.Int64Value(int64(request.SrcPort)),
 		"allowed":            types.BoolValue(c.Allowed()),
-		"request_decided_by": types.StringValue(l.describeRule(c.Request[0]) + "; " + l.describeEntry(c.Request[1])),
+		"request_decided_by": types.StringValue(l.describe(c.Request)),
 		"reply_decided_by":   types.StringValue(replyBy),
-		"blocked_at":         types.StringValue(blockedAt),
+		"blocked_at":         types.StringValue(c.BlockedAt()),
 	})
+}
+
+// describe names what decided each verdict, in the order the packet met
+// them.
+func (l *livePosture) describe(verdicts []evaluate.Verdict) string {
+	parts := make([]string, len(verdicts))
+	for i, v := range verdicts {
+		switch {
+		case v.Layer == evaluate.LayerGroup && v.Rule == nil && v.Allowed:
+			parts[i] = "security group connection state"
+		case v.Layer == evaluate.LayerGroup:
+			parts[i] = l.describeRule(v)
+		case v.Layer == evaluate.LayerACL:
+			parts[i] = l.describeEntry(v)
+		default:
+			parts[i] = v.Reason
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func orDefault(a, fallback netip.Addr) netip.Addr {
@@ -491,7 +501,7 @@ func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string,
 			return nil, diags
 		}
 	}
-	live := &livePosture{aclID: acl.ID, entries: acl.Entries, local: local}
+	live := &livePosture{aclID: acl.ID, vpcID: acl.VPCID, entries: acl.Entries}
 	var referenced, lists []string
 	for _, id := range groupIDs {
 		rules, err := awsec2.FindGroupRules(ctx, client, id)
@@ -532,26 +542,16 @@ func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string,
 	for i, r := range live.rules {
 		rules[i] = r.Rule
 	}
-	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: acl.Entries}}
+	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: acl.Entries}, Local: local}
 	return live, diags
 }
 
-// oneWayServices are the catalog's flows that expect no answer, such as
-// syslog and SNMP traps: a request to them is no unanswered connection.
-func oneWayServices() [][2]int {
-	var out [][2]int
-	for _, p := range catalog.All() {
-		for _, f := range p.Flows {
-			if !f.Replies.OneWay {
-				continue
-			}
-			proto, _ := posture.ProtocolNumber(string(f.Protocol))
-			for port := f.FromPort; port <= f.ToPort; port++ {
-				out = append(out, [2]int{proto, port})
-			}
-		}
+func joinPrefixes(prefixes []netip.Prefix) string {
+	text := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		text[i] = p.String()
 	}
-	return out
+	return strings.Join(text, ", ")
 }
 
 func uniqueStrings(list []string) []string {

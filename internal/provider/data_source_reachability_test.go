@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -10,8 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -51,12 +54,15 @@ data "ddve_reachability" "check" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(reachabilityAddress, result(0, "allowed"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(0, "request_decided_by"),
-					knownvalue.StringRegexp(regexpOf(`^security group rule sgr-\w+ \(ddve management: SSH\); network ACL acl-\w+ entry 1000 \(ingress, allow\)$`))),
+					knownvalue.StringRegexp(regexpOf(`^network ACL acl-\w+ entry 1000 \(ingress, allow\); security group rule sgr-\w+ \(ddve management: SSH\)$`))),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(0, "reply_decided_by"),
-					knownvalue.StringRegexp(regexpOf(`entry 1000 \(egress, allow\)$`))),
+					knownvalue.StringRegexp(regexpOf(`^security group connection state; network ACL acl-\w+ entry 1000 \(egress, allow\)$`))),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(1, "allowed"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "allowed"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "blocked_at"), knownvalue.StringExact("security_group")),
+				// The ACL's deny meets the packet before the group does.
+				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "blocked_at"), knownvalue.StringExact("network_acl")),
+				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "request_decided_by"),
+					knownvalue.StringRegexp(regexpOf(`^network ACL acl-\w+ entry 10 \(ingress, deny\); no security group rule admits it$`))),
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(0)),
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("exposure"), knownvalue.ListPartial(map[int]knownvalue.Check{
 					0: knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -99,16 +105,17 @@ data "ddve_reachability" "check" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(reachabilityAddress, result(0, "allowed"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(0, "request_decided_by"),
-					knownvalue.StringRegexp(regexpOf(`\(ssh from the bastion subnet\); network ACL acl-\w+ entry 100 \(ingress, allow\)`))),
-				statecheck.ExpectKnownValue(reachabilityAddress, result(1, "blocked_at"), knownvalue.StringExact("network_acl_request")),
+					knownvalue.StringRegexp(regexpOf(`^network ACL acl-\w+ entry 100 \(ingress, allow\); security group rule sgr-\w+ \(ssh from the bastion subnet\)$`))),
+				statecheck.ExpectKnownValue(reachabilityAddress, result(1, "blocked_at"), knownvalue.StringExact("network_acl")),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "blocked_at"), knownvalue.StringExact("network_acl_reply")),
 				statecheck.ExpectKnownValue(reachabilityAddress, result(2, "reply_decided_by"),
 					knownvalue.StringRegexp(regexpOf(`built-in deny-all$`))),
-				// SSH from the rest of 10.0.1.0/24 (8 blocks) and NFS's answers.
+				// SSH from the rest of 10.0.1.0/24 (8 blocks) and NFS's answers,
+				// which go to the client's reserved or ephemeral port.
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(9)),
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches").AtSliceIndex(8), knownvalue.ObjectPartial(map[string]knownvalue.Check{
 					"kind": knownvalue.StringExact("return traffic"), "direction": knownvalue.StringExact("egress"),
-					"cidr": knownvalue.StringExact("10.0.2.5/32"), "from_port": knownvalue.Int64Exact(1024), "to_port": knownvalue.Int64Exact(65535),
+					"cidr": knownvalue.StringExact("10.0.2.5/32"), "from_port": knownvalue.Int64Exact(512), "to_port": knownvalue.Int64Exact(65535),
 				})),
 			},
 		}},
@@ -148,6 +155,8 @@ data "ddve_reachability" "check" {
 			`security_group_ids = ["sg-0123456789abcdef0"]`, "no such security group in this region among sg-0123456789abcdef0"},
 		{fmt.Sprintf("  security_group_ids = [%q]\n  network_acl_id = \"acl-0123456789abcdef0\"\n  ddve_address = \"10.0.9.5\"", n.BastionGroupID),
 			`network_acl_id = "acl-0123456789abcdef0"`, "not found"},
+		{fmt.Sprintf("  security_group_ids = [%q]\n  subnet_id = %q\n  ddve_address = \"10.0.2.15\"", n.BastionGroupID, n.DDVESubnetID),
+			`ddve_address = "10.0.2.15"`, fmt.Sprintf(`ddve_address 10.0.2.15 is not in subnet %s (10.0.9.0/24`, n.DDVESubnetID)},
 		{fmt.Sprintf("  security_group_ids = [%q]\n  subnet_id = %q\n  ddve_address = \"10.0.9.5\"", n.BastionGroupID, other),
 			fmt.Sprintf("subnet_id = %q", other), "a DDVE interface and its subnet share one VPC"},
 		{fmt.Sprintf("  security_group_ids = [%q]\n  subnet_id = %q\n  network_acl_id = %q\n  ddve_address = \"10.0.9.5\"", n.BastionGroupID, n.DDVESubnetID, n.DefaultACLID),
@@ -206,3 +215,125 @@ func TestAccReachability_callsOfOneRead(t *testing.T) {
 }
 
 func regexpOf(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }
+
+// A posture of the profiles whose answers travel to other ports than the
+// ephemeral range (NFS clients' reserved ports, ntpd's 123, NetBIOS,
+// one-way syslog), applied: the mismatch check agrees with the entries the
+// provider made. Then the NFS return entry is narrowed by hand to the
+// ephemeral range: an NFS client on a reserved port loses its answers, and
+// the mismatch check says so. Flows to the services AWS never filters pass.
+func TestAccReachability_repliesAgreeWithTheCompiler(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	// The data source names the group and the ACL by reference, or by
+	// variables that do not wait for the resources' pending changes.
+	postureConfig := func(groupID, aclID string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+variable "group_id" {
+  type    = string
+  default = null
+}
+
+variable "acl_id" {
+  type    = string
+  default = null
+}
+
+locals {
+  profiles = {
+    management = { cidr_blocks = ["10.0.1.10/32"] }
+    nfs        = { cidr_blocks = ["10.0.2.0/24"] }
+    cifs       = { cidr_blocks = ["10.0.3.0/24"] }
+    ntp        = { cidr_blocks = ["10.0.5.10/32"] }
+    syslog     = { cidr_blocks = ["10.0.6.10/32"] }
+  }
+}
+
+resource "ddve_security_group" "ddve" {
+  name     = "ddve-replies"
+  vpc_id   = %[1]q
+  profiles = local.profiles
+}
+
+resource "ddve_subnet_nacl" "private" {
+  vpc_id                      = %[1]q
+  subnet_ids                  = [%[2]q]
+  profiles                    = local.profiles
+  entries_per_direction_quota = 40
+}
+
+data "ddve_reachability" "check" {
+  security_group_ids = [%[3]s]
+  network_acl_id     = %[4]s
+  ddve_address       = "10.0.9.5"
+  flows = [
+    { peer = "10.0.2.5", opener = "peer", protocol = "tcp", port = 2049, client_port = 800 },
+    { peer = "10.0.5.10", opener = "ddve", protocol = "udp", port = 123, client_port = 123 },
+    { peer = "169.254.169.123", opener = "ddve", protocol = "udp", port = 123, client_port = 123 },
+    { peer = "10.0.0.2", opener = "ddve", protocol = "udp", port = 53 },
+  ]
+}
+
+output "nfs_blocked_at" {
+  value = data.ddve_reachability.check.results[0].blocked_at
+}
+
+output "mismatches" {
+  value = join("; ", [for m in data.ddve_reachability.check.mismatches : "${m.kind} ${m.direction} ${m.protocol} ${m.cidr} ${m.from_port}-${m.to_port}"])
+}
+`, n.VPCID, n.DDVESubnetID, groupID, aclID)
+	}
+	var groupID, aclID string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: postureConfig("ddve_security_group.ddve.id", "ddve_subnet_nacl.private.id"),
+				Check: resource.ComposeTestCheckFunc(
+					captureID("ddve_security_group.ddve", &groupID), captureID("ddve_subnet_nacl.private", &aclID)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(0)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(0, "allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(1, "allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(2, "allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(2, "request_decided_by"),
+						knownvalue.StringExact("Amazon Time Sync Service (169.254.169.123): AWS filters it with neither security groups nor network ACLs")),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(3, "allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(3, "request_decided_by"),
+						knownvalue.StringRegexp(regexpOf(`^Route 53 Resolver \(10\.0\.0\.2, the VPC's base plus two\)`))),
+				},
+			},
+			{
+				// The plan reads the broken posture; applying it would
+				// repair the entry.
+				PreConfig: func() {
+					if err := acctest.NarrowACLEntry(context.Background(), testEC2(), aclID, true, "6", "10.0.2.0/24", 512, 1024, 65535); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             postureConfig("var.group_id", "var.acl_id"),
+				ConfigVariables:    config.Variables{"group_id": capturedString{&groupID}, "acl_id": capturedString{&aclID}},
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectKnownOutputValue("nfs_blocked_at", knownvalue.StringExact("network_acl_reply")),
+					plancheck.ExpectKnownOutputValue("mismatches", knownvalue.StringExact("return traffic egress tcp 10.0.2.0/24 512-1023")),
+				}},
+			},
+			{
+				Config: postureConfig("ddve_security_group.ddve.id", "ddve_subnet_nacl.private.id"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(0)),
+					statecheck.ExpectKnownValue(reachabilityAddress, result(0, "allowed"), knownvalue.Bool(true)),
+				},
+			},
+		},
+	})
+}
+
+// capturedString is a configuration variable whose value an earlier step
+// captures: it is read when the step runs, not when the test is built.
+type capturedString struct{ value *string }
+
+func (c capturedString) MarshalJSON() ([]byte, error) { return json.Marshal(*c.value) }

@@ -1,0 +1,109 @@
+package evaluate_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
+)
+
+// catalogLayerOptions are the options ddve_reachability checks a live
+// posture with.
+func catalogLayerOptions() evaluate.LayerOptions {
+	return evaluate.LayerOptions{
+		Ephemeral: evaluate.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo},
+		Services:  posture.CatalogReplies(),
+	}
+}
+
+// compileAlone compiles one profile with a dual-stack peer, as both
+// resources would.
+func compileAlone(t *testing.T, profile string) (evaluate.Group, evaluate.ACL) {
+	t.Helper()
+	in := posture.Intent{Profiles: map[string]posture.Peers{
+		profile: {CIDRBlocks: []string{"10.1.0.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:1::/64"}},
+	}}
+	rules, err := posture.CompileGroup(in, posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := posture.CompileACL(in, posture.ACLOptions{EntriesPerDirectionQuota: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evaluate.Group{Rules: rules}, evaluate.ACL{Entries: entries}
+}
+
+// The mismatch check agrees with the compiler: a freshly compiled posture
+// of each profile has no mismatch, its return entries for NFS's reserved
+// ports, ntpd's 123 and NetBIOS included. Each return entry deleted, or
+// narrowed to the ephemeral range where it carries more, is reported as
+// lost return traffic.
+func TestCheckLayersAgreesWithTheCompiler(t *testing.T) {
+	opts := catalogLayerOptions()
+	for _, name := range catalog.Names() {
+		t.Run(name, func(t *testing.T) {
+			group, acl := compileAlone(t, name)
+			if c := evaluate.CheckLayers(group, acl, opts); len(c.Mismatches) != 0 {
+				t.Fatalf("mismatches in a freshly compiled posture:\n%s", c.Table())
+			}
+			returns := 0
+			for i, e := range acl.Entries {
+				if !strings.HasSuffix(e.Purpose, ": return traffic") {
+					continue
+				}
+				returns++
+				deleted := evaluate.ACL{Entries: slices.Delete(slices.Clone(acl.Entries), i, i+1)}
+				if !reportsLostReturn(evaluate.CheckLayers(group, deleted, opts)) {
+					t.Errorf("return entry %s deleted: no return traffic mismatch", e)
+				}
+				if !posture.HasPorts(atoi(e.Protocol)) || (e.FromPort >= opts.Ephemeral.From && e.ToPort <= opts.Ephemeral.To) {
+					continue
+				}
+				narrowed := evaluate.ACL{Entries: slices.Clone(acl.Entries)}
+				narrowed.Entries[i].FromPort, narrowed.Entries[i].ToPort = opts.Ephemeral.From, opts.Ephemeral.To
+				if !reportsLostReturn(evaluate.CheckLayers(group, narrowed, opts)) {
+					t.Errorf("return entry %s narrowed to the ephemeral range: no return traffic mismatch", e)
+				}
+			}
+			if returns == 0 && !allOneWay(name) {
+				t.Errorf("profile %s compiled no return entry", name)
+			}
+		})
+	}
+}
+
+// Without the catalog's reply table, the check takes ntpd's and NFS
+// clients' answers for traffic only the ACL passes: the table is what
+// makes it agree.
+func TestCheckLayersNeedsTheReplyTable(t *testing.T) {
+	for _, name := range []string{"ntp", "nfs"} {
+		group, acl := compileAlone(t, name)
+		c := evaluate.CheckLayers(group, acl, evaluate.LayerOptions{Ephemeral: catalogLayerOptions().Ephemeral})
+		if len(c.Mismatches) == 0 {
+			t.Errorf("%s: no mismatch without the reply table; the test above proves nothing", name)
+		}
+	}
+}
+
+func reportsLostReturn(c evaluate.LayerCheck) bool {
+	return slices.ContainsFunc(c.Mismatches, func(m evaluate.Mismatch) bool { return m.Kind == "return traffic" })
+}
+
+func allOneWay(profile string) bool {
+	p, _ := catalog.Lookup(profile)
+	for _, f := range p.Flows {
+		if !f.Replies.OneWay {
+			return false
+		}
+	}
+	return true
+}
+
+func atoi(protocol string) int {
+	n, _ := posture.ProtocolNumber(protocol)
+	return n
+}
