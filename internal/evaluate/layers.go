@@ -43,9 +43,14 @@ type ExposureRow struct {
 // Mismatch is traffic one layer lets through and the other drops.
 type Mismatch struct {
 	TrafficRange
-	Kind                 string // "request" or "return traffic"
+	Kind                 string // "request", "return traffic" or "network ACL only"
 	AllowedBy, BlockedBy string
 	Detail               string
+	// The cause: the group rule that admits the request (requests and
+	// return traffic), or the ACL entry that passes the traffic (network
+	// ACL only), pointing into the Group or ACL checked.
+	Rule  *posture.Rule
+	Entry *posture.Entry
 }
 
 // LayerCheck is the result of CheckLayers.
@@ -90,6 +95,8 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		Ingress: answersNeeded(c.Both.Egress, false, opts),
 		Egress:  answersNeeded(c.Both.Ingress, true, opts),
 	}
+	rules := ruleSpaces(g)
+	entries := entrySpaces(a)
 	for _, d := range []struct {
 		direction, reverse string
 		group, acl, both   Space
@@ -99,29 +106,105 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		{"ingress", "egress", c.Group.Ingress, c.ACL.Ingress, c.Both.Ingress, c.ACL.Egress, answersToBoth.Ingress},
 		{"egress", "ingress", c.Group.Egress, c.ACL.Egress, c.Both.Egress, c.ACL.Ingress, answersToBoth.Egress},
 	} {
-		for _, r := range trafficRanges(d.direction, d.group.Subtract(d.acl).Subtract(local)) {
-			c.Mismatches = append(c.Mismatches, Mismatch{
-				TrafficRange: r, Kind: "request", AllowedBy: LayerGroup, BlockedBy: LayerACL,
-				Detail: fmt.Sprintf("The security group admits %s %s %s %s, but the network ACL drops the request.", r.Protocol, r.Ports, fromOrTo(d.direction), r.CIDR),
-			})
+		// Each mismatch is laid at the door of the first rule or entry
+		// that lets it through, so a reviewer sees which one to fix.
+		dropped := d.group.Subtract(d.acl).Subtract(local)
+		var lost Space
+		for _, r := range rules {
+			if r.rule.Direction != d.direction {
+				continue
+			}
+			mine := dropped.Intersect(r.space)
+			dropped = dropped.Subtract(mine)
+			for _, tr := range trafficRanges(d.direction, mine) {
+				c.Mismatches = append(c.Mismatches, Mismatch{
+					TrafficRange: tr, Kind: "request", AllowedBy: LayerGroup, BlockedBy: LayerACL, Rule: r.rule,
+					Detail: fmt.Sprintf("The security group admits %s %s %s %s, but the network ACL drops the request.", tr.Protocol, tr.Ports, fromOrTo(d.direction), tr.CIDR),
+				})
+			}
 		}
-		lost := answersNeeded(d.both, d.direction == "ingress", opts).Subtract(d.aclBack).Subtract(local)
-		for _, r := range trafficRanges(d.reverse, lost) {
-			c.Mismatches = append(c.Mismatches, Mismatch{
-				TrafficRange: r, Kind: "return traffic", AllowedBy: LayerGroup + " (connection state)", BlockedBy: LayerACL,
-				Detail: fmt.Sprintf("Both layers admit requests %s %s, but the network ACL drops their answers %s %s on %s %s: the connections hang.",
-					fromOrTo(d.direction), r.CIDR, fromOrTo(d.reverse), r.CIDR, r.Protocol, r.Ports),
-			})
+		for _, r := range rules {
+			if r.rule.Direction != d.direction {
+				continue
+			}
+			mine := answersNeeded(r.space.Intersect(d.both), d.direction == "ingress", opts).Subtract(d.aclBack).Subtract(local).Subtract(lost)
+			lost = lost.Union(mine)
+			for _, tr := range trafficRanges(d.reverse, mine) {
+				c.Mismatches = append(c.Mismatches, Mismatch{
+					TrafficRange: tr, Kind: "return traffic", AllowedBy: LayerGroup + " (connection state)", BlockedBy: LayerACL, Rule: r.rule,
+					Detail: fmt.Sprintf("Both layers admit requests %s %s, but the network ACL drops their answers %s %s on %s %s: the connections hang.",
+						fromOrTo(d.direction), tr.CIDR, fromOrTo(d.reverse), tr.CIDR, tr.Protocol, tr.Ports),
+				})
+			}
 		}
 		aclOnly := d.acl.Subtract(d.group).Subtract(d.answersHere).Subtract(local)
-		for _, r := range trafficRanges(d.direction, aclOnly) {
-			c.Mismatches = append(c.Mismatches, Mismatch{
-				TrafficRange: r, Kind: "network ACL only", AllowedBy: LayerACL, BlockedBy: LayerGroup,
-				Detail: fmt.Sprintf("The network ACL passes %s %s %s %s, which the security group drops and no admitted request is answered on.", r.Protocol, r.Ports, fromOrTo(d.direction), r.CIDR),
-			})
+		for _, e := range entries {
+			if e.entry.Direction() != d.direction {
+				continue
+			}
+			mine := aclOnly.Intersect(e.space)
+			aclOnly = aclOnly.Subtract(mine)
+			for _, tr := range trafficRanges(d.direction, mine) {
+				c.Mismatches = append(c.Mismatches, Mismatch{
+					TrafficRange: tr, Kind: "network ACL only", AllowedBy: LayerACL, BlockedBy: LayerGroup, Entry: e.entry,
+					Detail: fmt.Sprintf("The network ACL passes %s %s %s %s, which the security group drops and no admitted request is answered on.", tr.Protocol, tr.Ports, fromOrTo(d.direction), tr.CIDR),
+				})
+			}
 		}
 	}
 	return c
+}
+
+// ruleSpace is what one group rule admits, in its own direction.
+type ruleSpace struct {
+	rule  *posture.Rule
+	space Space
+}
+
+func ruleSpaces(g Group) []ruleSpace {
+	out := make([]ruleSpace, 0, len(g.Rules))
+	for i := range g.Rules {
+		r := &g.Rules[i]
+		x := GroupExposure(Group{Rules: []posture.Rule{*r}, Resolver: g.Resolver})
+		space := x.Ingress
+		if r.Direction == posture.Egress {
+			space = x.Egress
+		}
+		out = append(out, ruleSpace{r, space})
+	}
+	return out
+}
+
+// entrySpace is what one allow entry of an ACL decides: what it matches
+// and no entry before it does.
+type entrySpace struct {
+	entry *posture.Entry
+	space Space
+}
+
+func entrySpaces(a ACL) []entrySpace {
+	order := make([]int, len(a.Entries))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return a.Entries[x].RuleNumber - a.Entries[y].RuleNumber })
+	matched := map[bool]Space{}
+	var out []entrySpace
+	for _, i := range order {
+		e := &a.Entries[i]
+		matcher := *e
+		matcher.Action = posture.Allow
+		x := ACLExposure(ACL{Entries: []posture.Entry{matcher}})
+		box := x.Ingress
+		if e.Egress {
+			box = x.Egress
+		}
+		if e.Action == posture.Allow {
+			out = append(out, entrySpace{e, box.Subtract(matched[e.Egress])})
+		}
+		matched[e.Egress] = matched[e.Egress].Union(box)
+	}
+	return out
 }
 
 func fromOrTo(direction string) string {
@@ -263,7 +346,11 @@ func (c LayerCheck) ExposureRows() []ExposureRow {
 }
 
 // Table prints the exposure, then the mismatches, as text tables.
-func (c LayerCheck) Table() string {
+func (c LayerCheck) Table() string { return c.TableNaming(MismatchGroup.Cause) }
+
+// TableNaming is Table with each mismatch's cause named by cause, such as
+// by the rule's ID.
+func (c LayerCheck) TableNaming(cause func(MismatchGroup) string) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "LAYER\tDIRECTION\tPROTOCOL\tREMOTE\tPORTS")
@@ -276,8 +363,8 @@ func (c LayerCheck) Table() string {
 		return b.String()
 	}
 	b.WriteString("\nMISMATCHES\n")
-	for _, m := range c.Mismatches {
-		fmt.Fprintf(&b, "- %s\n", m.Detail)
+	for _, g := range c.MismatchGroups() {
+		fmt.Fprintf(&b, "- %s\n", g.Summary(cause(g)))
 	}
 	return b.String()
 }

@@ -54,6 +54,7 @@ type reachabilityModel struct {
 	Exposure         types.List   `tfsdk:"exposure"`
 	ExposureTable    types.String `tfsdk:"exposure_table"`
 	Mismatches       types.List   `tfsdk:"mismatches"`
+	MismatchGroups   types.List   `tfsdk:"mismatch_groups"`
 }
 
 type flowQueryModel struct {
@@ -89,7 +90,13 @@ var exposureRowAttrTypes = map[string]attr.Type{
 var mismatchAttrTypes = map[string]attr.Type{
 	"direction": types.StringType, "kind": types.StringType, "protocol": types.StringType,
 	"cidr": types.StringType, "from_port": types.Int64Type, "to_port": types.Int64Type, "ports": types.StringType,
-	"allowed_by": types.StringType, "blocked_by": types.StringType, "detail": types.StringType,
+	"allowed_by": types.StringType, "blocked_by": types.StringType, "detail": types.StringType, "cause": types.StringType,
+}
+
+var mismatchGroupAttrTypes = map[string]attr.Type{
+	"kind": types.StringType, "direction": types.StringType, "cause": types.StringType,
+	"traffic": types.ListType{ElemType: types.StringType}, "cidrs": types.ListType{ElemType: types.StringType},
+	"rows": types.Int64Type, "summary": types.StringType,
 }
 
 func (d *reachabilityDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -120,6 +127,8 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		"allowed_by": computedString("The layer that lets it through."),
 		"blocked_by": computedString("The layer that drops it."),
 		"detail":     computedString("What happens, in a sentence."),
+		"cause": computedString("The rule or entry that lets the traffic through: the security group rule (ID and description) " +
+			"for `request` and `return traffic`, the network ACL entry (number and direction) for `network ACL only`."),
 	}
 	for k, v := range rangeAttributes {
 		exposureAttributes[k], mismatchAttributes[k] = v, v
@@ -196,8 +205,24 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"exposure_table": computedString("`exposure` as a text table, for `output` blocks and people."),
 			"mismatches": schema.ListNestedAttribute{
 				Computed:     true,
-				Description:  "Traffic one layer lets through and the other drops.",
+				Description:  "Traffic one layer lets through and the other drops, one row per remote block and port range.",
 				NestedObject: schema.NestedAttributeObject{Attributes: mismatchAttributes},
+			},
+			"mismatch_groups": schema.ListNestedAttribute{
+				Computed: true,
+				Description: "The rows of `mismatches` gathered by kind, direction and the rule or entry that causes them: " +
+					"one place to fix each, with its addresses merged into the fewest CIDR blocks.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"kind":      computedString("As in `mismatches`."),
+					"direction": computedString("As in `mismatches`."),
+					"cause":     computedString("As in `mismatches`: the rule or entry to look at."),
+					"traffic": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+						Description: "Protocols with their ports merged, such as `tcp 0-65535` or `udp 123`."},
+					"cidrs": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+						Description: "The remote addresses of every row, in the fewest CIDR blocks."},
+					"rows":    computedInt("How many rows of `mismatches` the group holds."),
+					"summary": computedString("The group in one line."),
+				}},
 			},
 		},
 	}
@@ -381,8 +406,9 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, Services: posture.CatalogReplies(), Local: live.host.Local})
 	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
 	config.Exposure = exposureList(check)
-	config.ExposureTable = types.StringValue(check.Table())
-	config.Mismatches = mismatchList(check)
+	config.ExposureTable = types.StringValue(check.TableNaming(func(g evaluate.MismatchGroup) string { return live.cause(g.Rule, g.Entry) }))
+	config.Mismatches = live.mismatchList(check)
+	config.MismatchGroups = live.mismatchGroupList(check)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
 }
 
@@ -576,7 +602,7 @@ func exposureList(check evaluate.LayerCheck) types.List {
 	return types.ListValueMust(types.ObjectType{AttrTypes: exposureRowAttrTypes}, rows)
 }
 
-func mismatchList(check evaluate.LayerCheck) types.List {
+func (l *livePosture) mismatchList(check evaluate.LayerCheck) types.List {
 	var rows []attr.Value
 	for _, m := range check.Mismatches {
 		values := rangeValues(m.TrafficRange)
@@ -584,9 +610,42 @@ func mismatchList(check evaluate.LayerCheck) types.List {
 		values["allowed_by"] = types.StringValue(m.AllowedBy)
 		values["blocked_by"] = types.StringValue(m.BlockedBy)
 		values["detail"] = types.StringValue(m.Detail)
+		values["cause"] = types.StringValue(l.cause(m.Rule, m.Entry))
 		rows = append(rows, types.ObjectValueMust(mismatchAttrTypes, values))
 	}
 	return types.ListValueMust(types.ObjectType{AttrTypes: mismatchAttrTypes}, rows)
+}
+
+func (l *livePosture) mismatchGroupList(check evaluate.LayerCheck) types.List {
+	var groups []attr.Value
+	for _, g := range check.MismatchGroups() {
+		cause := l.cause(g.Rule, g.Entry)
+		cidrs := make([]attr.Value, len(g.Addresses))
+		for i, p := range g.Addresses {
+			cidrs[i] = types.StringValue(p.String())
+		}
+		traffic := make([]attr.Value, len(g.Traffic))
+		for i, t := range g.Traffic {
+			traffic[i] = types.StringValue(t)
+		}
+		groups = append(groups, types.ObjectValueMust(mismatchGroupAttrTypes, map[string]attr.Value{
+			"kind": types.StringValue(g.Kind), "direction": types.StringValue(g.Direction), "cause": types.StringValue(cause),
+			"traffic": types.ListValueMust(types.StringType, traffic), "cidrs": types.ListValueMust(types.StringType, cidrs),
+			"rows": types.Int64Value(int64(len(g.Rows))), "summary": types.StringValue(g.Summary(cause)),
+		}))
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: mismatchGroupAttrTypes}, groups)
+}
+
+// cause names a mismatch's rule or entry as the user finds it in AWS.
+func (l *livePosture) cause(rule *posture.Rule, entry *posture.Entry) string {
+	if rule != nil {
+		return l.describeRule(evaluate.Verdict{Allowed: true, Layer: evaluate.LayerGroup, Rule: rule})
+	}
+	if entry != nil {
+		return l.describeEntry(evaluate.Verdict{Allowed: true, Layer: evaluate.LayerACL, Entry: entry})
+	}
+	return ""
 }
 
 func rangeValues(r evaluate.TrafficRange) map[string]attr.Value {

@@ -116,6 +116,23 @@ data "ddve_reachability" "check" {
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches").AtSliceIndex(8), knownvalue.ObjectPartial(map[string]knownvalue.Check{
 					"kind": knownvalue.StringExact("return traffic"), "direction": knownvalue.StringExact("egress"),
 					"cidr": knownvalue.StringExact("10.0.2.5/32"), "from_port": knownvalue.Int64Exact(512), "to_port": knownvalue.Int64Exact(65535),
+					"cause": knownvalue.StringRegexp(regexpOf(`^security group rule sgr-\w+ \(nfs from backup\)$`)),
+				})),
+				// One line per rule that causes them.
+				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatch_groups"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"kind": knownvalue.StringExact("request"), "direction": knownvalue.StringExact("ingress"),
+						"cause":   knownvalue.StringRegexp(regexpOf(`^security group rule sgr-\w+ \(ssh from the bastion subnet\)$`)),
+						"traffic": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("tcp 22")}),
+						"cidrs":   knownvalue.ListSizeExact(8),
+						"rows":    knownvalue.Int64Exact(8),
+						"summary": knownvalue.StringRegexp(regexpOf(`^security group rule sgr-\w+ \(ssh from the bastion subnet\) admits tcp 22 from 10\.0\.1\.0/24 except 10\.0\.1\.10/32, which the network ACL drops \(8 rows\)$`)),
+					}),
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{
+						"kind": knownvalue.StringExact("return traffic"), "direction": knownvalue.StringExact("egress"),
+						"cidrs": knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.0.2.5/32")}),
+						"rows":  knownvalue.Int64Exact(1),
+					}),
 				})),
 			},
 		}},
