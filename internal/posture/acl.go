@@ -241,13 +241,13 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 		problems.add(at, "Deny needs one CIDR", "Give exactly one of cidr_block and ipv6_cidr_block.")
 		return
 	case d.CIDRBlock != "":
-		p, ok := parseCIDR(func() Path { return at.Name("cidr_block") }, d.CIDRBlock, false, false, problems)
+		p, ok := parseCIDR(func() Path { return at.Name("cidr_block") }, "ipv6_cidr_block", d.CIDRBlock, false, false, problems)
 		if !ok {
 			return
 		}
 		cidr = p.String()
 	default:
-		p, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_block") }, d.IPv6CIDRBlock, true, false, problems)
+		p, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_block") }, "cidr_block", d.IPv6CIDRBlock, true, false, problems)
 		if !ok {
 			return
 		}

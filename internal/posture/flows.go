@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
@@ -65,8 +64,7 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		at := Root("profiles").MapKey(name)
 		profile, ok := catalog.Lookup(name)
 		if !ok {
-			problems.add(at, "Unknown port profile",
-				"%q is not a DDVE port profile. Valid names: %s.", name, strings.Join(catalog.Names(), ", "))
+			problems.add(at, "Unknown port profile", "%s", UnknownProfileDetail(name))
 			continue
 		}
 		peers := in.Profiles[name]
@@ -209,7 +207,7 @@ func parseRulePorts(at Path, proto int, from, to *int, problems *Problems) (int,
 
 func checkPortRange(at Path, from, to int, problems *Problems) (int, int, bool) {
 	if from < 0 || from > 65535 || to < 0 || to > 65535 {
-		problems.add(at, "Port out of range", "Ports must lie in 0-65535; got %d-%d.", from, to)
+		problems.add(at, "Port out of range", "Ports must lie in 0-65535; got from_port %d, to_port %d.", from, to)
 		return 0, 0, false
 	}
 	if from > to {
@@ -229,12 +227,12 @@ func protocolLabel(n int) string {
 func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer {
 	out := make([]peer, 0, len(p.CIDRBlocks)+len(p.IPv6CIDRBlocks)+len(p.SecurityGroupIDs)+len(p.PrefixListIDs))
 	for _, s := range p.CIDRBlocks {
-		if prefix, ok := parseCIDR(func() Path { return at.Name("cidr_blocks").SetValue(s) }, s, false, refusePublic, problems); ok {
+		if prefix, ok := parseCIDR(func() Path { return at.Name("cidr_blocks").SetValue(s) }, "ipv6_cidr_blocks", s, false, refusePublic, problems); ok {
 			out = append(out, peer{kind: peerIPv4, value: prefix.String()})
 		}
 	}
 	for _, s := range p.IPv6CIDRBlocks {
-		if prefix, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_blocks").SetValue(s) }, s, true, refusePublic, problems); ok {
+		if prefix, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_blocks").SetValue(s) }, "cidr_blocks", s, true, refusePublic, problems); ok {
 			out = append(out, peer{kind: peerIPv6, value: prefix.String()})
 		}
 	}
@@ -261,7 +259,7 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 // silently mask 10.0.1.10/24 to 10.0.1.0/24, which is rarely what was meant.
 // The problem's path is built only on error, since valid input is the
 // common case.
-func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
+func parseCIDR(at func() Path, otherField, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
 	fail := func(summary, format string, args ...any) (netip.Prefix, bool) {
 		problems.add(at(), summary, format, args...)
 		return netip.Prefix{}, false
@@ -276,9 +274,9 @@ func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *
 	}
 	switch {
 	case wantIPv6 && !prefix.Addr().Is6():
-		return fail("IPv4 CIDR in an IPv6 field", "%s is IPv4: move it to cidr_blocks.", s)
+		return fail("IPv4 CIDR in an IPv6 field", "%s is IPv4: move it to %s.", s, otherField)
 	case !wantIPv6 && !prefix.Addr().Is4():
-		return fail("IPv6 CIDR in an IPv4 field", "%s is IPv6: move it to ipv6_cidr_blocks.", s)
+		return fail("IPv6 CIDR in an IPv4 field", "%s is IPv6: move it to %s.", s, otherField)
 	}
 	if masked := prefix.Masked(); masked != prefix {
 		host := netip.PrefixFrom(prefix.Addr(), prefix.Addr().BitLen())

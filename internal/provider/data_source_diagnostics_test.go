@@ -23,7 +23,7 @@ func TestAccRules_badInput(t *testing.T) {
     ftp = {
       cidr_blocks = ["10.0.1.10/32"]
     }
-  }`), `ftp = {`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost,`},
+  }`), `ftp = {`, `"ftp" is not a DDVE port profile. Did you mean "ntp"? Valid names: cifs, ddboost,`},
 		{rules(`  custom_rules = [
     { direction = "ingress", protocol = "tcp", from_port = 22, to_port = 22, cidr_blocks = ["10.0.9.0/24"] },
     { direction = "ingress", protocol = "tcp", cidr_blocks = ["10.0.9.0/24"] },
@@ -34,11 +34,6 @@ func TestAccRules_badInput(t *testing.T) {
     }
   }`), `management = {`, `In profiles["management"].cidr_blocks["10.0.1.10/24"]: 10.0.1.10/24 has host bits set: write 10.0.1.0/24 for the network`},
 		{rules(`  profiles = {
-    management = {
-      security_group_ids = ["sg-0123456789abcdef0"]
-    }
-  }`), `management = {`, "Network ACL entries take CIDR blocks only"},
-		{rules(`  profiles = {
     management = { cidr_blocks = ["10.0.1.10/32"] }
   }
   deny = [
@@ -48,7 +43,7 @@ func TestAccRules_badInput(t *testing.T) {
 data "ddve_port_profiles" "test" {
   names = ["nfs", "ftp"]
 }
-`, `names = ["nfs", "ftp"]`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost,`},
+`, `names = ["nfs", "ftp"]`, `"ftp" is not a DDVE port profile. Did you mean "ntp"? Valid names: cifs, ddboost,`},
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

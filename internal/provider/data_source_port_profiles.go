@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 var (
@@ -134,7 +135,7 @@ func (d *portProfilesDataSource) ValidateConfig(ctx context.Context, req datasou
 	for _, name := range names {
 		if _, ok := catalog.Lookup(name); !ok {
 			resp.Diagnostics.AddAttributeError(path.Root("names"), "Unknown port profile",
-				`"`+name+`" is not a DDVE port profile. Valid names: `+strings.Join(catalog.Names(), ", ")+".")
+				posture.UnknownProfileDetail(name))
 		}
 	}
 }

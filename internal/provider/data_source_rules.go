@@ -3,6 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -10,6 +13,8 @@ import (
 	rs "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
 var (
@@ -119,6 +124,22 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 			resp.Diagnostics.AddAttributeWarning(path.Root("profiles"), "Prefix list weight unknown", w)
 		}
 	}
+	if named := profilesNamingGroups(e.intent); len(named) > 0 {
+		// A group rule can name a group; an ACL entry cannot. The rules
+		// are what such a configuration wants.
+		rules, err := e.securityGroupRules()
+		if err != nil {
+			addProblems(&resp.Diagnostics, err, "Invalid DDVE posture")
+			return
+		}
+		config.SecurityGroupRules = rules
+		config.NetworkACLEntries = types.ListNull(types.ObjectType{AttrTypes: networkACLEntryAttrTypes})
+		resp.Diagnostics.AddAttributeWarning(path.Root("profiles"), "No network ACL entries for security group peers",
+			fmt.Sprintf("network_acl_entries is null: %s name security groups, and network ACL entries take CIDR blocks only. "+
+				"security_group_rules holds the rules; for the entries, give the CIDR blocks of the groups' members.", strings.Join(named, ", ")))
+		resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+		return
+	}
 	rules, entries, err := e.both()
 	if err != nil {
 		addProblems(&resp.Diagnostics, err, "Invalid DDVE posture")
@@ -126,4 +147,21 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	config.SecurityGroupRules, config.NetworkACLEntries = rules, entries
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
+}
+
+// profilesNamingGroups lists the profiles and custom rules whose peers
+// include security groups, as their attribute paths read.
+func profilesNamingGroups(in posture.Intent) []string {
+	var named []string
+	for _, name := range slices.Sorted(maps.Keys(in.Profiles)) {
+		if len(in.Profiles[name].SecurityGroupIDs) > 0 {
+			named = append(named, fmt.Sprintf("profiles[%q]", name))
+		}
+	}
+	for i, r := range in.CustomRules {
+		if len(r.Peers.SecurityGroupIDs) > 0 {
+			named = append(named, fmt.Sprintf("custom_rules[%d]", i))
+		}
+	}
+	return named
 }

@@ -143,8 +143,24 @@ data "ddve_rules" "test" {
   ]
   default_action = "allow"
 }
+
+output "rule_keys" {
+  value = toset(data.ddve_rules.test.security_group_rules[*].key)
+}
 `,
-			ExpectError: wrapped("Network ACL entries take CIDR blocks only"),
+			// The group's rules name the group; the ACL cannot take it.
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectNoCalls(rec),
+				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("network_acl_entries"), knownvalue.Null()),
+				statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.StringExact("ingress icmp type 8 code -1 10.0.9.0/24"),
+					knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
+					knownvalue.StringExact("ingress tcp 22 sg-0123456789abcdef0"),
+					knownvalue.StringExact("ingress tcp 443 10.0.1.10/32"),
+					knownvalue.StringExact("ingress tcp 443 sg-0123456789abcdef0"),
+					knownvalue.StringExact("egress udp 123 10.0.5.0/24"),
+				})),
+			},
 		}, {
 			PreConfig: rec.Reset,
 			Config: providerConfig(rec) + `

@@ -65,7 +65,8 @@ func TestDataSourcesAndFunctionsHoldTheContract(t *testing.T) {
 			}
 		}
 	}
-	functions := map[string][]string{"security_group_rules": {"profiles"}, "network_acl_entries": {"profiles", "options"}}
+	// Both take their options last and may leave them out (variadic).
+	functions := map[string][]string{"security_group_rules": {"profiles", "options"}, "network_acl_entries": {"profiles", "options"}}
 	for name, params := range functions {
 		f := resp.Functions[name]
 		if f == nil {
@@ -75,6 +76,9 @@ func TestDataSourcesAndFunctionsHoldTheContract(t *testing.T) {
 		var got []string
 		for _, p := range f.Parameters {
 			got = append(got, p.Name)
+		}
+		if f.VariadicParameter != nil {
+			got = append(got, f.VariadicParameter.Name)
 		}
 		if !slices.Equal(got, params) {
 			t.Errorf("%s parameters = %v, want %v", name, got, params)

@@ -34,8 +34,9 @@ const (
 )
 
 // expandArguments reads a function's profiles and options, refuses what a
-// pure function cannot resolve, and compiles with compile.
-func expandArguments(ctx context.Context, profiles, options attr.Value, optionNames []string, compile func(expansion) (types.List, error)) (types.List, *function.FuncError) {
+// pure function cannot resolve (prefix lists, where the output needs their
+// CIDR blocks), and compiles with compile.
+func expandArguments(ctx context.Context, profiles, options attr.Value, optionNames []string, needsCIDRs bool, compile func(expansion) (types.List, error)) (types.List, *function.FuncError) {
 	input, funcErr := functionInput(ctx, profiles, options, optionNames)
 	if funcErr != nil {
 		return types.List{}, funcErr
@@ -45,7 +46,7 @@ func expandArguments(ctx context.Context, profiles, options attr.Value, optionNa
 	if diags.HasError() {
 		return types.List{}, function.FuncErrorFromDiags(ctx, diags)
 	}
-	if funcErr := refusePrefixLists(e.intent); funcErr != nil {
+	if funcErr := refusePrefixLists(e.intent); needsCIDRs && funcErr != nil {
 		return types.List{}, funcErr
 	}
 	list, err := compile(e)
@@ -64,7 +65,7 @@ func functionInput(ctx context.Context, profiles, options attr.Value, optionName
 	}
 	p, err := conform(ctx, profiles, rulesInputAttrTypes["profiles"], "profiles")
 	if err != nil {
-		return rulesInputModel{}, function.NewArgumentFuncError(profilesArgument, err.Error())
+		return rulesInputModel{}, argumentError(profilesArgument, err.Error())
 	}
 	values["profiles"] = p
 	optionTypes := map[string]attr.Type{}
@@ -73,7 +74,7 @@ func functionInput(ctx context.Context, profiles, options attr.Value, optionName
 	}
 	o, err := conform(ctx, options, types.ObjectType{AttrTypes: optionTypes}, "options")
 	if err != nil {
-		return rulesInputModel{}, function.NewArgumentFuncError(optionsArgument, err.Error())
+		return rulesInputModel{}, argumentError(optionsArgument, err.Error())
 	}
 	if o, ok := o.(types.Object); ok && !o.IsNull() {
 		maps.Copy(values, o.Attributes())
@@ -92,12 +93,12 @@ func refusePrefixLists(in posture.Intent) *function.FuncError {
 	const fix = "a provider function cannot call AWS to read prefix list %s; use data \"ddve_rules\", which reads it, or give the list's CIDR blocks."
 	for _, name := range slices.Sorted(maps.Keys(in.Profiles)) {
 		if ids := in.Profiles[name].PrefixListIDs; len(ids) > 0 {
-			return function.NewArgumentFuncError(profilesArgument, fmt.Sprintf("profiles[%q].prefix_list_ids: "+fix, name, ids[0]))
+			return argumentError(profilesArgument, fmt.Sprintf("profiles[%q].prefix_list_ids: "+fix, name, ids[0]))
 		}
 	}
 	for i, r := range in.CustomRules {
 		if ids := r.Peers.PrefixListIDs; len(ids) > 0 {
-			return function.NewArgumentFuncError(optionsArgument, fmt.Sprintf("options.custom_rules[%d].prefix_list_ids: "+fix, i, ids[0]))
+			return argumentError(optionsArgument, fmt.Sprintf("options.custom_rules[%d].prefix_list_ids: "+fix, i, ids[0]))
 		}
 	}
 	return nil
@@ -116,7 +117,7 @@ func problemsFuncError(err error) *function.FuncError {
 		if len(p.Path) > 0 && p.Path[0].Name == "profiles" {
 			position, prefix = profilesArgument, ""
 		}
-		funcErr = function.ConcatFuncErrors(funcErr, function.NewArgumentFuncError(position, prefix+p.Error()))
+		funcErr = function.ConcatFuncErrors(funcErr, argumentError(position, prefix+p.Error()))
 	}
 	return funcErr
 }
@@ -272,4 +273,10 @@ func nullOf(ctx context.Context, t attr.Type) attr.Value {
 		panic(fmt.Sprintf("null %s: %v", t, err)) // every attribute type has a null value
 	}
 	return v
+}
+
+// argumentError reports a problem with one argument. Terraform ends the
+// message with a period of its own, so the text drops its last one.
+func argumentError(position int64, text string) *function.FuncError {
+	return function.NewArgumentFuncError(position, strings.TrimSuffix(text, "."))
 }

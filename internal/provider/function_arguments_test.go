@@ -53,7 +53,7 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	options := types.DynamicValue(hclObject(map[string]attr.Value{
 		"deny": hclTuple(hclObject(map[string]attr.Value{"cidr_block": types.StringValue("5.5.5.5/32")})),
 	}))
-	entries, funcErr := expandArguments(ctx, management("10.0.1.10/32"), options, networkACLOptions, expansion.networkACLEntries)
+	entries, funcErr := expandArguments(ctx, management("10.0.1.10/32"), options, networkACLOptions, true, expansion.networkACLEntries)
 	if funcErr != nil {
 		t.Fatal(funcErr)
 	}
@@ -68,7 +68,7 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	}
 
 	for _, none := range []attr.Value{nil, types.DynamicNull(), types.DynamicValue(hclObject(map[string]attr.Value{}))} {
-		rules, funcErr := expandArguments(ctx, management("10.0.1.10/32"), none, securityGroupOptions, expansion.securityGroupRules)
+		rules, funcErr := expandArguments(ctx, management("10.0.1.10/32"), none, securityGroupOptions, false, expansion.securityGroupRules)
 		if funcErr != nil || len(rules.Elements()) != 2 {
 			t.Errorf("options %v: %d rules, %v", none, len(rules.Elements()), funcErr)
 		}
@@ -90,21 +90,21 @@ func TestFunctionArgumentErrors(t *testing.T) {
 		{"prefix list", objectStorage, nil, securityGroupOptions, 0, `profiles["object_storage"].prefix_list_ids: a provider function cannot call AWS`},
 		{"non-canonical CIDR", management("10.0.1.10/24"), nil, networkACLOptions, 0, `profiles["management"].cidr_blocks["10.0.1.10/24"]: CIDR block not canonical`},
 		{"unknown profile", types.DynamicValue(hclObject(map[string]attr.Value{"ftp": hclObject(map[string]attr.Value{"cidr_blocks": hclStrings("10.0.0.0/8")})})),
-			nil, networkACLOptions, 0, `"ftp" is not a DDVE port profile. Valid names: cifs,`},
+			nil, networkACLOptions, 0, `"ftp" is not a DDVE port profile. Did you mean "ntp"? Valid names: cifs,`},
 		{"unknown peer field", types.DynamicValue(hclObject(map[string]attr.Value{"management": hclObject(map[string]attr.Value{"cidr": hclStrings("10.0.0.0/8")})})),
 			nil, networkACLOptions, 0, `profiles["management"]: unexpected attribute "cidr"; the attributes are cidr_blocks,`},
 		{"option of the other function", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"deny": hclTuple()})),
 			securityGroupOptions, 1, `options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, rules_per_direction_quota`},
 		{"tcp without ports", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"custom_rules": hclTuple(hclObject(map[string]attr.Value{
 			"direction": types.StringValue("ingress"), "protocol": types.StringValue("tcp"), "cidr_blocks": hclStrings("10.0.9.0/24"),
-		}))})), networkACLOptions, 1, `options.custom_rules[0]: Missing ports: tcp needs from_port and to_port.`},
+		}))})), networkACLOptions, 1, `options.custom_rules[0]: Missing ports: tcp needs from_port and to_port`},
 		{"profiles as a list", types.DynamicValue(hclStrings("management")), nil, networkACLOptions, 0, `profiles: expected an object, got a list`},
 		{"a quota that is no number", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"entries_per_direction_quota": types.StringValue("many")})),
 			networkACLOptions, 1, `options.entries_per_direction_quota: expected a whole number`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, funcErr := expandArguments(ctx, c.profiles, c.options, c.optionNames, expansion.networkACLEntries)
+			_, funcErr := expandArguments(ctx, c.profiles, c.options, c.optionNames, true, expansion.networkACLEntries)
 			if funcErr == nil {
 				t.Fatal("no error")
 			}
@@ -136,5 +136,36 @@ func TestReplyPortsAsTheCompilerUsesThem(t *testing.T) {
 				t.Errorf("%s %s: reply_ports %v, compiler %v", p.Name, f, got, want)
 			}
 		}
+	}
+}
+
+// A security group rule names a prefix list or a group by ID, so the
+// group's function expands them without AWS; the ACL's function needs the
+// list's blocks and refuses it.
+func TestFunctionsTakeIDsWhereRulesNameThem(t *testing.T) {
+	ctx := context.Background()
+	profiles := types.DynamicValue(hclObject(map[string]attr.Value{
+		"object_storage": hclObject(map[string]attr.Value{"prefix_list_ids": hclStrings("pl-63a5400a")}),
+		"management":     hclObject(map[string]attr.Value{"security_group_ids": hclStrings("sg-0123456789abcdef0")}),
+	}))
+	rules, funcErr := expandArguments(ctx, profiles, nil, securityGroupOptions, false, expansion.securityGroupRules)
+	if funcErr != nil {
+		t.Fatal(funcErr.Text)
+	}
+	var peers []string
+	for _, element := range rules.Elements() {
+		attrs := element.(types.Object).Attributes()
+		for _, peer := range []string{"prefix_list_id", "referenced_security_group_id"} {
+			if v := attrs[peer].(types.String); !v.IsNull() {
+				peers = append(peers, attrs["direction"].(types.String).ValueString()+" "+v.ValueString())
+			}
+		}
+	}
+	want := []string{"ingress sg-0123456789abcdef0", "ingress sg-0123456789abcdef0", "egress pl-63a5400a"}
+	if !slices.Equal(peers, want) {
+		t.Errorf("rules name %v, want %v", peers, want)
+	}
+	if _, funcErr := expandArguments(ctx, profiles, nil, networkACLOptions, true, expansion.networkACLEntries); funcErr == nil {
+		t.Error("network_acl_entries expanded a prefix list it cannot read")
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -34,21 +35,25 @@ func (f *networkACLEntriesFunction) Definition(_ context.Context, _ function.Def
 			"return entries and denies included, each with a `key` that does not depend on its rule number, for `for_each`. " +
 			"The same elements as `data.ddve_rules.network_acl_entries`, computed from the arguments alone: " +
 			"prefix lists need AWS, so they are an error here (use `data \"ddve_rules\"`), and security groups cannot be ACL peers.",
-		Parameters: []function.Parameter{
-			profilesParameter(),
-			optionsParameter(networkACLOptions, "For none, write `{}`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
-		},
-		Return: function.ListReturn{ElementType: types.ObjectType{AttrTypes: networkACLEntryAttrTypes}},
+		Parameters:        []function.Parameter{profilesParameter()},
+		VariadicParameter: optionsParameter(networkACLOptions, "For none, leave it out or write `{}`: no custom rules or denies, ephemeral ports 1024-65535, default action deny, a quota of 20."),
+		Return:            function.ListReturn{ElementType: types.ObjectType{AttrTypes: networkACLEntryAttrTypes}},
 	}
 }
 
 func (f *networkACLEntriesFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
-	var profiles, options attr.Value
-	resp.Error = req.Arguments.Get(ctx, &profiles, &options)
+	var profiles attr.Value
+	var variadic types.Tuple
+	resp.Error = req.Arguments.Get(ctx, &profiles, &variadic)
 	if resp.Error != nil {
 		return
 	}
-	entries, funcErr := expandArguments(ctx, profiles, options, networkACLOptions, expansion.networkACLEntries)
+	options, funcErr := oneOptions(variadic, "network_acl_entries")
+	if funcErr != nil {
+		resp.Error = funcErr
+		return
+	}
+	entries, funcErr := expandArguments(ctx, profiles, options, networkACLOptions, true, expansion.networkACLEntries)
 	if funcErr != nil {
 		resp.Error = funcErr
 		return
@@ -61,8 +66,22 @@ func profilesParameter() function.DynamicParameter {
 		Name: "profiles", AllowNullValue: true,
 		MarkdownDescription: "DDVE port profiles by name, each with its peers, as in the resources' `profiles`: " +
 			"an object such as `{ management = { cidr_blocks = [\"10.0.1.10/32\"] } }`, whose values take " +
-			"`cidr_blocks`, `ipv6_cidr_blocks` and, for security group rules only, `security_group_ids`, each optional. " +
-			"`prefix_list_ids` is an error: a function cannot read a list through AWS, `data \"ddve_rules\"` can.",
+			"`cidr_blocks`, `ipv6_cidr_blocks` and, for security group rules only, `security_group_ids` and `prefix_list_ids`, each optional. " +
+			"ACL entries take CIDR blocks: a function cannot read a prefix list's blocks through AWS, `data \"ddve_rules\"` can.",
+	}
+}
+
+// oneOptions takes the options object out of a variadic parameter: the
+// options are variadic only so that a call may leave them out, as in
+// security_group_rules(profiles); one object at most.
+func oneOptions(variadic types.Tuple, name string) (attr.Value, *function.FuncError) {
+	switch elems := variadic.Elements(); len(elems) {
+	case 0:
+		return nil, nil
+	case 1:
+		return elems[0], nil
+	default:
+		return nil, function.NewArgumentFuncError(optionsArgument+1, fmt.Sprintf("%s takes one options object at most; got %d", name, len(elems)))
 	}
 }
 

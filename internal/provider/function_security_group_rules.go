@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -32,8 +31,9 @@ func (f *securityGroupRulesFunction) Definition(_ context.Context, _ function.De
 		Summary: "The security group rules of DDVE port profiles",
 		MarkdownDescription: "Expands DDVE port profiles into the security group rules `ddve_security_group` would plan, " +
 			"each with a `key` that stays the same as long as the rule does, for `for_each`. " +
-			"The same elements as `data.ddve_rules.security_group_rules`, computed from the arguments alone: " +
-			"prefix lists need AWS, so they are an error here (use `data \"ddve_rules\"`).",
+			"The same elements as `data.ddve_rules.security_group_rules`, computed from the arguments alone. " +
+			"A rule names a prefix list by its ID, so `prefix_list_ids` needs no AWS call here; the quota counts each list once " +
+			"(as AWS counts the S3 and DynamoDB lists), where `ddve_security_group` reads its real weight.",
 		Parameters:        []function.Parameter{profilesParameter()},
 		VariadicParameter: optionsParameter(securityGroupOptions, "For none, leave it out or write `{}`: no custom rules, no public ingress, a quota of 60."),
 		Return:            function.ListReturn{ElementType: types.ObjectType{AttrTypes: securityGroupRuleAttrTypes}},
@@ -47,18 +47,12 @@ func (f *securityGroupRulesFunction) Run(ctx context.Context, req function.RunRe
 	if resp.Error != nil {
 		return
 	}
-	// The options are variadic only so that security_group_rules(profiles)
-	// reads as the contract has it: one options object at most.
-	var options attr.Value
-	switch elems := variadic.Elements(); len(elems) {
-	case 0:
-	case 1:
-		options = elems[0]
-	default:
-		resp.Error = function.NewArgumentFuncError(optionsArgument+1, fmt.Sprintf("security_group_rules takes one options object at most; got %d.", len(elems)))
+	options, funcErr := oneOptions(variadic, "security_group_rules")
+	if funcErr != nil {
+		resp.Error = funcErr
 		return
 	}
-	rules, funcErr := expandArguments(ctx, profiles, options, securityGroupOptions, expansion.securityGroupRules)
+	rules, funcErr := expandArguments(ctx, profiles, options, securityGroupOptions, false, expansion.securityGroupRules)
 	if funcErr != nil {
 		resp.Error = funcErr
 		return

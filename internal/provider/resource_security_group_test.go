@@ -261,7 +261,7 @@ resource "ddve_security_group" "test" {
 		profiles string
 		want     string
 	}{
-		{`{ ftp = { cidr_blocks = ["10.0.0.0/8"] } }`, `"ftp" is not a DDVE port profile. Valid names: cifs, ddboost`},
+		{`{ ftp = { cidr_blocks = ["10.0.0.0/8"] } }`, `"ftp" is not a DDVE port profile. Did you mean "ntp"? Valid names: cifs, ddboost`},
 		{`{ management = {} }`, `Profile "management" names no peer`},
 		{`{ management = { cidr_blocks = ["10.0.1.10/24"] } }`, `write 10.0.1.0/24 for the network, or 10.0.1.10/32 for the single host`},
 		{`{ management = { cidr_blocks = ["0.0.0.0/0"] } }`, `set allow_public_ingress = true if this is intended`},
