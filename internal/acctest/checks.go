@@ -107,23 +107,43 @@ func ExpectCallCount(rec *Recorder, action string, want int) Check {
 	}}
 }
 
-// ExpectCallsBefore: calls of the first actions were made since the
-// recorder's last Reset, and none of the then actions came before the
-// last of them: what is added is in place before anything is removed.
+// ExpectCallsBefore: calls of the first actions and of the then actions
+// were both made since the recorder's last Reset, and none of the then
+// actions came before the last of the first: what is added is in place
+// before anything is removed. A step that removes nothing fails it, since
+// the order it promises was never put to the test; such a step says what
+// it does call instead (ExpectMutatingCalls).
 func ExpectCallsBefore(rec *Recorder, first, then []string) Check {
 	return Check{func(context.Context, func(string) (string, error)) error {
 		seq := rec.Sequence()
-		lastFirst, firstThen := -1, len(seq)
+		lastFirst, firstThen := -1, -1
 		for i, action := range seq {
 			switch {
 			case slices.Contains(first, action):
 				lastFirst = i
-			case slices.Contains(then, action):
-				firstThen = min(firstThen, i)
+			case slices.Contains(then, action) && firstThen < 0:
+				firstThen = i
 			}
 		}
-		if lastFirst < 0 || lastFirst > firstThen {
+		switch {
+		case lastFirst < 0:
+			return fmt.Errorf("no call of %v, which should come before %v: %v", first, then, seq)
+		case firstThen < 0:
+			return fmt.Errorf("no call of %v, which should come after %v: %v", then, first, seq)
+		case firstThen < lastFirst:
 			return fmt.Errorf("want %v before %v: %v", first, then, seq)
+		}
+		return nil
+	}}
+}
+
+// ExpectMutatingCalls: the mutating calls the provider made since the
+// recorder's last Reset are exactly want, counted as ExpectCallBudget
+// counts them (the SDK's repeats left out).
+func ExpectMutatingCalls(rec *Recorder, want map[string]int) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if got := rec.FirstAttempts().Mutating(); got.String() != Calls(want).String() {
+			return fmt.Errorf("mutating calls %v, want %v", got, Calls(want))
 		}
 		return nil
 	}}
