@@ -107,23 +107,43 @@ func ExpectCallCount(rec *Recorder, action string, want int) Check {
 	}}
 }
 
-// ExpectCallsBefore: calls of the first actions were made since the
-// recorder's last Reset, and none of the then actions came before the
-// last of them: what is added is in place before anything is removed.
+// ExpectCallsBefore: calls of the first actions and of the then actions
+// were both made since the recorder's last Reset, and none of the then
+// actions came before the last of the first: what is added is in place
+// before anything is removed. A step that removes nothing fails it, since
+// the order it promises was never put to the test; such a step says what
+// it does call instead (ExpectMutatingCalls).
 func ExpectCallsBefore(rec *Recorder, first, then []string) Check {
 	return Check{func(context.Context, func(string) (string, error)) error {
 		seq := rec.Sequence()
-		lastFirst, firstThen := -1, len(seq)
+		lastFirst, firstThen := -1, -1
 		for i, action := range seq {
 			switch {
 			case slices.Contains(first, action):
 				lastFirst = i
-			case slices.Contains(then, action):
-				firstThen = min(firstThen, i)
+			case slices.Contains(then, action) && firstThen < 0:
+				firstThen = i
 			}
 		}
-		if lastFirst < 0 || lastFirst > firstThen {
+		switch {
+		case lastFirst < 0:
+			return fmt.Errorf("no call of %v, which should come before %v: %v", first, then, seq)
+		case firstThen < 0:
+			return fmt.Errorf("no call of %v, which should come after %v: %v", then, first, seq)
+		case firstThen < lastFirst:
 			return fmt.Errorf("want %v before %v: %v", first, then, seq)
+		}
+		return nil
+	}}
+}
+
+// ExpectMutatingCalls: the mutating calls the provider made since the
+// recorder's last Reset are exactly want, counted as ExpectCallBudget
+// counts them (the SDK's repeats left out).
+func ExpectMutatingCalls(rec *Recorder, want map[string]int) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		if got := rec.FirstAttempts().Mutating(); got.String() != Calls(want).String() {
+			return fmt.Errorf("mutating calls %v, want %v", got, Calls(want))
 		}
 		return nil
 	}}
@@ -159,73 +179,6 @@ func ExpectNoPendingFaults(rec *Recorder) Check {
 		}
 		return nil
 	}}
-}
-
-// ACLEntryKey names everything an ACL entry holds, as "ingress 1000 allow
-// 6 10.0.1.10/32 ports 22-22 icmp -": direction, number, action,
-// protocol, the CIDR of either family (both if both are set), the port
-// range and the ICMP type/code, "-" where the entry has none.
-func ACLEntryKey(e types.NetworkAclEntry) string {
-	ports := "-"
-	if p := e.PortRange; p != nil {
-		ports = fmt.Sprintf("%s-%s", int32Text(p.From), int32Text(p.To))
-	}
-	icmp := "-"
-	if c := e.IcmpTypeCode; c != nil {
-		icmp = fmt.Sprintf("%s/%s", int32Text(c.Type), int32Text(c.Code))
-	}
-	return fmt.Sprintf("%s %d %s %s %s ports %s icmp %s", direction(e.Egress), aws.ToInt32(e.RuleNumber), e.RuleAction,
-		aws.ToString(e.Protocol), present(aws.ToString(e.CidrBlock), aws.ToString(e.Ipv6CidrBlock)), ports, icmp)
-}
-
-// GroupRuleKey names everything a security group rule holds, as "ingress
-// tcp 22-22 cidr 10.0.1.10/32": direction, protocol, from and to port
-// (ICMP type and code for ICMP), and the peer with its kind (cidr, ipv6,
-// group or prefix-list).
-func GroupRuleKey(r types.SecurityGroupRule) string {
-	var group string
-	if g := r.ReferencedGroupInfo; g != nil {
-		group = aws.ToString(g.GroupId)
-	}
-	return fmt.Sprintf("%s %s %s-%s %s", direction(r.IsEgress), aws.ToString(r.IpProtocol), int32Text(r.FromPort), int32Text(r.ToPort),
-		present(labeled("cidr", aws.ToString(r.CidrIpv4)), labeled("ipv6", aws.ToString(r.CidrIpv6)),
-			labeled("group", group), labeled("prefix-list", aws.ToString(r.PrefixListId))))
-}
-
-func direction(egress *bool) string {
-	if aws.ToBool(egress) {
-		return "egress"
-	}
-	return "ingress"
-}
-
-// present joins the values that are set, or is "-" if none is.
-func present(values ...string) string {
-	var set []string
-	for _, v := range values {
-		if v != "" {
-			set = append(set, v)
-		}
-	}
-	if len(set) == 0 {
-		return "-"
-	}
-	return strings.Join(set, ",")
-}
-
-// labeled is "kind value", or empty for no value.
-func labeled(kind, value string) string {
-	if value == "" {
-		return ""
-	}
-	return kind + " " + value
-}
-
-func int32Text(v *int32) string {
-	if v == nil {
-		return "-"
-	}
-	return fmt.Sprint(*v)
 }
 
 // ACLEntries returns the keys of the entries the ACL holds, sorted,

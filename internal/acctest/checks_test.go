@@ -1,39 +1,60 @@
 package acctest
 
 import (
+	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// Keys carry every field, so two entries or rules that differ in any one
-// never compare equal.
-func TestKeysCarryEveryField(t *testing.T) {
-	for _, c := range []struct{ got, want string }{
-		{ACLEntryKey(types.NetworkAclEntry{
-			Egress: aws.Bool(true), RuleNumber: aws.Int32(1000), RuleAction: types.RuleActionAllow, Protocol: aws.String("6"),
-			CidrBlock: aws.String("10.0.1.10/32"), PortRange: &types.PortRange{From: aws.Int32(1024), To: aws.Int32(65535)},
-		}), "egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -"},
-		{ACLEntryKey(types.NetworkAclEntry{
-			Egress: aws.Bool(false), RuleNumber: aws.Int32(1010), RuleAction: types.RuleActionAllow, Protocol: aws.String("58"),
-			Ipv6CidrBlock: aws.String("2001:db8::/64"), IcmpTypeCode: &types.IcmpTypeCode{Type: aws.Int32(128), Code: aws.Int32(0)},
-		}), "ingress 1010 allow 58 2001:db8::/64 ports - icmp 128/0"},
-		{GroupRuleKey(types.SecurityGroupRule{
-			IsEgress: aws.Bool(false), IpProtocol: aws.String("icmp"), FromPort: aws.Int32(8), ToPort: aws.Int32(-1),
-			CidrIpv6: aws.String("::/0"),
-		}), "ingress icmp 8--1 ipv6 ::/0"},
-		{GroupRuleKey(types.SecurityGroupRule{
-			IsEgress: aws.Bool(true), IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(444),
-			PrefixListId: aws.String("pl-1"),
-		}), "egress tcp 443-444 prefix-list pl-1"},
-		{GroupRuleKey(types.SecurityGroupRule{
-			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22),
-			ReferencedGroupInfo: &types.ReferencedSecurityGroup{GroupId: aws.String("sg-1")},
-		}), "ingress tcp 22-22 group sg-1"},
+// recorderWith is a recorder that holds the calls given, in order, as if
+// they had come through the proxy since its last Reset.
+func recorderWith(actions ...string) *Recorder {
+	return &Recorder{sequence: actions}
+}
+
+// ExpectCallsBefore fails whenever the order it promises was not seen:
+// the later calls missing are as much a failure as the earlier ones.
+func TestExpectCallsBefore(t *testing.T) {
+	first := []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}
+	then := []string{"DeleteNetworkAclEntry"}
+	for _, c := range []struct {
+		name    string
+		calls   []string
+		failure string // empty: the check passes
+	}{
+		{"in order", []string{"DescribeNetworkAcls", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "DeleteNetworkAclEntry"}, ""},
+		{"removal first", []string{"CreateNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry"}, "want"},
+		{"nothing removed", []string{"DescribeNetworkAcls", "ReplaceNetworkAclEntry"}, "should come after"},
+		{"nothing added", []string{"DescribeNetworkAcls", "DeleteNetworkAclEntry"}, "should come before"},
+		{"no call at all", nil, "should come before"},
 	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			err := ExpectCallsBefore(recorderWith(c.calls...), first, then).Func()(nil)
+			switch {
+			case c.failure == "" && err != nil:
+				t.Errorf("%v: %v", c.calls, err)
+			case c.failure != "" && err == nil:
+				t.Errorf("%v passed, want a failure", c.calls)
+			case c.failure != "" && !strings.Contains(err.Error(), c.failure):
+				t.Errorf("%v: %v, want it to say %q", c.calls, err, c.failure)
+			}
+		})
+	}
+}
+
+// ExpectMutatingCalls counts the provider's calls, not the SDK's repeats,
+// and leaves reads out.
+func TestExpectMutatingCalls(t *testing.T) {
+	rec := &Recorder{
+		calls:   map[string]int{"DescribeNetworkAcls": 3, "ReplaceNetworkAclEntry": 2},
+		retries: map[string]int{"ReplaceNetworkAclEntry": 1},
+	}
+	if err := ExpectMutatingCalls(rec, map[string]int{"ReplaceNetworkAclEntry": 1}).Func()(nil); err != nil {
+		t.Error(err)
+	}
+	if err := ExpectMutatingCalls(rec, map[string]int{"ReplaceNetworkAclEntry": 1, "DeleteNetworkAclEntry": 1}).Func()(nil); err == nil {
+		t.Error("a delete that never came passed")
+	}
+	if err := ExpectMutatingCalls(rec, nil).Func()(nil); err == nil {
+		t.Error("a replace passed for no mutating call")
 	}
 }

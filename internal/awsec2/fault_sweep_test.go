@@ -286,11 +286,11 @@ func (g *groupLife) check(ctx context.Context, stage int) error {
 	}
 	var have []string
 	for _, r := range rules.SecurityGroupRules {
-		have = append(have, fmt.Sprintf("%s %q", acctest.GroupRuleKey(r), aws.ToString(r.Description)))
+		have = append(have, acctest.GroupRuleKey(r))
 	}
 	var want []string
 	for _, r := range g.want[stage] {
-		want = append(want, fmt.Sprintf("%s %q", acctest.GroupRuleKey(awsRule(r)), r.Description))
+		want = append(want, acctest.GroupRuleKey(awsRule(r)))
 	}
 	if err := sameLines("rules", have, want); err != nil {
 		return err
@@ -304,7 +304,7 @@ func (g *groupLife) check(ctx context.Context, stage int) error {
 func awsRule(r posture.Rule) types.SecurityGroupRule {
 	out := types.SecurityGroupRule{
 		IsEgress: aws.Bool(r.Direction == posture.Egress), IpProtocol: aws.String(r.Protocol),
-		FromPort: aws.Int32(int32(r.FromPort)), ToPort: aws.Int32(int32(r.ToPort)),
+		FromPort: aws.Int32(int32(r.FromPort)), ToPort: aws.Int32(int32(r.ToPort)), Description: aws.String(r.Description),
 	}
 	if r.CIDRIPv4 != "" {
 		out.CidrIpv4 = aws.String(r.CIDRIPv4)

@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
@@ -47,7 +51,7 @@ func management(cidrs ...string) types.Dynamic {
 
 // TestFunctionsExpandLikeTheDataSource: the functions' arguments, written
 // as HCL literals with attributes left out, compile to what ddve_rules
-// reads from the same inputs.
+// reads from the same inputs, written as its configuration.
 func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	ctx := context.Background()
 	options := types.DynamicValue(hclObject(map[string]attr.Value{
@@ -66,13 +70,72 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	if got := strings.Join(keys, ","); got != want {
 		t.Errorf("entries = %s\nwant      %s", got, want)
 	}
+	rules, funcErr := expandArguments(ctx, management("10.0.1.10/32"), nil, securityGroupOptions, false, expansion.securityGroupRules)
+	if funcErr != nil {
+		t.Fatal(funcErr)
+	}
+
+	read := readRulesDataSource(t, func(config tftypes.Object) map[string]tftypes.Value {
+		profiles := config.AttributeTypes["profiles"].(tftypes.Map)
+		peers := profiles.ElementType.(tftypes.Object)
+		deny := config.AttributeTypes["deny"].(tftypes.List)
+		return map[string]tftypes.Value{
+			"profiles": tftypes.NewValue(profiles, map[string]tftypes.Value{
+				"management": configObject(peers, map[string]tftypes.Value{
+					"cidr_blocks": tftypes.NewValue(peers.AttributeTypes["cidr_blocks"], []tftypes.Value{tftypes.NewValue(tftypes.String, "10.0.1.10/32")}),
+				}),
+			}),
+			"deny": tftypes.NewValue(deny, []tftypes.Value{
+				configObject(deny.ElementType.(tftypes.Object), map[string]tftypes.Value{"cidr_block": tftypes.NewValue(tftypes.String, "5.5.5.5/32")}),
+			}),
+		}
+	})
+	if !read.NetworkACLEntries.Equal(entries) {
+		t.Errorf("network_acl_entries(profiles, options) = %s\nddve_rules.network_acl_entries = %s", entries, read.NetworkACLEntries)
+	}
+	if !read.SecurityGroupRules.Equal(rules) {
+		t.Errorf("security_group_rules(profiles) = %s\nddve_rules.security_group_rules = %s", rules, read.SecurityGroupRules)
+	}
 
 	for _, none := range []attr.Value{nil, types.DynamicNull(), types.DynamicValue(hclObject(map[string]attr.Value{}))} {
-		rules, funcErr := expandArguments(ctx, management("10.0.1.10/32"), none, securityGroupOptions, false, expansion.securityGroupRules)
-		if funcErr != nil || len(rules.Elements()) != 2 {
-			t.Errorf("options %v: %d rules, %v", none, len(rules.Elements()), funcErr)
+		noOptions, funcErr := expandArguments(ctx, management("10.0.1.10/32"), none, securityGroupOptions, false, expansion.securityGroupRules)
+		if funcErr != nil || !noOptions.Equal(rules) {
+			t.Errorf("options %v: %s, want the rules without options %s (%v)", none, noOptions, rules, funcErr)
 		}
 	}
+}
+
+// readRulesDataSource reads ddve_rules with the configuration Terraform
+// would send for the attributes set returns, every other attribute null.
+func readRulesDataSource(t *testing.T, set func(config tftypes.Object) map[string]tftypes.Value) rulesDataSourceModel {
+	t.Helper()
+	ctx := context.Background()
+	d := &rulesDataSource{}
+	var s datasource.SchemaResponse
+	d.Schema(ctx, datasource.SchemaRequest{}, &s)
+	configType := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: s.Schema, Raw: configObject(configType, set(configType))}}
+	resp := datasource.ReadResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(configType, nil)}}
+	d.Read(ctx, req, &resp)
+	for _, diag := range resp.Diagnostics {
+		t.Errorf("ddve_rules: %s: %s", diag.Summary(), diag.Detail())
+	}
+	var out rulesDataSourceModel
+	if diags := resp.State.Get(ctx, &out); diags.HasError() {
+		t.Fatalf("reading the data source's state: %v", diags)
+	}
+	return out
+}
+
+// configObject is an object of type t with the attributes given and every
+// other attribute null, as a configuration that leaves them out.
+func configObject(t tftypes.Object, set map[string]tftypes.Value) tftypes.Value {
+	values := map[string]tftypes.Value{}
+	for name, attrType := range t.AttributeTypes {
+		values[name] = tftypes.NewValue(attrType, nil)
+	}
+	maps.Copy(values, set)
+	return tftypes.NewValue(t, values)
 }
 
 func TestFunctionArgumentErrors(t *testing.T) {

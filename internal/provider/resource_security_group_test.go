@@ -67,6 +67,23 @@ func tcpRule(direction string, port int64, peerAttr, peer, profile, purpose stri
 	return knownvalue.ObjectExact(attrs)
 }
 
+// groupRuleKeys are the rules AWS holds for groupConfig's profiles with
+// one management CIDR, as acctest.GroupRuleKey writes them: SSH and HTTPS
+// from the CIDR and from the bastion group, HTTPS out to S3, each with the
+// description its profile and the catalog's purpose give it.
+func groupRuleKeys(n *acctest.Network, managementCIDR string) []string {
+	const (
+		ssh   = ` description "ddve management: SSH"`
+		https = ` description "ddve management: HTTPS"`
+		s3    = ` description "ddve object_storage: HTTPS to S3"`
+	)
+	return []string{
+		"egress tcp 443-443 prefix-list " + n.S3PrefixListID + s3,
+		"ingress tcp 22-22 cidr " + managementCIDR + ssh, "ingress tcp 22-22 group " + n.BastionGroupID + ssh,
+		"ingress tcp 443-443 cidr " + managementCIDR + https, "ingress tcp 443-443 group " + n.BastionGroupID + https,
+	}
+}
+
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
 	rec := testRecorder(t)
 	n := testNetwork(t)
@@ -95,11 +112,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"Name": knownvalue.StringExact("ddve-lifecycle")})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:ec2:us-east-1:\d{12}:security-group/sg-`))),
-					acctest.ExpectGroupRules(testEC2(), groupAddress, []string{
-						"egress tcp 443-443 prefix-list " + n.S3PrefixListID,
-						"ingress tcp 22-22 cidr 10.0.1.10/32", "ingress tcp 22-22 group " + n.BastionGroupID,
-						"ingress tcp 443-443 cidr 10.0.1.10/32", "ingress tcp 443-443 group " + n.BastionGroupID,
-					}),
+					acctest.ExpectGroupRules(testEC2(), groupAddress, groupRuleKeys(n, "10.0.1.10/32")),
 				},
 				Check: captureRuleIDs(groupAddress, &firstIDs),
 			},
@@ -192,11 +205,7 @@ func TestAccSecurityGroup_drift(t *testing.T) {
 	rec := testRecorder(t)
 	n := testNetwork(t)
 	config := groupConfig(rec, n, "ddve-drift", "10.0.1.10/32")
-	want := []string{
-		"egress tcp 443-443 prefix-list " + n.S3PrefixListID,
-		"ingress tcp 22-22 cidr 10.0.1.10/32", "ingress tcp 22-22 group " + n.BastionGroupID,
-		"ingress tcp 443-443 cidr 10.0.1.10/32", "ingress tcp 443-443 group " + n.BastionGroupID,
-	}
+	want := groupRuleKeys(n, "10.0.1.10/32")
 	var groupID string
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

@@ -487,9 +487,10 @@ func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
 	}
 }
 
-// A new ephemeral range changes every return entry: the new entries are in
-// place (created or swapped atomically) before any old one is deleted, so
-// no reply is dropped during the apply.
+// A new ephemeral range changes the return entry, which keeps its number:
+// it is swapped in place by one ReplaceNetworkAclEntry, which is atomic,
+// and nothing is deleted, so no reply is dropped during the apply. (With
+// nothing deleted, ExpectCallsBefore has no order to check.)
 func TestAccSubnetNACL_ephemeralChangeKeepsFlows(t *testing.T) {
 	rec := testRecorder(t)
 	n := testNetwork(t)
@@ -528,7 +529,7 @@ resource "ddve_subnet_nacl" "test" {
 						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
 					}),
-					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}),
+					acctest.ExpectMutatingCalls(rec, map[string]int{"ReplaceNetworkAclEntry": 1}),
 				},
 			},
 		},
