@@ -64,10 +64,17 @@ func StartRecorder(target string) (*Recorder, error) {
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
+		action, _ := resp.Request.Context().Value(actionKey{}).(string)
+		if resp.StatusCode >= http.StatusInternalServerError && action == "ReplaceNetworkAclAssociation" {
+			// The emulator fails on an association that is gone (the
+			// subnet was moved since it was read) with HTTP 500, which the
+			// SDK would retry; AWS answers InvalidAssociationID.NotFound.
+			awsError(resp, http.StatusBadRequest, "InvalidAssociationID.NotFound")
+			return nil
+		}
 		if resp.StatusCode != http.StatusOK {
 			return nil
 		}
-		action, _ := resp.Request.Context().Value(actionKey{}).(string)
 		if values, ok := resp.Request.Context().Value(valuesKey{}).(url.Values); ok {
 			// Only a call the emulator carried out changes what it holds.
 			r.icmp.observe(action, values)
@@ -128,6 +135,18 @@ func StartRecorder(target string) (*Recorder, error) {
 	})}
 	go func() { _ = r.server.Serve(l) }()
 	return r, nil
+}
+
+// awsError turns a reply into an EC2 error reply.
+func awsError(resp *http.Response, status int, code string) {
+	w := httptest.NewRecorder()
+	writeError(w, status, code)
+	body := w.Body.Bytes()
+	resp.StatusCode, resp.Status = status, http.StatusText(status)
+	resp.Header = w.Header().Clone()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 }
 
 func writeError(w http.ResponseWriter, status int, code string) {

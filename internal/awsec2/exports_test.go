@@ -1,10 +1,6 @@
 package awsec2
 
 import (
-	"context"
-
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -24,7 +20,5 @@ var (
 	RulesFromPermissions = rulesFromPermissions
 	AWSManagedWeight     = awsManagedWeight
 	Partition            = partition
-	MoveSubnet           = func(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, aclID string) error {
-		return moveSubnet(ctx, client, vpcID, subnet, associationID, aclID)
-	}
+	MoveSubnet           = moveSubnet
 )

@@ -165,6 +165,9 @@ func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput
 	if err != nil {
 		return nil, "", err
 	}
+	if err := layout.refuseClaims("", in.SubnetIDs); err != nil {
+		return nil, layout.defaultACLID, err
+	}
 	// The SDK fills ClientToken and keeps it when it repeats the call, so
 	// a lost reply does not make a second ACL.
 	out, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
@@ -228,15 +231,17 @@ type vpcLayout struct {
 	defaultACLID string
 	aclOf        map[string]string // subnet -> ACL
 	associations map[string]string // subnet -> association ID
+	managed      map[string]bool   // ACL -> made by this provider
 }
 
 func newVPCLayout(acls []*NetworkACL) vpcLayout {
-	l := vpcLayout{aclOf: map[string]string{}, associations: map[string]string{}}
+	l := vpcLayout{aclOf: map[string]string{}, associations: map[string]string{}, managed: map[string]bool{}}
 	for _, acl := range acls {
 		l.vpcID = acl.VPCID
 		if acl.IsDefault {
 			l.defaultACLID = acl.ID
 		}
+		l.managed[acl.ID] = acl.Managed
 		for subnet, assoc := range acl.Associations {
 			l.aclOf[subnet], l.associations[subnet] = acl.ID, assoc
 		}
@@ -271,13 +276,32 @@ func findVPCLayout(ctx context.Context, client *ec2.Client, vpcID string, subnet
 	return layout, err
 }
 
+// ErrSubnetClaimed: a subnet is held by another network ACL this provider
+// manages, so two resources claim it.
+var ErrSubnetClaimed = errors.New("subnet claimed by another DDVE network ACL")
+
+// refuseClaims fails, before anything is made, when a subnet to move to
+// aclID is held by another ACL this provider manages: moving it would
+// start a tug of war between two resources.
+func (l vpcLayout) refuseClaims(aclID string, subnetIDs []string) error {
+	var errs []error
+	for _, subnet := range subnetIDs {
+		if holder := l.aclOf[subnet]; holder != aclID && l.managed[holder] {
+			errs = append(errs, fmt.Errorf("%w: subnet %s is associated with network ACL %s, which another ddve_subnet_nacl manages. "+
+				"List each subnet in one ddve_subnet_nacl only: remove %s from this one, or from the one that manages %s",
+				ErrSubnetClaimed, subnet, holder, subnet, holder))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // associate moves subnets onto the ACL through their current associations.
 func (l vpcLayout) associate(ctx context.Context, client *ec2.Client, aclID string, subnetIDs []string) error {
 	for _, subnet := range subnetIDs {
 		if l.aclOf[subnet] == aclID {
 			continue
 		}
-		if err := moveSubnet(ctx, client, l.vpcID, subnet, l.associations[subnet], aclID); err != nil {
+		if err := moveSubnet(ctx, client, l.vpcID, subnet, l.associations[subnet], l.aclOf[subnet], aclID); err != nil {
 			return fmt.Errorf("associating subnet %s with network ACL %s: %w", subnet, aclID, err)
 		}
 	}
@@ -445,6 +469,9 @@ func AssociateSubnets(ctx context.Context, client *ec2.Client, aclID, vpcID stri
 	if err != nil {
 		return err
 	}
+	if err := layout.refuseClaims(aclID, subnetIDs); err != nil {
+		return err
+	}
 	return layout.associate(ctx, client, aclID, subnetIDs)
 }
 
@@ -455,30 +482,36 @@ func ReleaseSubnets(ctx context.Context, client *ec2.Client, acl *NetworkACL, de
 		if !ok {
 			continue
 		}
-		if err := moveSubnet(ctx, client, acl.VPCID, subnet, assoc, defaultACLID); err != nil {
+		if err := moveSubnet(ctx, client, acl.VPCID, subnet, assoc, acl.ID, defaultACLID); err != nil {
 			return fmt.Errorf("moving subnet %s back to the default network ACL %s: %w", subnet, defaultACLID, err)
 		}
 	}
 	return nil
 }
 
-// moveSubnet replaces the subnet's association with one to aclID.
-// ReplaceNetworkAclAssociation gives the subnet a new association ID, so
-// a call the SDK repeated after a lost reply answers
+// moveSubnet replaces the subnet's association, with network ACL from,
+// by one with aclID. ReplaceNetworkAclAssociation gives the subnet a new
+// association ID, so a call the SDK repeated after a lost reply answers
 // InvalidAssociationID.NotFound: the association is then found again, and
-// the move is done if the subnet is on aclID, or made through the
-// association the subnet has now.
-func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, aclID string) error {
+// the move is done if the subnet is on aclID. If it is on neither, someone
+// else moved it meanwhile (another ddve_subnet_nacl of the same apply,
+// say): the move fails at once, naming both ACLs, rather than take the
+// subnet from them.
+func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, from, aclID string) error {
 	err := replaceAssociation(ctx, client, associationID, aclID)
 	if !hasCode(err, codeAssociationNotFound) {
 		return err
 	}
 	layout, findErr := findVPCLayout(ctx, client, vpcID, []string{subnet})
-	switch {
+	switch holder := layout.aclOf[subnet]; {
 	case findErr != nil:
 		return errors.Join(err, findErr)
-	case layout.aclOf[subnet] == aclID:
+	case holder == aclID:
 		return nil
+	case holder != from:
+		return fmt.Errorf("%w: subnet %s moved from network ACL %s to %s while this apply moved it to %s. "+
+			"List each subnet in one ddve_subnet_nacl only, and leave it to that one",
+			ErrSubnetClaimed, subnet, from, holder, aclID)
 	}
 	return replaceAssociation(ctx, client, layout.associations[subnet], aclID)
 }

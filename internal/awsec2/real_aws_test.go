@@ -2,6 +2,7 @@ package awsec2_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -162,8 +163,9 @@ func TestDeleteSecurityGroupWaitsUntilGone(t *testing.T) {
 
 // A repeated ReplaceNetworkAclAssociation answers
 // InvalidAssociationID.NotFound: the replace gave the subnet a new
-// association. Done when the subnet is on the ACL; else moved through the
-// association it has now.
+// association. Done when the subnet is on the ACL; moved through the
+// association it has now when it is still on the ACL it came from; and
+// refused at once, naming both ACLs, when someone else moved it meanwhile.
 func TestMoveSubnetAfterALostReply(t *testing.T) {
 	layout := func(acl, association string) func(url.Values) answer {
 		return replies(`<networkAclSet><item><networkAclId>acl-default</networkAclId><vpcId>vpc-1</vpcId><default>true</default></item>` +
@@ -176,7 +178,7 @@ func TestMoveSubnetAfterALostReply(t *testing.T) {
 		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
 		"DescribeNetworkAcls":          {layout("acl-new", "aclassoc-2")},
 	})
-	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-new"); err != nil {
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
@@ -187,11 +189,23 @@ func TestMoveSubnetAfterALostReply(t *testing.T) {
 		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound"), replies(`<newAssociationId>aclassoc-3</newAssociationId>`)},
 		"DescribeNetworkAcls":          {layout("acl-other", "aclassoc-9")},
 	})
-	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-new"); err != nil {
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-other", "acl-new"); err != nil {
 		t.Fatal(err)
 	}
 	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 2 || calls[1].Get("AssociationId") != "aclassoc-9" {
 		t.Errorf("want a second replace through aclassoc-9: %v", calls)
+	}
+
+	fake, client = newFakeEC2(t, map[string][]func(url.Values) answer{
+		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
+		"DescribeNetworkAcls":          {layout("acl-other", "aclassoc-9")},
+	})
+	err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new")
+	if !errors.Is(err, awsec2.ErrSubnetClaimed) || !strings.Contains(err.Error(), "subnet subnet-1 moved from network ACL acl-default to acl-other while this apply moved it to acl-new") {
+		t.Errorf("a subnet moved by someone else: %v", err)
+	}
+	if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
+		t.Errorf("%d replace calls, want 1: the subnet stays where the other moved it", n)
 	}
 }
 

@@ -318,9 +318,10 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
 		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
 		plan.Entries = entriesState(acl.Entries, entries)
-		if err == nil {
-			plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
-		}
+		// After a failed step the state holds the subnets AWS moved, not
+		// those planned: the next plan shows the rest, and no warning
+		// names an ACL a subnet never had.
+		plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
 		tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
 	}
 	keepCreated(ctx, resp, &plan, acl != nil, err, aclThing)
@@ -446,6 +447,12 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 // held by another network ACL this provider manages: two ddve_subnet_nacl
 // resources that list one subnet move it back and forth on every apply.
 // Only the subnets the plan adds are looked up, in one call.
+//
+// A plan to create has no ID to tell its own ACL by: when a failed create
+// left a tainted ACL holding the subnet, the replacement's plan sees that
+// ACL. So a create is warned here, and refused by the apply before
+// CreateNetworkAcl if the holder is still there (it is gone by then when
+// it was the tainted one). Nothing here runs on destroy or refresh.
 func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, plan subnetNACLModel, diags *diag.Diagnostics) {
 	if r.data == nil || plan.SubnetIDs.IsUnknown() {
 		return
@@ -463,13 +470,21 @@ func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, pl
 		diags.AddAttributeError(path.Root("subnet_ids"), "Cannot find the subnets' network ACLs", err.Error())
 		return
 	}
+	creating := state.ID.IsNull() || state.ID.ValueString() == ""
 	for _, subnet := range added {
-		if holder := holders[subnet]; holder != nil && holder.Managed && holder.ID != state.ID.ValueString() {
-			diags.AddAttributeError(path.Root("subnet_ids"), "Subnet claimed by another DDVE network ACL",
-				fmt.Sprintf("Subnet %s is associated with network ACL %s, which another ddve_subnet_nacl manages. Two resources that list one subnet "+
-					"move it back and forth on every apply. List each subnet in one ddve_subnet_nacl only: remove %s from this one, or from the one that manages %s.",
-					subnet, holder.ID, subnet, holder.ID))
+		holder := holders[subnet]
+		if holder == nil || !holder.Managed || holder.ID == state.ID.ValueString() {
+			continue
 		}
+		detail := fmt.Sprintf("Subnet %s is associated with network ACL %s, which another ddve_subnet_nacl manages. Two resources that list one subnet "+
+			"move it back and forth on every apply. List each subnet in one ddve_subnet_nacl only: remove %s from this one, or from the one that manages %s.",
+			subnet, holder.ID, subnet, holder.ID)
+		if creating {
+			diags.AddAttributeWarning(path.Root("subnet_ids"), "Subnet claimed by another DDVE network ACL",
+				detail+" Unless that ACL is this resource's own tainted one, which the apply replaces first, the apply stops before creating anything.")
+			continue
+		}
+		diags.AddAttributeError(path.Root("subnet_ids"), "Subnet claimed by another DDVE network ACL", detail)
 	}
 }
 
