@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -22,15 +24,16 @@ const providerVersion = "0.0.1"
 
 func main() {
 	terraform := flag.String("terraform", "terraform", "Terraform or OpenTofu binary")
+	registry := flag.String("registry", "registry.terraform.io", "the registry host the CLI resolves ddvelabs/ddve on (OpenTofu: registry.opentofu.org)")
 	keep := flag.Bool("keep", false, "keep the working directory")
 	flag.Parse()
-	if err := run(*terraform, *keep); err != nil {
+	if err := run(*terraform, *registry, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(terraform string, keep bool) error {
+func run(terraform, registry string, keep bool) error {
 	ctx := context.Background()
 	work, err := os.MkdirTemp("", "ddve-demo-")
 	if err != nil {
@@ -43,7 +46,7 @@ func run(terraform string, keep bool) error {
 	step("building the provider into a local mirror")
 	platform := runtime.GOOS + "_" + runtime.GOARCH
 	mirror := filepath.Join(work, "mirror")
-	binary := filepath.Join(mirror, "registry.terraform.io/ddvelabs/ddve", providerVersion, platform, "terraform-provider-ddve_v"+providerVersion)
+	binary := filepath.Join(mirror, registry, "ddvelabs/ddve", providerVersion, platform, "terraform-provider-ddve_v"+providerVersion)
 	if err := command("go", "build", "-ldflags", "-X main.version="+providerVersion, "-o", binary, ".").Run(); err != nil {
 		return fmt.Errorf("building the provider: %w", err)
 	}
@@ -78,7 +81,7 @@ func run(terraform string, keep bool) error {
 		return err
 	}
 	vars := acctest.SeedVariables(recorder.URL, network)
-	cli := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n    include = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n  direct {\n    exclude = [\"registry.terraform.io/ddvelabs/ddve\"]\n  }\n}\n", mirror)
+	cli := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n    include = [\"%[2]s/ddvelabs/ddve\"]\n  }\n  direct {\n    exclude = [\"%[2]s/ddvelabs/ddve\"]\n  }\n}\n", mirror, registry)
 	for name, content := range map[string]string{
 		filepath.Join(config, "main.tf"):          string(seed),
 		filepath.Join(config, "terraform.tfvars"): vars,
@@ -121,6 +124,20 @@ func run(terraform string, keep bool) error {
 	if err := tf("plan", "-input=false", "-detailed-exitcode", "-no-color").Run(); err != nil {
 		return fmt.Errorf("plan after apply is not empty: %w", err)
 	}
+
+	// Rules and entries are sets: a plan names what is added and removed,
+	// and leaves the rest alone.
+	step("terraform plan with one more bastion address, 10.0.1.11/32 (not applied)")
+	if err := showPlan(tf("plan", "-input=false", "-no-color", `-var=bastion_cidrs=["10.0.1.10/32","10.0.1.11/32"]`)); err != nil {
+		return err
+	}
+	step("a rule added outside Terraform (tcp 0-65535 from 0.0.0.0/0), then terraform plan")
+	if err := acctest.AuthorizeRogueRule(ctx, acctest.EC2Client(moto.URL), groupID(raw)); err != nil {
+		return err
+	}
+	if err := showPlan(tf("plan", "-input=false", "-no-color")); err != nil {
+		return err
+	}
 	step("terraform destroy")
 	destroy := tf("destroy", "-input=false", "-auto-approve", "-no-color")
 	destroy.Stdout = nil
@@ -132,6 +149,46 @@ func run(terraform string, keep bool) error {
 }
 
 func step(msg string) { fmt.Println("==>", msg) }
+
+// showPlan runs a plan and prints the changes it would make to resources:
+// from the CLI's "will perform" line to its "Plan:" line, without the data
+// sources it would read again.
+func showPlan(plan *exec.Cmd) error {
+	plan.Stdout = nil
+	out, err := plan.Output()
+	if err != nil {
+		return fmt.Errorf("plan: %w\n%s", err, out)
+	}
+	printing, inDataSource := false, false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.Contains(line, " will perform the following actions"):
+			printing = true
+		case !printing:
+			continue
+		case strings.HasPrefix(line, "  # ") && !strings.HasPrefix(line, "  # ("):
+			inDataSource = strings.HasPrefix(line, "  # data.")
+		case strings.HasPrefix(line, "Plan:"):
+			fmt.Println(line)
+			return nil
+		}
+		if !inDataSource {
+			fmt.Println(line)
+		}
+	}
+	return nil
+}
+
+// groupID is the DDVE group's ID, from the outputs.
+func groupID(raw []byte) string {
+	var o struct {
+		GroupID struct {
+			Value string `json:"value"`
+		} `json:"group_id"`
+	}
+	_ = json.Unmarshal(raw, &o)
+	return o.GroupID.Value
+}
 
 func command(name string, args ...string) *exec.Cmd {
 	c := exec.Command(name, args...)
@@ -162,6 +219,11 @@ func printTables(raw []byte) error {
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return fmt.Errorf("reading outputs: %w", err)
 	}
+	// Rules and entries are sets, in no order of their own: the tables
+	// sort them as the console does.
+	sortRows(o.Rules.Value, "direction", "from_port", "cidr_ipv4", "referenced_security_group_id", "prefix_list_id")
+	sortRows(o.DDVEEntries.Value, "egress", "rule_number")
+	sortRows(o.BastionEntries.Value, "egress", "rule_number")
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "\nSECURITY GROUP ddve-demo\nDIRECTION\tPROTOCOL\tPORTS\tPEER\tDESCRIPTION\tRULE ID")
 	for _, r := range o.Rules.Value {
@@ -192,6 +254,44 @@ func printTables(raw []byte) error {
 	}
 	fmt.Printf("EXPOSURE of the DDVE instance (data \"ddve_reachability\")\n%s\n", o.ExposureTable.Value)
 	return nil
+}
+
+// sortRows orders rows by the values of keys in turn: ingress before
+// egress, numbers by value, text alphabetically.
+func sortRows(rows []map[string]any, keys ...string) {
+	slices.SortStableFunc(rows, func(a, b map[string]any) int {
+		for _, k := range keys {
+			if c := compareValues(a[k], b[k]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareValues(a, b any) int {
+	switch a := a.(type) {
+	case float64:
+		b, _ := b.(float64)
+		return cmp.Compare(a, b)
+	case bool:
+		b, _ := b.(bool)
+		return cmp.Compare(boolRank(a), boolRank(b))
+	case string:
+		b, _ := b.(string)
+		if a == "ingress" || a == "egress" {
+			return cmp.Compare(b, a) // ingress first
+		}
+		return cmp.Compare(a, b)
+	}
+	return 0
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func first(m map[string]any, keys ...string) string {

@@ -14,6 +14,10 @@ variable "bastion_subnet_id" { type = string }
 variable "ddve_subnet_id" { type = string }
 variable "s3_prefix_list_id" { type = string }
 variable "s3_address" { type = string }
+variable "bastion_cidrs" {
+  type    = list(string)
+  default = ["10.0.1.10/32"]
+}
 
 provider "ddve" {
   region    = "us-east-1"
@@ -25,7 +29,7 @@ resource "ddve_security_group" "ddve" {
   vpc_id = var.vpc_id
 
   profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [var.bastion_sg_id] }
+    management     = { cidr_blocks = var.bastion_cidrs, security_group_ids = [var.bastion_sg_id] }
     object_storage = { prefix_list_ids = [var.s3_prefix_list_id] }
   }
   tags = { Name = "ddve-demo" }
@@ -36,7 +40,7 @@ resource "ddve_subnet_nacl" "ddve" {
   subnet_ids = [var.ddve_subnet_id]
 
   profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"] }
+    management     = { cidr_blocks = var.bastion_cidrs }
     object_storage = { prefix_list_ids = [var.s3_prefix_list_id] }
   }
   deny = [{ cidr_block = "5.5.5.5/32" }]
@@ -47,6 +51,10 @@ resource "ddve_subnet_nacl" "bastion" {
   subnet_ids     = [var.bastion_subnet_id]
   deny           = [{ cidr_block = "5.5.5.5/32" }]
   default_action = "allow"
+}
+
+output "group_id" {
+  value = ddve_security_group.ddve.id
 }
 
 output "rules" {

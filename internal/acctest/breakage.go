@@ -34,3 +34,17 @@ func NarrowACLEntry(ctx context.Context, client *ec2.Client, aclID string, egres
 	}
 	return fmt.Errorf("%s holds no entry egress=%v protocol %s %s from port %d", aclID, egress, protocol, cidr, from)
 }
+
+// AuthorizeRogueRule adds a rule by hand, as drift: every TCP port from
+// anywhere.
+func AuthorizeRogueRule(ctx context.Context, client *ec2.Client, groupID string) error {
+	_, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(groupID),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(0), ToPort: aws.Int32(65535),
+			IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0"), Description: aws.String("rogue")}}}},
+	})
+	if err != nil {
+		return fmt.Errorf("authorizing a rogue rule in %s: %w", groupID, err)
+	}
+	return nil
+}

@@ -154,8 +154,15 @@ func optString(s string) types.String {
 }
 
 // flattenRules builds the rules attribute: each rule's ID, unknown for a
-// rule that is yet to be authorized, and its profiles as profileOf says.
-func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) types.List {
+// rule that is yet to be authorized, and its profiles as profileOf says. It
+// is a set, so that a plan shows the rules added and removed, not every
+// rule after them shifted by one.
+func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) types.Set {
+	return types.SetValueMust(types.ObjectType{AttrTypes: ruleAttrTypes}, ruleObjects(rules, profileOf))
+}
+
+// ruleObjects flattens rules in their order.
+func ruleObjects(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) []attr.Value {
 	elems := make([]attr.Value, len(rules))
 	for i, r := range rules {
 		id := types.StringUnknown()
@@ -176,10 +183,10 @@ func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) typ
 			"rule_id":                      id,
 		})
 	}
-	return types.ListValueMust(types.ObjectType{AttrTypes: ruleAttrTypes}, elems)
+	return elems
 }
 
-func expandRules(ctx context.Context, list types.List) ([]awsec2.GroupRule, diag.Diagnostics) {
+func expandRules(ctx context.Context, list types.Set) ([]awsec2.GroupRule, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
 		return nil, nil
 	}
@@ -211,7 +218,14 @@ func splitProfiles(s string) []string {
 	return strings.Split(s, profileSeparator)
 }
 
-func flattenEntries(entries []posture.Entry) types.List {
+// flattenEntries builds the entries attribute, a set for the reason
+// flattenRules gives.
+func flattenEntries(entries []posture.Entry) types.Set {
+	return types.SetValueMust(types.ObjectType{AttrTypes: entryAttrTypes}, entryObjects(entries))
+}
+
+// entryObjects flattens entries in their order.
+func entryObjects(entries []posture.Entry) []attr.Value {
 	elems := make([]attr.Value, len(entries))
 	for i, e := range entries {
 		elems[i] = types.ObjectValueMust(entryAttrTypes, map[string]attr.Value{
@@ -228,10 +242,10 @@ func flattenEntries(entries []posture.Entry) types.List {
 			"purpose":         optString(e.Purpose),
 		})
 	}
-	return types.ListValueMust(types.ObjectType{AttrTypes: entryAttrTypes}, elems)
+	return elems
 }
 
-func expandEntries(ctx context.Context, list types.List) ([]posture.Entry, diag.Diagnostics) {
+func expandEntries(ctx context.Context, list types.Set) ([]posture.Entry, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
 		return nil, nil
 	}

@@ -119,7 +119,7 @@ func TestFlattenExpandRoundTrip(t *testing.T) {
 	if diags.HasError() || !slices.Equal(got, entries) {
 		t.Fatalf("entries round trip: %v %v", got, diags)
 	}
-	if got, diags := expandEntries(ctx, types.ListUnknown(types.ObjectType{AttrTypes: entryAttrTypes})); got != nil || diags.HasError() {
+	if got, diags := expandEntries(ctx, types.SetUnknown(types.ObjectType{AttrTypes: entryAttrTypes})); got != nil || diags.HasError() {
 		t.Fatalf("unknown entries read as %v", got)
 	}
 

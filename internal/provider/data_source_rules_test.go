@@ -44,13 +44,13 @@ resource "ddve_subnet_nacl" "seed" {
 }
 
 output "rules_as_planned" {
-  value = [for r in data.ddve_rules.seed.security_group_rules : { for k, v in r : k => v if k != "key" }] == [
+  value = toset([for r in data.ddve_rules.seed.security_group_rules : { for k, v in r : k => v if k != "key" }]) == toset([
     for r in ddve_security_group.seed.rules : { for k, v in r : k => v if k != "rule_id" }
-  ]
+  ])
 }
 
 output "entries_as_planned" {
-  value = [for e in data.ddve_rules.seed.network_acl_entries : { for k, v in e : k => v if k != "key" }] == [for e in ddve_subnet_nacl.seed.entries : e]
+  value = toset([for e in data.ddve_rules.seed.network_acl_entries : { for k, v in e : k => v if k != "key" }]) == ddve_subnet_nacl.seed.entries
 }
 
 output "rule_keys" {

@@ -103,7 +103,7 @@ type securityGroupModel struct {
 	RulesPerDirectionQuota types.Int64    `tfsdk:"rules_per_direction_quota"`
 	Tags                   types.Map      `tfsdk:"tags"`
 	TagsAll                types.Map      `tfsdk:"tags_all"`
-	Rules                  types.List     `tfsdk:"rules"`
+	Rules                  types.Set      `tfsdk:"rules"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -174,6 +174,6 @@ type subnetNACLModel struct {
 	Tags                types.Map      `tfsdk:"tags"`
 	TagsAll             types.Map      `tfsdk:"tags_all"`
 	DefaultNetworkACLID types.String   `tfsdk:"default_network_acl_id"`
-	Entries             types.List     `tfsdk:"entries"`
+	Entries             types.Set      `tfsdk:"entries"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }

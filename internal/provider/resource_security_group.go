@@ -71,6 +71,7 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 	tags, tagsAll := tagsAttributes()
 	attributes := identityAttributes("Security group")
 	s := schema.Schema{
+		Version: schemaVersion,
 		Description: "A VPC security group for DDVE whose rules are expanded from port profiles. " +
 			"The resource owns every rule of the group: rules added outside Terraform, the default allow-all egress rule among them, are removed on apply.",
 		Attributes: map[string]schema.Attribute{
@@ -113,10 +114,11 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 
 			// Computed.
 			"tags_all": tagsAll,
-			"rules": schema.ListNestedAttribute{
+			"rules": schema.SetNestedAttribute{
 				Computed: true,
 				Description: "Every rule of the group as AWS holds it: one per direction, protocol, port range and peer. " +
-					"Known at plan time; only a new rule's `rule_id` is unknown.",
+					"Known at plan time; only a new rule's `rule_id` is unknown. A set: a plan shows the rules added and removed, " +
+					"and leaves the others alone.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"direction":                    schema.StringAttribute{Computed: true, Description: "`ingress` or `egress`."},
 					"protocol":                     schema.StringAttribute{Computed: true, Description: "`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or a number."},
@@ -179,7 +181,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	intent, known, diags := plan.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	if !known || plan.RulesPerDirectionQuota.IsUnknown() {
-		plan.Rules = types.ListUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
+		plan.Rules = types.SetUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -240,7 +242,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 // compiler's order, naming each rule's profiles as profiles says (from the
 // plan, the previous state or a recovered intent), else as its description
 // does.
-func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.List {
+func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.Set {
 	sorted := slices.Clone(rules)
 	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
 	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
@@ -262,7 +264,7 @@ func profilesByKey(rules []posture.Rule) map[posture.RuleKey][]string {
 }
 
 // plannedRules returns the rules of a plan or state as posture rules.
-func plannedRules(ctx context.Context, list types.List, diags *diag.Diagnostics) []posture.Rule {
+func plannedRules(ctx context.Context, list types.Set, diags *diag.Diagnostics) []posture.Rule {
 	groupRules, d := expandRules(ctx, list)
 	diags.Append(d...)
 	out := make([]posture.Rule, len(groupRules))

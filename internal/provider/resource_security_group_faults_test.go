@@ -236,8 +236,9 @@ resource "ddve_security_group" "test" {
 			{
 				Config: config("vendor agent"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(2).AtMapKey("description"),
-						knownvalue.StringExact("ddve custom: icmp type 8 code -1")),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"description": knownvalue.StringExact("ddve custom: icmp type 8 code -1")}),
+					})),
 					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3),
 				},
 				Check: resource.ComposeTestCheckFunc(
@@ -421,7 +422,7 @@ resource "ddve_security_group" "test" {
 				plancheck.ExpectUnknownValue(groupAddress, tfjsonpath.New("rules")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(1)),
+				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(1)),
 				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 1),
 			},
 		}},

@@ -98,12 +98,14 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				Config: groupConfig(rec, n, "ddve-lifecycle", "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("description"), knownvalue.StringExact("ddve management: SSH")),
-					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(4).AtMapKey("prefix_list_id"), knownvalue.StringExact(n.S3PrefixListID)),
+					plancheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"description": knownvalue.StringExact("ddve management: SSH"), "cidr_ipv4": knownvalue.StringExact("10.0.1.10/32")}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"prefix_list_id": knownvalue.StringExact(n.S3PrefixListID)}),
+					})),
 					plancheck.ExpectUnknownValue(groupAddress, tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("rule_id")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListExact([]knownvalue.Check{
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetExact([]knownvalue.Check{
 						tcpRule("ingress", 22, "referenced_security_group_id", n.BastionGroupID, "management", "SSH"),
 						tcpRule("ingress", 22, "cidr_ipv4", "10.0.1.10/32", "management", "SSH"),
 						tcpRule("ingress", 443, "referenced_security_group_id", n.BastionGroupID, "management", "HTTPS"),
@@ -134,7 +136,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.ListSizeExact(7)),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(7)),
 					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 7),
 				},
 				Check: checkRuleIDsKept(groupAddress, &firstIDs),

@@ -74,6 +74,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 	tags, tagsAll := tagsAttributes()
 	attributes := identityAttributes("Network ACL")
 	s := schema.Schema{
+		Version: schemaVersion,
 		Description: "A network ACL for DDVE subnets whose stateless entries are expanded from port profiles: " +
 			"each flow gets its request entry and, unless it is one-way, its return entry on the ports its real clients send from " +
 			"(the ephemeral range, plus 512-1023 for NFS/RPC, 123 for NTP, 137-138 for NetBIOS), scoped to the same peers and merged where ranges touch; " +
@@ -144,10 +145,10 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 				Computed: true, Description: "The VPC's default network ACL, where released subnets go.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"entries": schema.ListNestedAttribute{
+			"entries": schema.SetNestedAttribute{
 				Computed: true,
-				Description: "Every entry of the ACL, ingress then egress, by rule number; known at plan time. " +
-					"AWS's built-in deny-all entries (32767, 32768) are left out.",
+				Description: "Every entry of the ACL; known at plan time. AWS's built-in deny-all entries (32767, 32768) are left out. " +
+					"A set: a plan shows the entries added and removed, and leaves the others alone.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"rule_number":     schema.Int64Attribute{Computed: true, Description: "Rule number; entries that survive an update keep theirs."},
 					"egress":          schema.BoolAttribute{Computed: true, Description: "True for outbound entries."},
@@ -271,7 +272,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	opts, settingsKnown, diags := aclSettings(ctx, plan.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
-		plan.Entries = types.ListUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
+		plan.Entries = types.SetUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -329,7 +330,7 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 
 // entriesState is the entries attribute for entries read from AWS, each
 // with the purpose the plan or previous state gave the same entry.
-func entriesState(actual, previous []posture.Entry) types.List {
+func entriesState(actual, previous []posture.Entry) types.Set {
 	type slot struct {
 		key    posture.EntryKey
 		number int

@@ -136,15 +136,16 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				Config: aclConfig(rec, n, []string{n.DDVESubnetID}, "10.0.1.10/32"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(aclAddress, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(0),
-						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]")),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(1),
-						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH")),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.ListSizeExact(4+2*len(n.S3PrefixListCIDR))),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]"),
+						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH"),
+					})),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(4+2*len(n.S3PrefixListCIDR))),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries").AtSliceIndex(3),
-						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic")),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic"),
+					})),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("default_network_acl_id"), knownvalue.StringExact(n.DefaultACLID)),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
 					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
@@ -389,7 +390,7 @@ resource "ddve_subnet_nacl" "test" {
 				plancheck.ExpectUnknownValue(aclAddress, tfjsonpath.New("entries")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.ListSizeExact(2*len(n.S3PrefixListCIDR))),
+				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(2*len(n.S3PrefixListCIDR))),
 			},
 		}},
 	})

@@ -117,7 +117,7 @@ func (e expansion) securityGroupRules() (types.List, error) {
 	for i, r := range rules {
 		planned[i], keys[i] = awsec2.GroupRule{Rule: r}, r.Key().String()
 	}
-	list := flattenRules(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
+	list := ruleObjects(planned, func(g awsec2.GroupRule) types.String { return joinProfiles(g.Profiles) })
 	return withKeys(list, keys, securityGroupRuleAttrTypes), nil
 }
 
@@ -136,7 +136,7 @@ func (e expansion) networkACLEntries() (types.List, error) {
 	for i, entry := range entries {
 		keys[i] = entry.Key().String()
 	}
-	return withKeys(flattenEntries(entries), keys, networkACLEntryAttrTypes), nil
+	return withKeys(entryObjects(entries), keys, networkACLEntryAttrTypes), nil
 }
 
 // both compiles the rules and the entries. A problem of the intent both
@@ -167,9 +167,9 @@ func (e expansion) both() (rules, entries types.List, err error) {
 
 // withKeys rebuilds a resource's list of objects as the output elements:
 // the attributes elemTypes names, plus each element's key.
-func withKeys(list types.List, keys []string, elemTypes map[string]attr.Type) types.List {
+func withKeys(objects []attr.Value, keys []string, elemTypes map[string]attr.Type) types.List {
 	elems := make([]attr.Value, len(keys))
-	for i, v := range list.Elements() {
+	for i, v := range objects {
 		object, _ := v.(types.Object) // rulesToList and entriesToList build objects
 		values := map[string]attr.Value{"key": types.StringValue(keys[i])}
 		for name, value := range object.Attributes() {

@@ -55,14 +55,19 @@ func dataSourceMapNested(a rs.MapNestedAttribute) ds.MapNestedAttribute {
 		Description:  a.Description, Validators: a.Validators}
 }
 
-// dataSourceListOf returns a resource's list of objects in data source
-// form.
+// dataSourceListOf returns a resource's list or set of objects in data
+// source form, as a list: a data source shows no diff, so its elements
+// keep the compiler's order.
 func dataSourceListOf(s rs.Schema, name string) ds.ListNestedAttribute {
-	a, ok := s.Attributes[name].(rs.ListNestedAttribute)
-	if !ok {
-		panic(fmt.Sprintf("dataSourceListOf: %s is a %T", name, s.Attributes[name]))
+	switch a := s.Attributes[name].(type) {
+	case rs.ListNestedAttribute:
+		return dataSourceListNested(a)
+	case rs.SetNestedAttribute:
+		return ds.ListNestedAttribute{Computed: a.Computed,
+			NestedObject: ds.NestedAttributeObject{Attributes: dataSourceAttributes(a.NestedObject.Attributes)},
+			Description:  a.Description}
 	}
-	return dataSourceListNested(a)
+	panic(fmt.Sprintf("dataSourceListOf: %s is a %T", name, s.Attributes[name]))
 }
 
 func dataSourceAttributes(attrs map[string]rs.Attribute) map[string]ds.Attribute {

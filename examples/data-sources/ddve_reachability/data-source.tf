@@ -4,7 +4,7 @@
 data "ddve_reachability" "check" {
   security_group_ids = [ddve_security_group.ddve.id]
   subnet_id          = var.ddve_subnet_id # or network_acl_id
-  ddve_address       = "10.0.2.15"
+  ddve_address       = "10.0.9.5"         # DDVE's address, inside that subnet
 
   flows = [
     { peer = "10.0.1.10", opener = "peer", protocol = "tcp", port = 22 },
@@ -21,10 +21,10 @@ output "exposure" {
   value = data.ddve_reachability.check.exposure_table
 }
 
-# Fail the run when the layers disagree.
+# Fail the run when the layers disagree: one line per rule or entry at fault.
 check "layers_agree" {
   assert {
     condition     = length(data.ddve_reachability.check.mismatches) == 0
-    error_message = join("\n", data.ddve_reachability.check.mismatches[*].detail)
+    error_message = join("\n", data.ddve_reachability.check.mismatch_groups[*].summary)
   }
 }
