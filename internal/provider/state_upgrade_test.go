@@ -23,7 +23,7 @@ func TestStateUpgradeListsToSets(t *testing.T) {
 	}
 	cases := []struct {
 		typeName, attribute, state string
-		want                    int
+		want                       int
 	}{
 		{"ddve_security_group", "rules", `{"id":"sg-0123456789abcdef0","name":"ddve","vpc_id":"vpc-0123456789abcdef0",
 			"rules":[
