@@ -22,7 +22,11 @@ func checkKeyCarriesEveryField[T any](t *testing.T, key func(T) string, full T, 
 		if err != nil {
 			t.Fatalf("%s: %v", f.name, err)
 		}
-		got := key(changed.Interface().(T))
+		value, ok := changed.Interface().(T)
+		if !ok {
+			t.Fatalf("%s: changing it made a %T", f.name, changed.Interface())
+		}
+		got := key(value)
 		reason, isIgnored := ignored[f.name]
 		switch {
 		case isIgnored && got != base:

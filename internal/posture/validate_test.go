@@ -25,8 +25,8 @@ func TestValidationProblems(t *testing.T) {
 	}{
 		{"unknown profile", posture.Intent{Profiles: map[string]posture.Peers{"ftp": {CIDRBlocks: []string{"10.0.0.0/8"}}}}, nil, posture.GroupOptions{},
 			`profiles["ftp"]`, "Valid names: cifs, ddboost, directory"},
-		{"misspelled profile", posture.Intent{Profiles: map[string]posture.Peers{"managment": {CIDRBlocks: []string{"10.0.0.0/8"}}}}, nil, posture.GroupOptions{},
-			`profiles["managment"]`, `"managment" is not a DDVE port profile. Did you mean "management"? Valid names:`},
+		{"misspelled profile", posture.Intent{Profiles: map[string]posture.Peers{"managemnt": {CIDRBlocks: []string{"10.0.0.0/8"}}}}, nil, posture.GroupOptions{},
+			`profiles["managemnt"]`, `"managemnt" is not a DDVE port profile. Did you mean "management"? Valid names:`},
 		{"misspelled short profile", posture.Intent{Profiles: map[string]posture.Peers{"nsf": {CIDRBlocks: []string{"10.0.0.0/8"}}}}, nil, posture.GroupOptions{},
 			`profiles["nsf"]`, `Did you mean "nfs"?`},
 		{"no peers", mgmt(posture.Peers{}), nil, posture.GroupOptions{},

@@ -76,9 +76,9 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 	}
 
 	read := readRulesDataSource(t, func(config tftypes.Object) map[string]tftypes.Value {
-		profiles := config.AttributeTypes["profiles"].(tftypes.Map)
-		peers := profiles.ElementType.(tftypes.Object)
-		deny := config.AttributeTypes["deny"].(tftypes.List)
+		profiles := as[tftypes.Map](t, config.AttributeTypes["profiles"])
+		peers := as[tftypes.Object](t, profiles.ElementType)
+		deny := as[tftypes.List](t, config.AttributeTypes["deny"])
 		return map[string]tftypes.Value{
 			"profiles": tftypes.NewValue(profiles, map[string]tftypes.Value{
 				"management": configObject(peers, map[string]tftypes.Value{
@@ -86,7 +86,7 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 				}),
 			}),
 			"deny": tftypes.NewValue(deny, []tftypes.Value{
-				configObject(deny.ElementType.(tftypes.Object), map[string]tftypes.Value{"cidr_block": tftypes.NewValue(tftypes.String, "5.5.5.5/32")}),
+				configObject(as[tftypes.Object](t, deny.ElementType), map[string]tftypes.Value{"cidr_block": tftypes.NewValue(tftypes.String, "5.5.5.5/32")}),
 			}),
 		}
 	})
@@ -113,7 +113,7 @@ func readRulesDataSource(t *testing.T, set func(config tftypes.Object) map[strin
 	d := &rulesDataSource{}
 	var s datasource.SchemaResponse
 	d.Schema(ctx, datasource.SchemaRequest{}, &s)
-	configType := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	configType := as[tftypes.Object](t, s.Schema.Type().TerraformType(ctx))
 	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: s.Schema, Raw: configObject(configType, set(configType))}}
 	resp := datasource.ReadResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(configType, nil)}}
 	d.Read(ctx, req, &resp)
@@ -217,10 +217,10 @@ func TestFunctionsTakeIDsWhereRulesNameThem(t *testing.T) {
 	}
 	var peers []string
 	for _, element := range rules.Elements() {
-		attrs := element.(types.Object).Attributes()
+		attrs := as[types.Object](t, element).Attributes()
 		for _, peer := range []string{"prefix_list_id", "referenced_security_group_id"} {
-			if v := attrs[peer].(types.String); !v.IsNull() {
-				peers = append(peers, attrs["direction"].(types.String).ValueString()+" "+v.ValueString())
+			if v := as[types.String](t, attrs[peer]); !v.IsNull() {
+				peers = append(peers, as[types.String](t, attrs["direction"]).ValueString()+" "+v.ValueString())
 			}
 		}
 	}
@@ -231,4 +231,14 @@ func TestFunctionsTakeIDsWhereRulesNameThem(t *testing.T) {
 	if _, funcErr := expandArguments(ctx, profiles, nil, networkACLOptions, true, expansion.networkACLEntries); funcErr == nil {
 		t.Error("network_acl_entries expanded a prefix list it cannot read")
 	}
+}
+
+// as asserts v's type, failing the test when it is another.
+func as[T any](t *testing.T, v any) T {
+	t.Helper()
+	out, ok := v.(T)
+	if !ok {
+		t.Fatalf("got a %T, want a %T", v, out)
+	}
+	return out
 }
