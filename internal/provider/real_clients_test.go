@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 )
 
@@ -34,11 +33,11 @@ func TestAccSubnetNACL_realClients(t *testing.T) {
 		return evaluate.Packet{Src: src, Dst: dst, Protocol: proto, SrcPort: srcPort, DstPort: dstPort}
 	}
 	check := func(s *terraform.State) error {
-		acl, err := awsec2.FindNetworkACLByID(context.Background(), acctest.EC2Client(rec.URL), s.RootModule().Resources[aclAddress].Primary.ID)
+		entries, err := acctest.ReadACLEntries(context.Background(), acctest.EC2Client(rec.URL), s.RootModule().Resources[aclAddress].Primary.ID)
 		if err != nil {
 			return err
 		}
-		host := evaluate.Host{Addr: ddve, ACL: evaluate.ACL{Entries: acl.Entries}}
+		host := evaluate.Host{Addr: ddve, ACL: evaluate.ACL{Entries: entries}}
 		for _, c := range []struct {
 			name    string
 			request evaluate.Packet

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 // groupsNamed counts the groups of that name in the VPC, as AWS holds them.
@@ -135,12 +135,18 @@ resource "ddve_security_group" "test" {
 	var firstID string
 	backendTags := func(want map[string]string) resource.TestCheckFunc {
 		return func(s *terraform.State) error {
-			group, err := awsec2.FindSecurityGroupByID(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
+			tags, err := acctest.ReadGroupTags(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
 			if err != nil {
 				return err
 			}
-			if fmt.Sprint(group.Tags) != fmt.Sprint(want) {
-				return fmt.Errorf("AWS holds tags %v, want %v", group.Tags, want)
+			// The provider's own tag is there, and kept out of the
+			// resource's tags.
+			if tags["ddve:creation-token"] == "" {
+				return fmt.Errorf("AWS holds tags %v, without ddve:creation-token", tags)
+			}
+			delete(tags, "ddve:creation-token")
+			if !maps.Equal(tags, want) {
+				return fmt.Errorf("AWS holds tags %v, want %v", tags, want)
 			}
 			return nil
 		}
@@ -216,7 +222,7 @@ resource "ddve_security_group" "test" {
 	var ids map[string]string
 	backendDescriptions := func(want string) resource.TestCheckFunc {
 		return func(s *terraform.State) error {
-			rules, err := awsec2.FindGroupRules(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
+			rules, err := acctest.ReadGroupRules(context.Background(), testEC2(), s.RootModule().Resources[groupAddress].Primary.ID)
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 const groupAddress = "ddve_security_group.test"
@@ -364,18 +363,19 @@ func checkRuleIDsKept(address string, before *map[string]string) resource.TestCh
 	}
 }
 
+// checkGroupsDestroyed: a describe filtered on the groups of the state
+// lists none of them.
 func checkGroupsDestroyed(s *terraform.State) error {
+	return acctest.ExpectGroupsGone(context.Background(), testEC2(), stateIDs(s, "ddve_security_group"))
+}
+
+// stateIDs are the IDs of the resources of one type in the state.
+func stateIDs(s *terraform.State, resourceType string) []string {
+	var ids []string
 	for _, rs := range s.RootModule().Resources {
-		if rs.Type != "ddve_security_group" {
-			continue
-		}
-		_, err := awsec2.FindSecurityGroupByID(context.Background(), testEC2(), rs.Primary.ID)
-		if err == nil {
-			return fmt.Errorf("security group %s still exists", rs.Primary.ID)
-		}
-		if !awsec2.IsNotFound(err) {
-			return err
+		if rs.Type == resourceType {
+			ids = append(ids, rs.Primary.ID)
 		}
 	}
-	return nil
+	return ids
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 const aclAddress = "ddve_subnet_nacl.test"
@@ -467,17 +466,8 @@ ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is ab
 // VPC's default ACL.
 func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "ddve_subnet_nacl" {
-				continue
-			}
-			_, err := awsec2.FindNetworkACLByID(context.Background(), testEC2(), rs.Primary.ID)
-			if err == nil {
-				return fmt.Errorf("network ACL %s still exists", rs.Primary.ID)
-			}
-			if !awsec2.IsNotFound(err) {
-				return err
-			}
+		if err := acctest.ExpectACLsGone(context.Background(), testEC2(), n.VPCID, stateIDs(s, "ddve_subnet_nacl")); err != nil {
+			return err
 		}
 		for _, subnet := range []string{n.BastionSubnetID, n.DDVESubnetID, n.SpareSubnetID} {
 			if err := checkSubnetOn(subnet, fixed(n.DefaultACLID))(s); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
-	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
@@ -57,18 +56,21 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 	var (
 		ddve    = netip.MustParseAddr("10.0.9.5")
 		bastion = netip.MustParseAddr("10.0.1.10")
+		// The bastion group's member has an address of its own, so the
+		// group reference is evaluated apart from the typed CIDR.
+		member = netip.MustParseAddr("10.0.1.20")
 	)
 	check := func(s *terraform.State) error {
 		ctx := context.Background()
-		rules, err := awsec2.FindGroupRules(ctx, testEC2(), s.RootModule().Resources["ddve_security_group.ddve"].Primary.ID)
+		rules, err := acctest.ReadGroupRules(ctx, testEC2(), s.RootModule().Resources["ddve_security_group.ddve"].Primary.ID)
 		if err != nil {
 			return err
 		}
-		private, err := awsec2.FindNetworkACLByID(ctx, testEC2(), s.RootModule().Resources["ddve_subnet_nacl.private"].Primary.ID)
+		private, err := acctest.ReadACLEntries(ctx, acctest.EC2Client(rec.URL), s.RootModule().Resources["ddve_subnet_nacl.private"].Primary.ID)
 		if err != nil {
 			return err
 		}
-		public, err := awsec2.FindNetworkACLByID(ctx, testEC2(), s.RootModule().Resources["ddve_subnet_nacl.bastion"].Primary.ID)
+		public, err := acctest.ReadACLEntries(ctx, acctest.EC2Client(rec.URL), s.RootModule().Resources["ddve_subnet_nacl.bastion"].Primary.ID)
 		if err != nil {
 			return err
 		}
@@ -76,14 +78,11 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 		for _, c := range n.S3PrefixListCIDR {
 			s3 = append(s3, netip.MustParsePrefix(c))
 		}
-		group := evaluate.Group{Resolver: evaluate.Resolver{
-			GroupMembers: map[string][]netip.Addr{n.BastionGroupID: {bastion}},
+		group := evaluate.Group{Rules: rules, Resolver: evaluate.Resolver{
+			GroupMembers: map[string][]netip.Addr{n.BastionGroupID: {member}},
 			PrefixLists:  map[string][]netip.Prefix{n.S3PrefixListID: s3},
 		}}
-		for _, r := range rules {
-			group.Rules = append(group.Rules, r.Rule)
-		}
-		host := evaluate.Host{Addr: ddve, Group: group, ACL: evaluate.ACL{Entries: private.Entries}}
+		host := evaluate.Host{Addr: ddve, Group: group, ACL: evaluate.ACL{Entries: private}}
 
 		tcp := func(src, dst netip.Addr, srcPort, dstPort int) evaluate.Packet {
 			return evaluate.Packet{Src: src, Dst: dst, Protocol: posture.ProtoTCP, SrcPort: srcPort, DstPort: dstPort}
@@ -109,8 +108,19 @@ func TestAccSeedPosture_reachability(t *testing.T) {
 			expect("HTTPS to an address outside the S3 prefix list", host.Connect(tcp(ddve, netip.MustParseAddr("8.8.8.8"), 40000, 443)), false),
 			expect("NFS from the bastion", host.Connect(tcp(bastion, ddve, 40000, 2049)), false),
 		)
+		// The group admits SSH and HTTPS from the bastion group's member
+		// through the reference alone (the subnet's ACL names the typed
+		// address only), and from no other host of the bastion subnet.
+		for _, port := range []int{22, 443} {
+			if v := group.Admit(tcp(member, ddve, 40000, port), false); !v.Allowed || v.Rule.ReferencedGroupID != n.BastionGroupID {
+				errs = append(errs, fmt.Errorf("the bastion group's member %s to port %d: %s", member, port, v.Reason))
+			}
+			if v := group.Admit(tcp(netip.MustParseAddr("10.0.1.30"), ddve, 40000, port), false); v.Allowed {
+				errs = append(errs, fmt.Errorf("a host outside the bastion group to port %d: %s", port, v.Reason))
+			}
+		}
 		// The bastion subnet lets everything in but 5.5.5.5.
-		bastionACL := evaluate.ACL{Entries: public.Entries}
+		bastionACL := evaluate.ACL{Entries: public}
 		if v := bastionACL.Filter(tcp(netip.MustParseAddr("5.5.5.5"), bastion, 40000, 22), false); v.Allowed {
 			errs = append(errs, fmt.Errorf("bastion subnet lets 5.5.5.5 in: %s", v.Reason))
 		}
