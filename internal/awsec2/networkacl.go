@@ -161,11 +161,8 @@ type CreateACLInput struct {
 // a step after the create fails, the ACL is returned with the error so the
 // caller records it.
 func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput) (*NetworkACL, string, error) {
-	layout, err := findVPCLayout(ctx, client, in.VPCID, in.SubnetIDs)
+	layout, err := findUnclaimedLayout(ctx, client, in.VPCID, "", in.SubnetIDs)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := layout.refuseClaims("", in.SubnetIDs); err != nil {
 		return nil, layout.defaultACLID, err
 	}
 	// The SDK fills ClientToken and keeps it when it repeats the call, so
@@ -280,6 +277,26 @@ func findVPCLayout(ctx context.Context, client *ec2.Client, vpcID string, subnet
 // manages, so two resources claim it.
 var ErrSubnetClaimed = errors.New("subnet claimed by another DDVE network ACL")
 
+// claimWait is how long a subnet held by another DDVE network ACL is given
+// to be let go before a create or an update refuses it: in one apply,
+// Terraform may create the ACL a subnet moves to while it updates or
+// destroys the one it leaves.
+var claimWait = 30 * time.Second
+
+// findUnclaimedLayout reads the VPC's layout, waiting up to claimWait for
+// the subnets to be held by no other DDVE network ACL than aclID.
+func findUnclaimedLayout(ctx context.Context, client *ec2.Client, vpcID, aclID string, subnetIDs []string) (vpcLayout, error) {
+	var layout vpcLayout
+	err := retryWhen(ctx, claimWait, func(err error) bool { return errors.Is(err, ErrSubnetClaimed) }, func() error {
+		var err error
+		if layout, err = findVPCLayout(ctx, client, vpcID, subnetIDs); err != nil {
+			return err
+		}
+		return layout.refuseClaims(aclID, subnetIDs)
+	})
+	return layout, err
+}
+
 // refuseClaims fails, before anything is made, when a subnet to move to
 // aclID is held by another ACL this provider manages: moving it would
 // start a tug of war between two resources.
@@ -301,7 +318,7 @@ func (l vpcLayout) associate(ctx context.Context, client *ec2.Client, aclID stri
 		if l.aclOf[subnet] == aclID {
 			continue
 		}
-		if err := moveSubnet(ctx, client, l.vpcID, subnet, l.associations[subnet], l.aclOf[subnet], aclID); err != nil {
+		if err := moveSubnet(ctx, client, l.vpcID, subnet, l.associations[subnet], l.aclOf[subnet], aclID, false); err != nil {
 			return fmt.Errorf("associating subnet %s with network ACL %s: %w", subnet, aclID, err)
 		}
 	}
@@ -465,11 +482,8 @@ func forEach[T any](ctx context.Context, concurrency int, items []T, fn func(con
 // AssociateSubnets moves subnets onto the ACL through their current
 // associations, which one DescribeNetworkAcls call of the VPC finds.
 func AssociateSubnets(ctx context.Context, client *ec2.Client, aclID, vpcID string, subnetIDs []string) error {
-	layout, err := findVPCLayout(ctx, client, vpcID, subnetIDs)
+	layout, err := findUnclaimedLayout(ctx, client, vpcID, aclID, subnetIDs)
 	if err != nil {
-		return err
-	}
-	if err := layout.refuseClaims(aclID, subnetIDs); err != nil {
 		return err
 	}
 	return layout.associate(ctx, client, aclID, subnetIDs)
@@ -482,7 +496,7 @@ func ReleaseSubnets(ctx context.Context, client *ec2.Client, acl *NetworkACL, de
 		if !ok {
 			continue
 		}
-		if err := moveSubnet(ctx, client, acl.VPCID, subnet, assoc, acl.ID, defaultACLID); err != nil {
+		if err := moveSubnet(ctx, client, acl.VPCID, subnet, assoc, acl.ID, defaultACLID, true); err != nil {
 			return fmt.Errorf("moving subnet %s back to the default network ACL %s: %w", subnet, defaultACLID, err)
 		}
 	}
@@ -495,9 +509,10 @@ func ReleaseSubnets(ctx context.Context, client *ec2.Client, acl *NetworkACL, de
 // InvalidAssociationID.NotFound: the association is then found again, and
 // the move is done if the subnet is on aclID. If it is on neither, someone
 // else moved it meanwhile (another ddve_subnet_nacl of the same apply,
-// say): the move fails at once, naming both ACLs, rather than take the
-// subnet from them.
-func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, from, aclID string) error {
+// say): a subnet being released is then no longer ours to release, and
+// one being joined is refused at once, naming both ACLs, rather than taken
+// from the other.
+func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associationID, from, aclID string, releasing bool) error {
 	err := replaceAssociation(ctx, client, associationID, aclID)
 	if !hasCode(err, codeAssociationNotFound) {
 		return err
@@ -508,10 +523,15 @@ func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associat
 		return errors.Join(err, findErr)
 	case holder == aclID:
 		return nil
-	case holder != from:
+	case holder != from && releasing:
+		return nil
+	case holder != from && layout.managed[holder]:
 		return fmt.Errorf("%w: subnet %s moved from network ACL %s to %s while this apply moved it to %s. "+
 			"List each subnet in one ddve_subnet_nacl only, and leave it to that one",
 			ErrSubnetClaimed, subnet, from, holder, aclID)
+	case holder != from:
+		return fmt.Errorf("subnet %s moved from network ACL %s to %s, which this provider does not manage, while this apply moved it to %s: "+
+			"something else manages the subnet's network ACL association; leave the subnet to one of them", subnet, from, holder, aclID)
 	}
 	return replaceAssociation(ctx, client, layout.associations[subnet], aclID)
 }

@@ -168,9 +168,13 @@ func TestDeleteSecurityGroupWaitsUntilGone(t *testing.T) {
 // refused at once, naming both ACLs, when someone else moved it meanwhile.
 func TestMoveSubnetAfterALostReply(t *testing.T) {
 	layout := func(acl, association string) func(url.Values) answer {
+		tags := ""
+		if acl == "acl-ddve" {
+			tags = `<tagSet><item><key>ddve:managed-by</key><value>ddve_subnet_nacl</value></item></tagSet>`
+		}
 		return replies(`<networkAclSet><item><networkAclId>acl-default</networkAclId><vpcId>vpc-1</vpcId><default>true</default></item>` +
 			`<item><networkAclId>acl-new</networkAclId><vpcId>vpc-1</vpcId><default>false</default></item>` +
-			`<item><networkAclId>` + acl + `</networkAclId><vpcId>vpc-1</vpcId><default>false</default><associationSet><item>` +
+			`<item><networkAclId>` + acl + `</networkAclId><vpcId>vpc-1</vpcId><default>false</default>` + tags + `<associationSet><item>` +
 			`<networkAclAssociationId>` + association + `</networkAclAssociationId><networkAclId>` + acl + `</networkAclId><subnetId>subnet-1</subnetId>` +
 			`</item></associationSet></item></networkAclSet>`)
 	}
@@ -178,7 +182,7 @@ func TestMoveSubnetAfterALostReply(t *testing.T) {
 		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
 		"DescribeNetworkAcls":          {layout("acl-new", "aclassoc-2")},
 	})
-	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new"); err != nil {
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new", false); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
@@ -189,23 +193,38 @@ func TestMoveSubnetAfterALostReply(t *testing.T) {
 		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound"), replies(`<newAssociationId>aclassoc-3</newAssociationId>`)},
 		"DescribeNetworkAcls":          {layout("acl-other", "aclassoc-9")},
 	})
-	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-other", "acl-new"); err != nil {
+	if err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-other", "acl-new", false); err != nil {
 		t.Fatal(err)
 	}
 	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 2 || calls[1].Get("AssociationId") != "aclassoc-9" {
 		t.Errorf("want a second replace through aclassoc-9: %v", calls)
 	}
 
-	fake, client = newFakeEC2(t, map[string][]func(url.Values) answer{
-		"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
-		"DescribeNetworkAcls":          {layout("acl-other", "aclassoc-9")},
-	})
-	err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new")
-	if !errors.Is(err, awsec2.ErrSubnetClaimed) || !strings.Contains(err.Error(), "subnet subnet-1 moved from network ACL acl-default to acl-other while this apply moved it to acl-new") {
-		t.Errorf("a subnet moved by someone else: %v", err)
-	}
-	if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
-		t.Errorf("%d replace calls, want 1: the subnet stays where the other moved it", n)
+	for _, c := range []struct {
+		name, holder string
+		releasing    bool
+		want         string // "" for done, else the error
+	}{
+		{"joined, taken by another DDVE ACL", "acl-ddve", false, "subnet claimed by another DDVE network ACL: subnet subnet-1 moved from network ACL acl-default to acl-ddve while this apply moved it to acl-new"},
+		{"joined, taken by another tool", "acl-other", false, "subnet subnet-1 moved from network ACL acl-default to acl-other, which this provider does not manage"},
+		{"released, taken by another", "acl-ddve", true, ""},
+	} {
+		fake, client = newFakeEC2(t, map[string][]func(url.Values) answer{
+			"ReplaceNetworkAclAssociation": {fails("InvalidAssociationID.NotFound")},
+			"DescribeNetworkAcls":          {layout(c.holder, "aclassoc-9")},
+		})
+		err := awsec2.MoveSubnet(context.Background(), client, "vpc-1", "subnet-1", "aclassoc-1", "acl-default", "acl-new", c.releasing)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		case c.want != "" && strings.Contains(c.want, "DDVE") != errors.Is(err, awsec2.ErrSubnetClaimed):
+			t.Errorf("%s: %v is ErrSubnetClaimed: %v", c.name, err, errors.Is(err, awsec2.ErrSubnetClaimed))
+		}
+		if n := len(fake.callsOf("ReplaceNetworkAclAssociation")); n != 1 {
+			t.Errorf("%s: %d replace calls, want 1: the subnet stays where the other moved it", c.name, n)
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ func orderHost() evaluate.Host {
 			{RuleNumber: 1000, Egress: true, Action: "allow", Protocol: "6", CIDRBlock: "10.0.1.0/24", FromPort: 1024, ToPort: 65535},
 		}},
 		Local:      []netip.Prefix{netip.MustParsePrefix("10.0.9.0/24")},
-		Unfiltered: evaluate.UnfilteredServices(netip.MustParsePrefix("10.0.0.0/16")),
+		Unfiltered: evaluate.UnfilteredServices(netip.MustParsePrefix("10.0.0.0/16"), []netip.Prefix{netip.MustParsePrefix("10.0.9.0/24")}),
 	}
 }
 
@@ -86,16 +86,25 @@ func TestConnectToServicesAWSNeverFilters(t *testing.T) {
 		{udp("10.0.9.5", "10.0.0.2", 40000, 53), "Route 53 Resolver (10.0.0.2"},
 		{udp("10.0.9.5", "169.254.169.253", 40000, 53), "Route 53 Resolver"},
 		{udp("10.0.9.5", "255.255.255.255", 68, 67), "DHCP"},
+		{tcpPacket("10.0.9.5", "10.0.9.1", 40000, 80), "the VPC router (10.0.9.1"},
+		{tcpPacket("10.0.9.5", "169.254.170.2", 40000, 80), "ECS task metadata"},
 	} {
 		got := h.Connect(c.request)
 		if !got.Allowed() || !strings.HasPrefix(got.Deciding().Reason, c.service) {
 			t.Errorf("%s: allowed %v by %q, want allowed by %s", c.request, got.Allowed(), got.Deciding().Reason, c.service)
 		}
 	}
+	v6 := h
+	v6.Addr = netip.MustParseAddr("2001:db8:9::5")
+	if got := v6.Connect(udp("2001:db8:9::5", "ff02::1:2", 546, 547)); !got.Allowed() || got.Deciding().Reason[:4] != "DHCP" {
+		t.Errorf("DHCPv6 solicit: allowed %v by %q", got.Allowed(), got.Deciding().Reason)
+	}
 	for _, request := range []evaluate.Packet{
 		tcpPacket("169.254.169.254", "10.0.9.5", 80, 22), // the services open no connection to the host
 		udp("10.0.9.5", "10.0.0.3", 40000, 53),           // base plus three is no resolver
 		udp("10.0.9.5", "10.0.8.8", 68, 53),              // DNS is not DHCP
+		udp("10.0.9.5", "203.0.113.9", 68, 67),           // a DHCP server elsewhere is filtered
+		udp("10.0.9.5", "10.0.8.1", 68, 67),              // another subnet's router is filtered
 	} {
 		if got := h.Connect(request); got.Allowed() {
 			t.Errorf("%s: allowed by %q, want it filtered", request, got.Deciding().Reason)

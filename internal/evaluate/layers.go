@@ -91,9 +91,12 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 	for _, p := range opts.Local {
 		local = local.Union(Box(-1, p, 0, 0))
 	}
-	answersToBoth := Exposure{
-		Ingress: answersNeeded(c.Both.Egress, false, opts),
-		Egress:  answersNeeded(c.Both.Ingress, true, opts),
+	// Traffic the ACL passes is no mismatch when it answers a request the
+	// group admits, even one the ACL itself drops (a deny inside a peer's
+	// block leaves that peer's return entry in place).
+	answersToGroup := Exposure{
+		Ingress: answersNeeded(c.Group.Egress, false, opts),
+		Egress:  answersNeeded(c.Group.Ingress, true, opts),
 	}
 	rules := ruleSpaces(g)
 	entries := entrySpaces(a)
@@ -103,8 +106,8 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		aclBack            Space
 		answersHere        Space // answers arriving in this direction
 	}{
-		{"ingress", "egress", c.Group.Ingress, c.ACL.Ingress, c.Both.Ingress, c.ACL.Egress, answersToBoth.Ingress},
-		{"egress", "ingress", c.Group.Egress, c.ACL.Egress, c.Both.Egress, c.ACL.Ingress, answersToBoth.Egress},
+		{"ingress", "egress", c.Group.Ingress, c.ACL.Ingress, c.Both.Ingress, c.ACL.Egress, answersToGroup.Ingress},
+		{"egress", "ingress", c.Group.Egress, c.ACL.Egress, c.Both.Egress, c.ACL.Ingress, answersToGroup.Egress},
 	} {
 		// Each mismatch is laid at the door of the first rule or entry
 		// that lets it through, so a reviewer sees which one to fix.
@@ -144,6 +147,12 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 			}
 			mine := aclOnly.Intersect(e.space)
 			aclOnly = aclOnly.Subtract(mine)
+			if allowsAll(e.entry) {
+				// A deny-list ACL's allow-all leaves filtering to the
+				// group on purpose: what it passes and the group drops is
+				// the design, not a disagreement.
+				continue
+			}
 			for _, tr := range trafficRanges(d.direction, mine) {
 				c.Mismatches = append(c.Mismatches, Mismatch{
 					TrafficRange: tr, Kind: "network ACL only", AllowedBy: LayerACL, BlockedBy: LayerGroup, Entry: e.entry,
@@ -153,6 +162,12 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		}
 	}
 	return c
+}
+
+// allowsAll reports whether an entry allows every protocol from a whole
+// address family, as default_action = "allow" writes.
+func allowsAll(e *posture.Entry) bool {
+	return e.Action == posture.Allow && e.Protocol == "-1" && (e.CIDRBlock == "0.0.0.0/0" || e.IPv6CIDRBlock == "::/0")
 }
 
 // ruleSpace is what one group rule admits, in its own direction.
@@ -222,6 +237,15 @@ func fromOrTo(direction string) string {
 func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 	ephemeral := catalog.PortRange{From: opts.Ephemeral.From, To: opts.Ephemeral.To}
 	var out []Space
+	// Requests on every protocol are answered on every protocol and port,
+	// services or not: take them before the services split them up.
+	for _, row := range s.Rows() {
+		if row.Protocol == -1 {
+			for _, prefix := range row.Prefixes {
+				out = append(out, allProtocolsBut(prefix, row.Except))
+			}
+		}
+	}
 	var services []Space
 	for _, svc := range opts.Services {
 		if svc.Inbound != inbound {
@@ -248,26 +272,7 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 			case posture.IsICMP(row.Protocol):
 				out = append(out, icmpReplies(row.Protocol, prefix, row.ICMP)...)
 			case row.Protocol == -1:
-				// Every protocol but the listed ones: TCP and UDP answer
-				// on the ephemeral range, ICMP with replies, the rest as
-				// themselves.
-				rest := Box(-1, prefix, 0, 0)
-				for _, p := range []int{6, 17, 1, 58} {
-					rest = rest.Subtract(Box(p, prefix, -1, -1)).Subtract(Box(p, prefix, 0, 65535))
-					if slices.Contains(row.Except, p) {
-						continue
-					}
-					switch p {
-					case 6, 17:
-						out = append(out, Box(p, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
-					default:
-						out = append(out, icmpReplies(p, prefix, []ICMPRange{{0, 255, 0, 255}})...)
-					}
-				}
-				for _, p := range row.Except {
-					rest = rest.Subtract(Box(p, prefix, -1, -1)).Subtract(Box(p, prefix, 0, 65535))
-				}
-				out = append(out, rest)
+				// Answered above, before the services split the row.
 			default:
 				out = append(out, Box(row.Protocol, prefix, 0, 0))
 			}
@@ -276,11 +281,28 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 	return UnionAll(out...)
 }
 
+// allProtocolsBut is every protocol and port to or from prefix, less the
+// protocols named.
+func allProtocolsBut(prefix netip.Prefix, except []int) Space {
+	all := Box(-1, prefix, 0, 0)
+	for _, p := range except {
+		all = all.Subtract(Box(p, prefix, -1, -1)).Subtract(Box(p, prefix, 0, 65535))
+	}
+	return all
+}
+
 // icmpReplies returns the reply messages to the ICMP requests in ranges,
 // by the same table Packet.Reply follows.
 func icmpReplies(protocol int, prefix netip.Prefix, ranges []ICMPRange) []Space {
 	var out []Space
 	for _, x := range ranges {
+		if x == (ICMPRange{0, 255, 0, 255}) {
+			// Any message, as a rule for ICMP type -1 admits: the
+			// answers are any message too (the compiler's return entry
+			// of type -1).
+			out = append(out, Box(protocol, prefix, -1, -1))
+			continue
+		}
 		for t := x.TypeFrom; t <= x.TypeTo; t++ {
 			reply, answered := icmpAnswers[protocol][t]
 			if !answered {

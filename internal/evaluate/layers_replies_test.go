@@ -107,3 +107,63 @@ func atoi(protocol string) int {
 	n, _ := posture.ProtocolNumber(protocol)
 	return n
 }
+
+// Postures beyond one profile: profiles that share a peer, every profile
+// on one dual-stack peer, custom rules the catalog knows nothing of (ICMP
+// of any type, every protocol, a vendor port), a deny inside a peer's
+// block, and a deny-list ACL. None reports a mismatch but what it must:
+// the requests the deny drops.
+func TestCheckLayersAgreesBeyondOneProfile(t *testing.T) {
+	peer := posture.Peers{CIDRBlocks: []string{"10.1.0.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:1::/64"}}
+	every := map[string]posture.Peers{}
+	for _, name := range catalog.Names() {
+		every[name] = peer
+	}
+	custom := func(direction, protocol string, from, to int) posture.CustomRule {
+		return posture.CustomRule{Direction: direction, Protocol: protocol, FromPort: &from, ToPort: &to, Peers: posture.Peers{CIDRBlocks: []string{"10.2.0.0/24"}}}
+	}
+	all := posture.CustomRule{Direction: "egress", Protocol: "all", Peers: posture.Peers{CIDRBlocks: []string{"10.3.0.0/24"}}}
+	cases := []struct {
+		name     string
+		intent   posture.Intent
+		opts     posture.ACLOptions
+		requests int // request mismatches the deny makes
+	}{
+		{"ddboost and nfs on one peer", posture.Intent{Profiles: map[string]posture.Peers{"ddboost": peer, "nfs": peer}}, posture.ACLOptions{}, 0},
+		{"ntp and dns on one peer", posture.Intent{Profiles: map[string]posture.Peers{"ntp": peer, "dns": peer}}, posture.ACLOptions{}, 0},
+		{"every profile on one peer", posture.Intent{Profiles: every}, posture.ACLOptions{EntriesPerDirectionQuota: 1000}, 0},
+		{"custom rules off the catalog", posture.Intent{CustomRules: []posture.CustomRule{
+			custom("ingress", "icmp", -1, -1), custom("egress", "icmp", 8, -1), custom("ingress", "tcp", 8443, 8444), all,
+		}}, posture.ACLOptions{}, 0},
+		{"a deny inside the peer", posture.Intent{Profiles: map[string]posture.Peers{"management": {CIDRBlocks: []string{"10.1.0.0/24"}}}},
+			posture.ACLOptions{Deny: []posture.DenyRule{{CIDRBlock: "10.1.0.5/32"}}}, 2},
+		{"a deny-list ACL", posture.Intent{Profiles: map[string]posture.Peers{"management": peer, "ntp": peer}}, posture.ACLOptions{DefaultAction: "allow"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rules, err := posture.CompileGroup(c.intent, posture.GroupOptions{RulesPerDirectionQuota: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.opts.EntriesPerDirectionQuota == 0 {
+				c.opts.EntriesPerDirectionQuota = 40
+			}
+			entries, err := posture.CompileACL(c.intent, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := evaluate.CheckLayers(evaluate.Group{Rules: rules}, evaluate.ACL{Entries: entries}, catalogLayerOptions())
+			requests := 0
+			for _, m := range check.Mismatches {
+				if m.Kind != "request" {
+					t.Errorf("unexpected %s mismatch: %s", m.Kind, m.Detail)
+					continue
+				}
+				requests++
+			}
+			if requests != c.requests {
+				t.Errorf("%d request mismatches, want %d:\n%s", requests, c.requests, check.Table())
+			}
+		})
+	}
+}

@@ -55,7 +55,7 @@ func TestCheckLayersFindsMismatches(t *testing.T) {
 		t.Errorf("want SSH from 10.0.1.10 and NFS from 10.0.2.5 through both layers, got %d rows:\n%s", both, c.Table())
 	}
 	if table := c.Table(); !strings.Contains(table, "admits tcp 22 from 10.0.1.0/24 except 10.0.1.10/32, which the network ACL drops (8 rows)") ||
-		!strings.Contains(table, "admits requests whose answers to 10.0.2.5/32 on tcp 1024-65535 the network ACL drops") {
+		!strings.Contains(table, "admits requests whose answers, tcp 1024-65535 to 10.0.2.5/32, the network ACL drops") {
 		t.Errorf("the table does not explain the lost answers:\n%s", table)
 	}
 }

@@ -57,7 +57,7 @@ func trafficLabels(rows []Mismatch) []string {
 	for _, m := range rows {
 		label := m.Protocol
 		if m.From < 0 || posture.IsICMP(icmpNumber(m.Protocol)) {
-			label = strings.TrimSpace(m.Protocol + " " + m.Ports)
+			label = strings.TrimSpace(strings.TrimSuffix(m.Protocol+" "+m.Ports, " *"))
 		}
 		if !slices.Contains(labels, label) {
 			labels = append(labels, label)
@@ -93,8 +93,7 @@ func icmpNumber(label string) int {
 // Summary says what the group's rows say, in one line. cause names the
 // rule or entry as the reader knows it (with its ID, say).
 func (g MismatchGroup) Summary(cause string) string {
-	traffic := strings.Join(g.Traffic, ", ")
-	addresses := describeAddresses(g.Addresses)
+	what := g.traffic()
 	rows := fmt.Sprintf("(%d row", len(g.Rows))
 	if len(g.Rows) != 1 {
 		rows += "s"
@@ -102,11 +101,50 @@ func (g MismatchGroup) Summary(cause string) string {
 	rows += ")"
 	switch g.Kind {
 	case "request":
-		return fmt.Sprintf("%s admits %s %s %s, which the network ACL drops %s", cause, traffic, fromOrTo(g.Direction), addresses, rows)
+		return fmt.Sprintf("%s admits %s, which the network ACL drops %s", cause, what, rows)
 	case "return traffic":
-		return fmt.Sprintf("%s admits requests whose answers %s %s on %s the network ACL drops: the connections hang %s", cause, fromOrTo(g.Direction), addresses, traffic, rows)
+		return fmt.Sprintf("%s admits requests whose answers, %s, the network ACL drops: the connections hang %s", cause, what, rows)
 	}
-	return fmt.Sprintf("%s passes %s %s %s, which the security group drops and no admitted request is answered on %s", cause, traffic, fromOrTo(g.Direction), addresses, rows)
+	return fmt.Sprintf("%s passes %s, which the security group drops and no admitted request is answered on %s", cause, what, rows)
+}
+
+// traffic writes the rows as "tcp 0-21, 23-65535 from 0.0.0.0/0; tcp 22
+// from 0.0.0.0/0 except 10.0.1.0/24": rows of the same addresses share
+// their protocols and ports, and no port is said of an address it does not
+// hold.
+func (g MismatchGroup) traffic() string {
+	type part struct {
+		addresses string
+		rows      []Mismatch
+	}
+	var parts []part
+	byLabel := map[string][]Mismatch{}
+	var labels []string
+	for _, m := range g.Rows {
+		label := m.Protocol + " " + m.Ports
+		if _, seen := byLabel[label]; !seen {
+			labels = append(labels, label)
+		}
+		byLabel[label] = append(byLabel[label], m)
+	}
+	for _, label := range labels {
+		blocks := make([]netip.Prefix, len(byLabel[label]))
+		for i, m := range byLabel[label] {
+			blocks[i] = m.CIDR
+		}
+		addresses := describeAddresses(FewestPrefixes(blocks))
+		i := slices.IndexFunc(parts, func(p part) bool { return p.addresses == addresses })
+		if i < 0 {
+			parts = append(parts, part{addresses: addresses})
+			i = len(parts) - 1
+		}
+		parts[i].rows = append(parts[i].rows, byLabel[label]...)
+	}
+	text := make([]string, len(parts))
+	for i, p := range parts {
+		text[i] = strings.Join(trafficLabels(p.rows), ", ") + " " + fromOrTo(g.Direction) + " " + p.addresses
+	}
+	return strings.Join(text, "; ")
 }
 
 // describeAddresses writes a set of addresses the short way: as its

@@ -10,10 +10,14 @@ import (
 // whatever the instance's security groups and its subnet's network ACL
 // say. The VPC guide lists them under "Network ACL basics" and the EC2
 // guide under "Security group rules": Amazon DNS (the Route 53 Resolver),
-// DHCP, the instance metadata service, the Amazon Time Sync Service and the
-// addresses the VPC router reserves. Their addresses on Nitro instances are
-// the link-local IPv4 ones and the fd00:ec2:: IPv6 ones.
+// DHCP, the instance metadata service, ECS task metadata, Windows licence
+// activation, the Amazon Time Sync Service and the addresses the VPC
+// router reserves. Their addresses on Nitro instances are the link-local
+// IPv4 ones and the fd00:ec2:: IPv6 ones.
 var linkLocalServices = map[netip.Addr]string{
+	netip.MustParseAddr("169.254.170.2"):   "ECS task metadata endpoint (169.254.170.2)",
+	netip.MustParseAddr("169.254.169.250"): "Windows licence activation (169.254.169.250)",
+	netip.MustParseAddr("169.254.169.251"): "Windows licence activation (169.254.169.251)",
 	netip.MustParseAddr("169.254.169.123"): "Amazon Time Sync Service (169.254.169.123)",
 	netip.MustParseAddr("fd00:ec2::123"):   "Amazon Time Sync Service (fd00:ec2::123)",
 	netip.MustParseAddr("169.254.169.254"): "instance metadata service (169.254.169.254)",
@@ -23,13 +27,21 @@ var linkLocalServices = map[netip.Addr]string{
 }
 
 // UnfilteredServices returns the addresses of the AWS services a host in a
-// VPC reaches whatever its filters say: the link-local ones, and the Route
-// 53 Resolver at the base of the VPC's primary IPv4 block plus two (the VPC
-// guide's "Amazon DNS server"). vpc may be the zero Prefix when unknown.
-func UnfilteredServices(vpc netip.Prefix) map[netip.Addr]string {
-	out := make(map[netip.Addr]string, len(linkLocalServices)+1)
+// VPC reaches whatever its filters say: the link-local ones, the Route 53
+// Resolver at the base of the VPC's primary IPv4 block plus two (the VPC
+// guide's "Amazon DNS server"), and the VPC router at the base of each of
+// the host's subnet blocks plus one. vpc may be the zero Prefix and
+// subnets empty when they are unknown.
+func UnfilteredServices(vpc netip.Prefix, subnets []netip.Prefix) map[netip.Addr]string {
+	out := make(map[netip.Addr]string, len(linkLocalServices)+1+len(subnets))
 	for a, name := range linkLocalServices {
 		out[a] = name
+	}
+	for _, s := range subnets {
+		if s.Addr().Is4() {
+			router := s.Masked().Addr().Next()
+			out[router] = "the VPC router (" + router.String() + ", the subnet's base plus one)"
+		}
 	}
 	if vpc.IsValid() && vpc.Addr().Is4() {
 		dns := vpc.Masked().Addr().Next().Next()
@@ -38,9 +50,13 @@ func UnfilteredServices(vpc netip.Prefix) map[netip.Addr]string {
 	return out
 }
 
-// DHCP's server ports: a host's requests to them (DHCPv4 on UDP 67,
-// DHCPv6 on UDP 547) are answered by the VPC and never filtered.
-var dhcpServerPorts = map[bool]int{true: 67, false: 547}
+// DHCP requests a host broadcasts (DHCPv4 to 255.255.255.255 on UDP 67,
+// DHCPv6 to All_DHCP_Relay_Agents_and_Servers ff02::1:2 on UDP 547) are
+// answered by the VPC and never filtered.
+var dhcpServers = map[netip.Addr]int{
+	netip.MustParseAddr("255.255.255.255"): 67,
+	netip.MustParseAddr("ff02::1:2"):       547,
+}
 
 // unfiltered says whether AWS delivers the request whatever the filters
 // say, and names the service.
@@ -53,7 +69,7 @@ func (h Host) unfiltered(request Packet, egress bool) (string, bool) {
 	if name, ok := h.Unfiltered[request.Dst]; ok {
 		return name, true
 	}
-	if request.Protocol == posture.ProtoUDP && request.DstPort == dhcpServerPorts[request.Dst.Is4()] {
+	if port, ok := dhcpServers[request.Dst]; ok && request.Protocol == posture.ProtoUDP && request.DstPort == port {
 		return "DHCP", true
 	}
 	return "", false

@@ -39,6 +39,14 @@ func TestAccRules_badInput(t *testing.T) {
   deny = [
     { cidr_block = "5.5.5.5/32", direction = "sideways" },
   ]`), `{ cidr_block = "5.5.5.5/32", direction = "sideways" }`, `direction is "sideways": use ingress, egress or both`},
+		// A security group peer leaves the entries out, not the check of
+		// the ACL's own arguments.
+		{rules(`  profiles = {
+    management = { security_group_ids = ["sg-0123456789abcdef0"] }
+  }
+  deny = [
+    { cidr_block = "5.5.5.5/32", direction = "sideways" },
+  ]`), `{ cidr_block = "5.5.5.5/32", direction = "sideways" }`, `direction is "sideways": use ingress, egress or both`},
 		{providerConfig(rec) + `
 data "ddve_port_profiles" "test" {
   names = ["nfs", "ftp"]

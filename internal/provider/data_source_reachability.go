@@ -388,7 +388,7 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 			resp.Diagnostics.AddError("Cannot read the VPC's address block", err.Error())
 			return
 		}
-		live.host.Unfiltered = evaluate.UnfilteredServices(vpc)
+		live.host.Unfiltered = evaluate.UnfilteredServices(vpc, live.host.Local)
 		var flows []flowQueryModel
 		resp.Diagnostics.Append(config.Flows.ElementsAs(ctx, &flows, false)...)
 		for i, f := range flows {

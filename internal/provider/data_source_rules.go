@@ -132,6 +132,14 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 			addProblems(&resp.Diagnostics, err, "Invalid DDVE posture")
 			return
 		}
+		// The ACL's own arguments (denies, default action, quota) are
+		// still checked, on the peers an ACL can take.
+		acl := e
+		acl.intent = withoutGroupPeers(e.intent)
+		if _, err := acl.networkACLEntries(); err != nil {
+			addProblems(&resp.Diagnostics, err, "Invalid DDVE posture")
+			return
+		}
 		config.SecurityGroupRules = rules
 		config.NetworkACLEntries = types.ListNull(types.ObjectType{AttrTypes: networkACLEntryAttrTypes})
 		resp.Diagnostics.AddAttributeWarning(path.Root("profiles"), "No network ACL entries for security group peers",
@@ -164,4 +172,25 @@ func profilesNamingGroups(in posture.Intent) []string {
 		}
 	}
 	return named
+}
+
+// withoutGroupPeers is the intent less its security group peers, and less
+// the profiles and custom rules that have no other peer.
+func withoutGroupPeers(in posture.Intent) posture.Intent {
+	out := in
+	out.Profiles = map[string]posture.Peers{}
+	for name, peers := range in.Profiles {
+		peers.SecurityGroupIDs = nil
+		if !peers.Empty() {
+			out.Profiles[name] = peers
+		}
+	}
+	out.CustomRules = nil
+	for _, r := range in.CustomRules {
+		r.Peers.SecurityGroupIDs = nil
+		if !r.Peers.Empty() {
+			out.CustomRules = append(out.CustomRules, r)
+		}
+	}
+	return out
 }

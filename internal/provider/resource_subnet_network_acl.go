@@ -319,9 +319,10 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
 		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
 		plan.Entries = entriesState(acl.Entries, entries)
-		// After a failed step the state holds the subnets AWS moved, not
-		// those planned: the next plan shows the rest, and no warning
-		// names an ACL a subnet never had.
+		// After a failed step the state holds no subnet the create did
+		// not move (acl is then what CreateNetworkAcl answered, with no
+		// association): the next plan shows them to be added, and no
+		// warning names an ACL a subnet never had.
 		plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
 		tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
 	}
@@ -452,8 +453,9 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 // A plan to create has no ID to tell its own ACL by: when a failed create
 // left a tainted ACL holding the subnet, the replacement's plan sees that
 // ACL. So a create is warned here, and refused by the apply before
-// CreateNetworkAcl if the holder is still there (it is gone by then when
-// it was the tainted one). Nothing here runs on destroy or refresh.
+// CreateNetworkAcl if the holder still has the subnet after a while (the
+// tainted one is destroyed first, unless create_before_destroy is set).
+// Nothing here runs on destroy or refresh.
 func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, plan subnetNACLModel, diags *diag.Diagnostics) {
 	if r.data == nil || plan.SubnetIDs.IsUnknown() {
 		return
