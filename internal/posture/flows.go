@@ -22,6 +22,9 @@ const (
 type peer struct {
 	kind  peerKind
 	value string // canonical CIDR or ID
+	// prefix is the parsed CIDR of an IPv4 or IPv6 peer, so the compilers
+	// and checks need not parse value again.
+	prefix netip.Prefix
 }
 
 // flow is one connection of the intent with its peers, whatever produced it.
@@ -35,6 +38,10 @@ type flow struct {
 	description string // custom rules: the user's description
 	replies     catalog.Replies
 	peers       []peer
+	// peerSet numbers the peer lists: the flows of one profile share
+	// theirs, so what a compiler derives from the peers alone (resolved
+	// blocks, the whole-internet check) is worked out once per list.
+	peerSet int
 }
 
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
@@ -55,6 +62,7 @@ const maxDescriptionLength = 255
 func intentFlows(in Intent) ([]flow, Problems) {
 	var problems Problems
 	var flows []flow
+	peerSets := 0
 
 	names := make([]string, 0, len(in.Profiles))
 	for name := range in.Profiles {
@@ -87,17 +95,20 @@ func intentFlows(in Intent) ([]flow, Problems) {
 			proto, _ := ProtocolNumber(string(f.Protocol))
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed,
+				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
 			})
 		}
+		peerSets++
 	}
 
 	for i, rule := range in.CustomRules {
 		at := Root("custom_rules").Index(i)
 		f, ok := parseCustomRule(at, rule, in.AllowPublicIngress, &problems)
 		if ok {
+			f.peerSet = peerSets
 			flows = append(flows, f)
 		}
+		peerSets++
 	}
 	return flows, problems
 }
@@ -230,12 +241,12 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 	out := make([]peer, 0, len(p.CIDRBlocks)+len(p.IPv6CIDRBlocks)+len(p.SecurityGroupIDs)+len(p.PrefixListIDs))
 	for _, s := range p.CIDRBlocks {
 		if prefix, ok := parseCIDR(func() Path { return at.Name("cidr_blocks").SetValue(s) }, s, false, refusePublic, problems); ok {
-			out = append(out, peer{kind: peerIPv4, value: prefix.String()})
+			out = append(out, peer{kind: peerIPv4, value: s, prefix: prefix})
 		}
 	}
 	for _, s := range p.IPv6CIDRBlocks {
 		if prefix, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_blocks").SetValue(s) }, s, true, refusePublic, problems); ok {
-			out = append(out, peer{kind: peerIPv6, value: prefix.String()})
+			out = append(out, peer{kind: peerIPv6, value: s, prefix: prefix})
 		}
 	}
 	for _, s := range p.SecurityGroupIDs {
@@ -259,8 +270,9 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 
 // parseCIDR accepts only canonical CIDRs of the expected family: AWS would
 // silently mask 10.0.1.10/24 to 10.0.1.0/24, which is rarely what was meant.
-// The problem's path is built only on error, since valid input is the
-// common case.
+// A prefix it accepts spells exactly s, so callers keep s as its text. The
+// problem's path is built only on error, since valid input is the common
+// case.
 func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
 	fail := func(summary, format string, args ...any) (netip.Prefix, bool) {
 		problems.add(at(), summary, format, args...)
@@ -285,10 +297,13 @@ func parseCIDR(at func() Path, s string, wantIPv6, refusePublic bool, problems *
 		return fail("CIDR block not canonical",
 			"%s has host bits set: write %s for the network, or %s for the single host.", s, masked, host)
 	}
-	if canonical := prefix.String(); canonical != s {
+	// The longest prefix text, an IPv6 address with every group and /128,
+	// fits the buffer, so the comparison allocates nothing.
+	var text [64]byte
+	if string(prefix.AppendTo(text[:0])) != s {
 		// AWS stores the canonical text; another spelling would read back
 		// as a change.
-		return fail("CIDR block not canonical", "write %s as %s.", s, canonical)
+		return fail("CIDR block not canonical", "write %s as %s.", s, prefix)
 	}
 	if refusePublic && prefix.Bits() == 0 {
 		return fail("Public ingress refused",
@@ -329,9 +344,9 @@ func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
 	for _, p := range peers {
 		switch p.kind {
 		case peerIPv4:
-			v4 = append(v4, netip.MustParsePrefix(p.value))
+			v4 = append(v4, p.prefix)
 		case peerIPv6:
-			v6 = append(v6, netip.MustParsePrefix(p.value))
+			v6 = append(v6, p.prefix)
 		}
 	}
 	for _, family := range [][]netip.Prefix{v4, v6} {

@@ -42,7 +42,7 @@ func Flows(in Intent) ([]Flow, error) {
 		for _, p := range f.peers {
 			switch p.kind {
 			case peerIPv4, peerIPv6:
-				v.CIDRs = append(v.CIDRs, netip.MustParsePrefix(p.value))
+				v.CIDRs = append(v.CIDRs, p.prefix)
 			case peerGroup:
 				v.SecurityGroupIDs = append(v.SecurityGroupIDs, p.value)
 			case peerPrefixList:
