@@ -37,7 +37,7 @@ func (id entryID) withPorts(from, to int) entryID {
 type pendingEntry struct {
 	id       entryID
 	band     band
-	purposes purposeList
+	purposes textList
 	// returnGroup is the index of the return traffic this slot stands for,
 	// or -1: return ranges are merged once every flow is known, and take
 	// the place of the first flow that needed them.
@@ -59,7 +59,7 @@ type entryList struct {
 	// and protocol shares.
 	returnIndex map[returnKey]int
 	blocks      blockTable
-	purposes    purposeTable
+	purposes    textTable
 	// peerSets holds what each of the intent's peer lists resolves to.
 	peerSets []peerBlocks
 }
@@ -77,13 +77,13 @@ type returnTraffic struct {
 	// ports are merged as they come, so most flows leave them as they
 	// are; the list may be a flow's own, and is never written.
 	ports    []catalog.PortRange
-	purposes purposeList
+	purposes textList
 }
 
 func newEntryList(capacity int) *entryList {
 	return &entryList{
 		entries: make([]pendingEntry, 0, capacity), index: make(map[entryID]int, capacity),
-		returnIndex: make(map[returnKey]int, capacity/4), blocks: newBlockTable(), purposes: newPurposeTable(),
+		returnIndex: make(map[returnKey]int, capacity/4), blocks: newBlockTable(), purposes: newTextTable(),
 	}
 }
 
@@ -194,7 +194,7 @@ func (l *entryList) entry(p *pendingEntry) Entry {
 	e := Entry{
 		Egress: id.egress, Action: Allow, Protocol: strconv.Itoa(int(id.proto)),
 		FromPort: int(id.fromPort), ToPort: int(id.toPort), ICMPType: int(id.icmpType), ICMPCode: int(id.icmpCode),
-		Purpose: l.purposes.text(p.purposes),
+		Purpose: l.purposes.joined(p.purposes),
 	}
 	if id.deny {
 		e.Action = Deny

@@ -2,6 +2,7 @@ package posture
 
 import (
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -340,22 +341,36 @@ func checkICMPFamily(at Path, proto int, peers []peer, problems *Problems) bool 
 // family, such as 0.0.0.0/1 and 128.0.0.0/1: the internet, split in
 // halves, is still the internet.
 func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
-	var v4, v6 []netip.Prefix
-	for _, p := range peers {
-		switch p.kind {
-		case peerIPv4:
-			v4 = append(v4, p.prefix)
-		case peerIPv6:
-			v6 = append(v6, p.prefix)
+	for _, kind := range []peerKind{peerIPv4, peerIPv6} {
+		n, shortest := 0, 128
+		for _, p := range peers {
+			if p.kind == kind {
+				n, shortest = n+1, min(shortest, p.prefix.Bits())
+			}
 		}
-	}
-	for _, family := range [][]netip.Prefix{v4, v6} {
-		if len(family) > 1 && coversFamily(family) {
+		if n < 2 || !mayCover(n, shortest) {
+			continue
+		}
+		family := make([]netip.Prefix, 0, n)
+		for _, p := range peers {
+			if p.kind == kind {
+				family = append(family, p.prefix)
+			}
+		}
+		if coversFamily(family) {
 			problems.addOnce(at, "Public ingress refused",
 				"The peers of %s together cover every %s address, which opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
 				who, familyName(family[0]))
 		}
 	}
+}
+
+// mayCover reports whether n prefixes of one family, none shorter than
+// /shortest, can hold all its 2^width addresses: they hold at most
+// n·2^(width-shortest), short of it unless n >= 2^shortest. Typical peers,
+// a few /24s or /32s, are cleared without sorting them.
+func mayCover(n, shortest int) bool {
+	return shortest < bits.UintSize-1 && n >= 1<<shortest
 }
 
 func familyName(p netip.Prefix) string {
