@@ -105,11 +105,11 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
 	}
 
-	// Most flows share their entries' peers and many their return
-	// entries: a request entry per flow and peer is a fair guess.
+	// A request entry per flow and peer, and as many return entries, at
+	// most: flows share many of them.
 	capacity := 2*len(opts.Deny) + 4
 	for _, f := range flows {
-		capacity += len(f.peers)
+		capacity += 2 * len(f.peers)
 	}
 	list := newEntryList(capacity)
 	for i, d := range opts.Deny {
@@ -182,7 +182,7 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 	block := l.blocks.number(cidr+cidr6, cidr6 != "")
 	purpose := l.purposes.id(fmt.Sprintf("deny[%d]", i))
 	for _, egress := range egressValues {
-		l.add(newEntryID(egress, true, proto, block).withPorts(from, to), bandDeny, purpose)
+		l.add(newEntryID(l.class(newEntryClass(egress, true, proto, from, to)), block), bandDeny, purpose)
 	}
 }
 
@@ -199,6 +199,19 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 	requestEgress := f.opener == Egress
 	requestPurpose, returnPurpose := l.purposes.id(f.origin+": "+f.purpose), l.purposes.id(f.origin+": return traffic")
 	replyPorts := ReplyPorts(f.replies, ephemeral)
+	request := l.class(newEntryClass(requestEgress, false, f.proto, f.from, f.to))
+	var response int32
+	switch {
+	case f.replies.OneWay, HasPorts(f.proto):
+		// No answer, or answers merged over the flows to each peer.
+	case IsICMP(f.proto):
+		// An ICMP answer is a message of its own type, with the request's
+		// code.
+		replyType, _ := ICMPReplyType(f.proto, f.from)
+		response = l.class(newEntryClass(!requestEgress, false, f.proto, replyType, f.to))
+	default:
+		response = l.class(newEntryClass(!requestEgress, false, f.proto, 0, 0))
+	}
 	if !allowPublic && (!requestEgress || !f.replies.OneWay) && !set.familyChecked {
 		// Blocks that only together make the internet, typed or from
 		// prefix lists. The flows of a peer list share its place and
@@ -218,20 +231,13 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 			refusePublicEntry(f, c, replyPorts, problems)
 			continue
 		}
-		l.add(newEntryID(requestEgress, false, f.proto, c.block).withPorts(f.from, f.to), bandAllow, requestPurpose)
-
-		response := newEntryID(!requestEgress, false, f.proto, c.block)
+		l.add(newEntryID(request, c.block), bandAllow, requestPurpose)
 		switch {
 		case f.replies.OneWay:
 		case HasPorts(f.proto):
-			l.addReturn(returnKey{egress: !requestEgress, proto: int16(f.proto), block: c.block}, replyPorts, returnPurpose)
-		case IsICMP(f.proto):
-			// An ICMP answer is a message of its own type, with the
-			// request's code.
-			replyType, _ := ICMPReplyType(f.proto, f.from)
-			l.add(response.withPorts(replyType, f.to), bandAllow, returnPurpose)
+			l.addReturn(!requestEgress, f.proto, c.block, replyPorts, returnPurpose)
 		default:
-			l.add(response, bandAllow, returnPurpose)
+			l.add(newEntryID(response, c.block), bandAllow, returnPurpose)
 		}
 	}
 }
@@ -288,8 +294,9 @@ func (l *entryList) addAllowAll() {
 	v4, v6 := l.blocks.number("0.0.0.0/0", false), l.blocks.number("::/0", true)
 	purpose := l.purposes.id("default_action allow")
 	for _, egress := range []bool{false, true} {
-		l.add(newEntryID(egress, false, ProtoAll, v4), bandAllowAll, purpose)
-		l.add(newEntryID(egress, false, ProtoAll, v6), bandAllowAll, purpose)
+		class := l.class(newEntryClass(egress, false, ProtoAll, 0, 0))
+		l.add(newEntryID(class, v4), bandAllowAll, purpose)
+		l.add(newEntryID(class, v6), bandAllowAll, purpose)
 	}
 }
 

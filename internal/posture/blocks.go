@@ -23,8 +23,9 @@ func newCIDR(p netip.Prefix, value, prefixList string) cidr {
 // same block typed in one profile and resolved from a prefix list in
 // another is one block.
 type blockTable struct {
-	index  map[blockText]int32
-	blocks []blockText
+	// The families are indexed apart, so the maps are keyed by text alone.
+	ipv4, ipv6 map[string]int32
+	blocks     []blockText
 }
 
 type blockText struct {
@@ -33,25 +34,32 @@ type blockText struct {
 }
 
 func newBlockTable() blockTable {
-	return blockTable{index: map[blockText]int32{}}
+	return blockTable{ipv4: map[string]int32{}, ipv6: map[string]int32{}}
+}
+
+func (t *blockTable) family(ipv6 bool) map[string]int32 {
+	if ipv6 {
+		return t.ipv6
+	}
+	return t.ipv4
 }
 
 // number returns the block's number, giving it the next one if it is new.
 func (t *blockTable) number(value string, ipv6 bool) int32 {
-	key := blockText{value, ipv6}
-	if n, ok := t.index[key]; ok {
+	index := t.family(ipv6)
+	if n, ok := index[value]; ok {
 		return n
 	}
 	n := int32(len(t.blocks))
-	t.index[key] = n
-	t.blocks = append(t.blocks, key)
+	index[value] = n
+	t.blocks = append(t.blocks, blockText{value, ipv6})
 	return n
 }
 
 // lookup finds a block without numbering it: an entry of the previous
 // numbering towards a block this compilation does not use matches nothing.
 func (t *blockTable) lookup(value string, ipv6 bool) (int32, bool) {
-	n, ok := t.index[blockText{value, ipv6}]
+	n, ok := t.family(ipv6)[value]
 	return n, ok
 }
 

@@ -2,49 +2,79 @@ package posture
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
 
-// entryID is what an entry does, as EntryKey says it, in numbers: the
-// compiler merges its entries and finds their previous numbers by it,
-// which hashes and compares far faster than EntryKey's text.
-type entryID struct {
+// entryClass is what an entry does apart from its block: a flow's
+// request entries are all of one class, towards each of its peers.
+type entryClass struct {
 	egress, deny bool
 	proto        int16
-	block        int32 // in the compilation's blockTable
-	// Ports for TCP and UDP, type and code for ICMP; zero otherwise.
+	// Ports for TCP and UDP, type and code for ICMP; zero otherwise, as
+	// AWS reports them.
 	fromPort, toPort, icmpType, icmpCode int32
 }
 
-func newEntryID(egress, deny bool, proto int, block int32) entryID {
-	return entryID{egress: egress, deny: deny, proto: int16(proto), block: block}
+func newEntryClass(egress, deny bool, proto, from, to int) entryClass {
+	c := entryClass{egress: egress, deny: deny, proto: int16(proto)}
+	switch {
+	case HasPorts(proto):
+		c.fromPort, c.toPort = int32(from), int32(to)
+	case IsICMP(proto):
+		c.icmpType, c.icmpCode = int32(from), int32(to)
+	}
+	return c
 }
 
-// withPorts sets the ports of TCP and UDP, or the type and code of ICMP;
-// other protocols keep zeros, as AWS reports them.
-func (id entryID) withPorts(from, to int) entryID {
-	switch proto := int(id.proto); {
-	case HasPorts(proto):
-		id.fromPort, id.toPort = int32(from), int32(to)
-	case IsICMP(proto):
-		id.icmpType, id.icmpCode = int32(from), int32(to)
+// key packs a class into one integer, for a fast index: protocol, ports
+// and ICMP type and code take 9, 17, 17, 9 and 9 bits, each offset by one,
+// which holds -1 to 255 and -1 to 65535, every class the compiler makes.
+// ok is false for a class outside those ranges.
+func (c entryClass) key() (key uint64, ok bool) {
+	const byte9, port17 = 1<<9 - 2, 1<<17 - 2 // the largest value each holds
+	if c.proto < -1 || c.proto > byte9 || c.fromPort < -1 || c.fromPort > port17 || c.toPort < -1 || c.toPort > port17 ||
+		c.icmpType < -1 || c.icmpType > byte9 || c.icmpCode < -1 || c.icmpCode > byte9 {
+		return 0, false
 	}
-	return id
+	key = uint64(c.proto + 1)
+	key = key<<17 | uint64(c.fromPort+1)
+	key = key<<17 | uint64(c.toPort+1)
+	key = key<<9 | uint64(c.icmpType+1)
+	key = key<<9 | uint64(c.icmpCode+1)
+	key = key<<1 | uint64(direction(c.egress))
+	key <<= 1
+	if c.deny {
+		key |= 1
+	}
+	return key, true
 }
+
+// entryID is what an entry does, as EntryKey says it: its class and its
+// block, both numbered by the entryList, in one integer. The compiler
+// merges entries and finds their previous numbers by it, which hashes far
+// faster than EntryKey's text.
+type entryID uint64
+
+func newEntryID(class, block int32) entryID { return entryID(uint64(class)<<32 | uint64(block)) }
+
+func (id entryID) class() int32 { return int32(id >> 32) }
+
+func (id entryID) block() int32 { return int32(uint32(id)) }
 
 type pendingEntry struct {
 	id       entryID
-	band     band
 	purposes textList
 	// returnGroup is the index of the return traffic this slot stands for,
 	// or -1: return ranges are merged once every flow is known, and take
 	// the place of the first flow that needed them.
-	returnGroup int
+	returnGroup int32
 	// previous is the rule number the previous numbering gives the same
 	// entry, or 0.
-	previous int
+	previous int32
+	band     band
 	// placed is set once the entry has its place in the compile order.
 	placed bool
 }
@@ -53,38 +83,76 @@ type pendingEntry struct {
 type entryList struct {
 	entries []pendingEntry
 	// index finds an entry's slot by what it does.
-	index   map[entryID]int
-	returns []returnTraffic
+	index   map[entryID]int32
+	classes []entryClass
+	// classIndex finds a class by its key; wideClasses holds those key
+	// cannot pack, if any.
+	classIndex  map[uint64]int32
+	wideClasses map[entryClass]int32
+	returns     []returnTraffic
 	// returnIndex finds the return traffic a later flow to the same peer
-	// and protocol shares.
-	returnIndex map[returnKey]int
+	// and protocol shares, by returnKey.
+	returnIndex map[uint64]int32
 	blocks      blockTable
 	purposes    textTable
 	// peerSets holds what each of the intent's peer lists resolves to.
 	peerSets []peerBlocks
 }
 
-// returnKey is what return entries can be merged over: one direction, one
-// protocol with ports, one block.
-type returnKey struct {
+// returnTraffic is the reply ports of the flows of one direction and one
+// protocol with ports towards one block: what return entries can be
+// merged over.
+type returnTraffic struct {
 	egress bool
 	proto  int16
 	block  int32
-}
-
-type returnTraffic struct {
-	returnKey
 	// ports are merged as they come, so most flows leave them as they
 	// are; the list may be a flow's own, and is never written.
 	ports    []catalog.PortRange
 	purposes textList
 }
 
+func returnKey(egress bool, proto int, block int32) uint64 {
+	return uint64(direction(egress))<<48 | uint64(uint16(proto))<<32 | uint64(block)
+}
+
+// newEntryList makes a list for about capacity entries, of which fewer
+// are distinct.
 func newEntryList(capacity int) *entryList {
 	return &entryList{
-		entries: make([]pendingEntry, 0, capacity), index: make(map[entryID]int, capacity),
-		returnIndex: make(map[returnKey]int, capacity/4), blocks: newBlockTable(), purposes: newTextTable(),
+		entries: make([]pendingEntry, 0, capacity), index: make(map[entryID]int32, capacity/2),
+		classIndex: map[uint64]int32{}, returnIndex: make(map[uint64]int32, capacity/8),
+		blocks: newBlockTable(), purposes: newTextTable(),
 	}
+}
+
+// class returns the number of an entry class, giving it the next one if
+// it is new.
+func (l *entryList) class(c entryClass) int32 {
+	if n, ok := l.lookupClass(c); ok {
+		return n
+	}
+	n := int32(len(l.classes))
+	if key, ok := c.key(); ok {
+		l.classIndex[key] = n
+	} else {
+		if l.wideClasses == nil {
+			l.wideClasses = map[entryClass]int32{}
+		}
+		l.wideClasses[c] = n
+	}
+	l.classes = append(l.classes, c)
+	return n
+}
+
+// lookupClass finds a class without numbering it.
+func (l *entryList) lookupClass(c entryClass) (int32, bool) {
+	if key, ok := c.key(); ok {
+		n, ok := l.classIndex[key]
+		return n, ok
+	}
+	n, ok := l.wideClasses[c]
+	return n, ok
 }
 
 // add records an entry for a purpose (a number of l.purposes), or the
@@ -95,18 +163,19 @@ func (l *entryList) add(id entryID, b band, purpose int32) {
 		p.purposes = l.purposes.with(p.purposes, purpose)
 		return
 	}
-	l.index[id] = len(l.entries)
+	l.index[id] = int32(len(l.entries))
 	l.entries = append(l.entries, pendingEntry{id: id, band: b, purposes: l.purposes.with(0, purpose), returnGroup: -1})
 }
 
 // addReturn records reply ports towards a peer; order turns them into
 // entries.
-func (l *entryList) addReturn(key returnKey, ports []catalog.PortRange, purpose int32) {
+func (l *entryList) addReturn(egress bool, proto int, block int32, ports []catalog.PortRange, purpose int32) {
+	key := returnKey(egress, proto, block)
 	i, ok := l.returnIndex[key]
 	if !ok {
-		l.returnIndex[key] = len(l.returns)
-		l.returns = append(l.returns, returnTraffic{returnKey: key, ports: ports, purposes: l.purposes.with(0, purpose)})
-		l.entries = append(l.entries, pendingEntry{band: bandAllow, returnGroup: len(l.returns) - 1})
+		l.returnIndex[key] = int32(len(l.returns))
+		l.returns = append(l.returns, returnTraffic{egress: egress, proto: int16(proto), block: block, ports: ports, purposes: l.purposes.with(0, purpose)})
+		l.entries = append(l.entries, pendingEntry{band: bandAllow, returnGroup: int32(len(l.returns) - 1)})
 		return
 	}
 	r := &l.returns[i]
@@ -123,9 +192,14 @@ func (l *entryList) addReturn(key returnKey, ports []catalog.PortRange, purpose 
 // the earlier place, with the earlier one's purposes first. Return entries
 // never meet each other: their groups differ in direction, protocol or
 // block, and one group's ranges are disjoint.
-func (l *entryList) order() []int {
-	order := make([]int, 0, len(l.entries)+len(l.returns))
-	for slot := range len(l.entries) {
+func (l *entryList) order() []int32 {
+	expanded := 0
+	for _, r := range l.returns {
+		expanded += len(r.ports)
+	}
+	order := make([]int32, 0, len(l.entries)+expanded)
+	l.entries = slices.Grow(l.entries, expanded)
+	for slot := range int32(len(l.entries)) {
 		p := &l.entries[slot]
 		if p.returnGroup < 0 {
 			if !p.placed {
@@ -136,12 +210,12 @@ func (l *entryList) order() []int {
 		}
 		r := &l.returns[p.returnGroup]
 		for _, ports := range r.ports {
-			id := newEntryID(r.egress, false, int(r.proto), r.block).withPorts(ports.From, ports.To)
+			id := newEntryID(l.class(newEntryClass(r.egress, false, int(r.proto), ports.From, ports.To)), r.block)
 			other, ok := l.index[id]
 			switch {
 			case !ok:
-				l.index[id] = len(l.entries)
-				order = append(order, len(l.entries))
+				l.index[id] = int32(len(l.entries))
+				order = append(order, int32(len(l.entries)))
 				l.entries = append(l.entries, pendingEntry{id: id, band: bandAllow, purposes: r.purposes, returnGroup: -1, placed: true})
 			case l.entries[other].placed:
 				q := &l.entries[other]
@@ -158,9 +232,9 @@ func (l *entryList) order() []int {
 }
 
 // idOf returns the ID of an entry of the previous numbering, and false
-// when no entry of this compilation can do what it does: its block is not
-// one of this compilation's, or its action or protocol is not spelled as
-// the compiler spells them.
+// when no entry of this compilation can do what it does: its class or
+// block is not one of this compilation's, or its action or protocol is not
+// spelled as the compiler spells them.
 func (l *entryList) idOf(e Entry) (entryID, bool) {
 	var block int32
 	var ok bool
@@ -171,38 +245,36 @@ func (l *entryList) idOf(e Entry) (entryID, bool) {
 		block, ok = l.blocks.lookup(e.IPv6CIDRBlock, true)
 	}
 	if !ok || e.Action != Allow && e.Action != Deny {
-		return entryID{}, false
+		return 0, false
 	}
 	proto, err := strconv.Atoi(e.Protocol)
 	if err != nil || proto < ProtoAll || proto > 255 || strconv.Itoa(proto) != e.Protocol {
-		return entryID{}, false
+		return 0, false
 	}
 	for _, n := range []int{e.FromPort, e.ToPort, e.ICMPType, e.ICMPCode} {
 		if n < math.MinInt32 || n > math.MaxInt32 {
-			return entryID{}, false
+			return 0, false
 		}
 	}
-	return entryID{
-		egress: e.Egress, deny: e.Action == Deny, proto: int16(proto), block: block,
+	class, ok := l.lookupClass(entryClass{
+		egress: e.Egress, deny: e.Action == Deny, proto: int16(proto),
 		fromPort: int32(e.FromPort), toPort: int32(e.ToPort), icmpType: int32(e.ICMPType), icmpCode: int32(e.ICMPCode),
-	}, true
+	})
+	return newEntryID(class, block), ok
 }
 
-// entry spells out the entry of a slot, without its number.
-func (l *entryList) entry(p *pendingEntry) Entry {
-	id := p.id
-	e := Entry{
-		Egress: id.egress, Action: Allow, Protocol: strconv.Itoa(int(id.proto)),
-		FromPort: int(id.fromPort), ToPort: int(id.toPort), ICMPType: int(id.icmpType), ICMPCode: int(id.icmpCode),
-		Purpose: l.purposes.joined(p.purposes),
-	}
-	if id.deny {
+// spell writes the entry of a slot into e, without its number.
+func (l *entryList) spell(e *Entry, p *pendingEntry) {
+	c := l.classes[p.id.class()]
+	e.Egress, e.Action, e.Protocol = c.egress, Allow, strconv.Itoa(int(c.proto))
+	if c.deny {
 		e.Action = Deny
 	}
-	if b := l.blocks.blocks[id.block]; b.ipv6 {
+	e.FromPort, e.ToPort, e.ICMPType, e.ICMPCode = int(c.fromPort), int(c.toPort), int(c.icmpType), int(c.icmpCode)
+	if b := l.blocks.blocks[p.id.block()]; b.ipv6 {
 		e.IPv6CIDRBlock = b.value
 	} else {
 		e.CIDRBlock = b.value
 	}
-	return e
+	e.Purpose = l.purposes.joined(p.purposes)
 }

@@ -12,7 +12,7 @@ const (
 	numberStep                          = 10
 )
 
-type band int
+type band uint8
 
 const (
 	bandDeny band = iota
@@ -35,12 +35,16 @@ func (b band) bounds() (int, int) {
 // number. New entries take the first free number after their predecessor
 // in the same direction and band, on the numberStep grid where it is free,
 // so a fresh ACL reads 1000, 1010...
-func (l *entryList) number(order []int, previous []Entry) ([]Entry, error) {
+func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 	for _, e := range previous {
-		// A later twin overrides an earlier one.
+		// A later twin overrides an earlier one, even with a number no
+		// band holds, which keeps nothing.
 		if id, ok := l.idOf(e); ok {
 			if slot, ok := l.index[id]; ok {
-				l.entries[slot].previous = e.RuleNumber
+				l.entries[slot].previous = 0
+				if e.RuleNumber > 0 && e.RuleNumber <= allowAllBandLast {
+					l.entries[slot].previous = int32(e.RuleNumber)
+				}
 			}
 		}
 	}
@@ -48,47 +52,55 @@ func (l *entryList) number(order []int, previous []Entry) ([]Entry, error) {
 	kept := make([]int, len(order)) // 0: not kept
 	for k, slot := range order {
 		p := &l.entries[slot]
-		n := p.previous
+		n := int(p.previous)
 		first, last := p.band.bounds()
-		if n >= first && n <= last && !taken[direction(p.id.egress)].has(n) {
+		dir := direction(l.classes[p.id.class()].egress)
+		if n >= first && n <= last && !taken[dir].has(n) {
 			kept[k] = n
-			taken[direction(p.id.egress)].add(n)
+			taken[dir].add(n)
 		}
 	}
 
 	var problems Problems
 	var lastNumber [2][bandAllowAll + 1]int // per direction and band
-	// Rule numbers go in the high bits and positions in order in the low
-	// ones, so that sorting the numbers sorts the entries.
-	sorted := make([]uint64, 0, len(order))
+	// Per direction, rule numbers in the high bits and positions in order
+	// in the low ones, so that sorting the numbers sorts the entries. New
+	// numbers follow the order, so the lists come mostly sorted, which
+	// the sort is quick to see.
+	var sorted [2][]uint64
 	for k, slot := range order {
 		p := &l.entries[slot]
-		dir := direction(p.id.egress)
+		egress := l.classes[p.id.class()].egress
+		dir := direction(egress)
 		first, last := p.band.bounds()
 		n := kept[k]
 		if n == 0 {
 			n = freeNumber(first, last, lastNumber[dir][p.band], taken[dir].has)
 			if n == 0 {
 				problems.add(bandPath(p.band), "Rule number band full",
-					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", directionName(p.id.egress), bandName(p.band), first, last)
+					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", directionName(egress), bandName(p.band), first, last)
 				continue
 			}
 			taken[dir].add(n)
 		}
 		lastNumber[dir][p.band] = n
 		kept[k] = n
-		sorted = append(sorted, uint64(dir)<<48|uint64(n)<<32|uint64(k))
+		sorted[dir] = append(sorted[dir], uint64(n)<<32|uint64(k))
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	// As SortEntries orders them: ingress then egress, each by number.
-	slices.Sort(sorted)
-	out := make([]Entry, len(sorted))
-	for i, key := range sorted {
-		k := int(uint32(key))
-		out[i] = l.entry(&l.entries[order[k]])
-		out[i].RuleNumber = kept[k]
+	out := make([]Entry, len(sorted[0])+len(sorted[1]))
+	i := 0
+	for _, keys := range sorted {
+		slices.Sort(keys)
+		for _, key := range keys {
+			k := int(uint32(key))
+			l.spell(&out[i], &l.entries[order[k]])
+			out[i].RuleNumber = kept[k]
+			i++
+		}
 	}
 	return out, nil
 }

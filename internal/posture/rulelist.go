@@ -5,20 +5,26 @@ import (
 	"slices"
 )
 
-// ruleID is what a rule does, as RuleKey says it, in numbers: the group
-// compiler merges its rules by it, which hashes and compares far faster
-// than RuleKey's text.
-type ruleID struct {
+// traffic is what a rule lets through apart from its peer: a direction,
+// a protocol and ports (ICMP: type and code). A flow has one, and a
+// profile's flows a handful.
+type traffic struct {
 	egress   bool
 	proto    int16
 	from, to int32
-	peer     int32 // in the ruleList's peers
 }
 
+// ruleID is what a rule does, as RuleKey says it: its traffic and its
+// peer, both numbered by the ruleList, in one integer, which hashes far
+// faster than RuleKey's text.
+type ruleID uint64
+
+func newRuleID(traffic, peer int32) ruleID { return ruleID(uint64(traffic)<<32 | uint64(peer)) }
+
 type pendingRule struct {
-	id       ruleID
-	profiles textList // in ruleList.profiles, unsorted
-	purposes textList
+	traffic, peer int32
+	profiles      textList // in ruleList.profiles, unsorted
+	purposes      textList
 	// description is a custom rule's own words, which replace the purposes.
 	description string
 }
@@ -26,8 +32,10 @@ type pendingRule struct {
 // ruleList gathers the rules of a security group in order of first
 // appearance, merging the flows that need the same rule.
 type ruleList struct {
-	rules []pendingRule
-	index map[ruleID]int
+	rules        []pendingRule
+	index        map[ruleID]int32
+	traffics     []traffic
+	trafficIndex map[traffic]int32
 	// peers numbers the distinct peers; peerSets holds the numbers of each
 	// of the intent's peer lists, worked out once for all its flows.
 	peers     []peer
@@ -39,9 +47,22 @@ type ruleList struct {
 
 func newRuleList(capacity int) *ruleList {
 	return &ruleList{
-		rules: make([]pendingRule, 0, capacity), index: make(map[ruleID]int, capacity),
-		peerIndex: map[peer]int32{}, profiles: newTextTable(), purposes: newTextTable(),
+		rules: make([]pendingRule, 0, capacity), index: make(map[ruleID]int32, capacity),
+		trafficIndex: map[traffic]int32{}, peerIndex: map[peer]int32{},
+		profiles: newTextTable(), purposes: newTextTable(),
 	}
+}
+
+// trafficNumber returns the number of a flow's traffic.
+func (l *ruleList) trafficNumber(f flow) int32 {
+	t := traffic{egress: f.opener == Egress, proto: int16(f.proto), from: int32(f.from), to: int32(f.to)}
+	if n, ok := l.trafficIndex[t]; ok {
+		return n
+	}
+	n := int32(len(l.traffics))
+	l.trafficIndex[t] = n
+	l.traffics = append(l.traffics, t)
+	return n
 }
 
 // peerNumbers returns the numbers of a flow's peers.
@@ -71,15 +92,16 @@ func (l *ruleList) peerNumbers(f flow) []int32 {
 // addFlow adds the rule of each of the flow's peers, or names the flow's
 // profile and purpose in the rule that is there already.
 func (l *ruleList) addFlow(f flow) {
+	traffic := l.trafficNumber(f)
 	origin := l.profiles.id(f.origin)
 	purpose := l.purposes.id(f.purpose)
 	for _, peer := range l.peerNumbers(f) {
-		id := ruleID{egress: f.opener == Egress, proto: int16(f.proto), from: int32(f.from), to: int32(f.to), peer: peer}
+		id := newRuleID(traffic, peer)
 		i, seen := l.index[id]
 		if !seen {
-			i = len(l.rules)
+			i = int32(len(l.rules))
 			l.index[id] = i
-			l.rules = append(l.rules, pendingRule{id: id})
+			l.rules = append(l.rules, pendingRule{traffic: traffic, peer: peer})
 		}
 		r := &l.rules[i]
 		r.profiles = l.profiles.with(r.profiles, origin)
@@ -94,103 +116,108 @@ func (l *ruleList) addFlow(f flow) {
 }
 
 // sorted returns the rules as SortRules orders them. Rather than compare
-// rules by their text, it ranks the few distinct protocols and peers once
-// and sorts the rules' positions by numbers.
+// rules by their text, it ranks the few distinct traffics and peers, and
+// orders the rules by two stable counting passes, by peer then by traffic.
 func (l *ruleList) sorted() []Rule {
-	protocols := l.protocolRanks()
-	peerRanks := l.peerRanks()
-	// traffic packs direction, protocol rank (under 257) and ports (-1 to
-	// 65535, offset by one), into one number that orders as they do in
-	// turn.
-	type position struct {
-		traffic uint64
-		peer    int32
-		index   int32
+	trafficRanks, peerRanks := l.trafficRanks(), l.peerRanks()
+	order := make([]int32, len(l.rules))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	order := make([]position, len(l.rules))
-	for i, r := range l.rules {
-		traffic := uint64(direction(r.id.egress))<<50 | uint64(protocols[r.id.proto+1])<<34 |
-			uint64(r.id.from+1)<<17 | uint64(r.id.to+1)
-		order[i] = position{traffic, peerRanks[r.id.peer], int32(i)}
-	}
-	slices.SortFunc(order, func(a, b position) int {
-		if a.traffic != b.traffic {
-			return cmp.Compare(a.traffic, b.traffic)
-		}
-		return cmp.Compare(a.peer, b.peer)
-	})
+	order = countingSort(order, len(l.peers), func(i int32) int32 { return peerRanks[l.rules[i].peer] })
+	order = countingSort(order, len(l.traffics), func(i int32) int32 { return trafficRanks[l.rules[i].traffic] })
 
 	// Rules with the same profiles share one sorted list, and rules with
 	// the same profiles and purposes one description. Each rule gets its
 	// own stretch of one array for its profiles, clipped, so that a caller
 	// appending to one rule's list never writes into another's.
-	profiles := map[textList][]string{}
-	descriptions := map[[2]textList]string{}
+	sortedNames := make([][]string, len(l.profiles.nodes))
 	total := 0
 	for i := range l.rules {
 		r := &l.rules[i]
-		if _, ok := profiles[r.profiles]; !ok {
+		if sortedNames[r.profiles] == nil {
 			names := l.profiles.strings(r.profiles)
 			slices.Sort(names)
-			profiles[r.profiles] = names
+			sortedNames[r.profiles] = names
 		}
-		total += len(profiles[r.profiles])
+		total += len(sortedNames[r.profiles])
 	}
 	backing := make([]string, 0, total)
+	descriptions := map[[2]textList]string{}
 	out := make([]Rule, len(order))
-	for i, o := range order {
-		r := &l.rules[o.index]
-		names := profiles[r.profiles]
+	for i, k := range order {
+		r := &l.rules[k]
+		names := sortedNames[r.profiles]
 		start := len(backing)
 		backing = append(backing, names...)
 		description := r.description
 		if description == "" {
 			key := [2]textList{r.profiles, r.purposes}
-			if d, ok := descriptions[key]; ok {
-				description = d
-			} else {
+			var ok bool
+			if description, ok = descriptions[key]; !ok {
 				description = RuleDescription(names, l.purposes.strings(r.purposes))
 				descriptions[key] = description
 			}
 		}
-		out[i] = l.rule(r.id)
-		out[i].Description = description
-		out[i].Profiles = backing[start:len(backing):len(backing)]
+		rule := &out[i]
+		l.spell(rule, r)
+		rule.Description = description
+		rule.Profiles = backing[start:len(backing):len(backing)]
 	}
 	return out
 }
 
-// rule spells out what a rule does.
-func (l *ruleList) rule(id ruleID) Rule {
-	r := Rule{Direction: directionName(id.egress), Protocol: GroupProtocol(int(id.proto)), FromPort: int(id.from), ToPort: int(id.to)}
-	switch p := l.peers[id.peer]; p.kind {
-	case peerIPv4:
-		r.CIDRIPv4 = p.value
-	case peerIPv6:
-		r.CIDRIPv6 = p.value
-	case peerGroup:
-		r.ReferencedGroupID = p.value
-	case peerPrefixList:
-		r.PrefixListID = p.value
+// countingSort returns the positions in, reordered by key stably; keys
+// are 0 to n-1.
+func countingSort(in []int32, n int, key func(int32) int32) []int32 {
+	next := make([]int32, n+1)
+	for _, i := range in {
+		next[key(i)+1]++
 	}
-	return r
+	for k := 1; k <= n; k++ {
+		next[k] += next[k-1]
+	}
+	out := make([]int32, len(in))
+	for _, i := range in {
+		k := key(i)
+		out[next[k]] = i
+		next[k]++
+	}
+	return out
 }
 
-// protocolRanks ranks the rules' protocols as CompareRules does, by the
-// text of GroupProtocol; a protocol's rank is at its number plus one.
-func (l *ruleList) protocolRanks() *[257]int32 {
-	var protocols []int16
-	for _, r := range l.rules {
-		if !slices.Contains(protocols, r.id.proto) {
-			protocols = append(protocols, r.id.proto)
-		}
+// spell writes what a rule does into r.
+func (l *ruleList) spell(r *Rule, p *pendingRule) {
+	t := l.traffics[p.traffic]
+	r.Direction, r.Protocol, r.FromPort, r.ToPort = directionName(t.egress), GroupProtocol(int(t.proto)), int(t.from), int(t.to)
+	switch peer := l.peers[p.peer]; peer.kind {
+	case peerIPv4:
+		r.CIDRIPv4 = peer.value
+	case peerIPv6:
+		r.CIDRIPv6 = peer.value
+	case peerGroup:
+		r.ReferencedGroupID = peer.value
+	case peerPrefixList:
+		r.PrefixListID = peer.value
 	}
-	slices.SortFunc(protocols, func(a, b int16) int { return cmp.Compare(GroupProtocol(int(a)), GroupProtocol(int(b))) })
-	var ranks [257]int32
-	for i, p := range protocols {
-		ranks[p+1] = int32(i)
+}
+
+// trafficRanks ranks the traffics as CompareRules does: by direction,
+// the text of GroupProtocol, and ports.
+func (l *ruleList) trafficRanks() []int32 {
+	byRank := make([]int32, len(l.traffics))
+	for i := range byRank {
+		byRank[i] = int32(i)
 	}
-	return &ranks
+	slices.SortFunc(byRank, func(a, b int32) int {
+		x, y := l.traffics[a], l.traffics[b]
+		return cmp.Or(
+			cmp.Compare(direction(x.egress), direction(y.egress)),
+			cmp.Compare(GroupProtocol(int(x.proto)), GroupProtocol(int(y.proto))),
+			cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to),
+		)
+	})
+	return ranks(byRank)
 }
 
 // peerRanks ranks the peers as CompareRules does: by CIDRIPv4, CIDRIPv6,
@@ -210,9 +237,14 @@ func (l *ruleList) peerRanks() []int32 {
 		fa, fb := fields(l.peers[a]), fields(l.peers[b])
 		return cmp.Or(cmp.Compare(fa[0], fb[0]), cmp.Compare(fa[1], fb[1]), cmp.Compare(fa[2], fb[2]), cmp.Compare(fa[3], fb[3]))
 	})
-	ranks := make([]int32, len(l.peers))
-	for rank, p := range byRank {
-		ranks[p] = int32(rank)
+	return ranks(byRank)
+}
+
+// ranks inverts a list of numbers in rank order.
+func ranks(byRank []int32) []int32 {
+	out := make([]int32, len(byRank))
+	for rank, n := range byRank {
+		out[n] = int32(rank)
 	}
-	return ranks
+	return out
 }

@@ -17,6 +17,8 @@ type textTable struct {
 	// nodes[0] is the empty list.
 	nodes    []textNode
 	children map[textStep]textList
+	// singles holds the list of each text alone, the most asked for, or 0.
+	singles []textList
 }
 
 type textNode struct {
@@ -24,6 +26,9 @@ type textNode struct {
 	text   int32
 	// joined is the list's texts joined with "; " once asked for, or "".
 	joined string
+	// last is the child asked for last: the peers of a profile take the
+	// same steps one after the other.
+	last textStep
 }
 
 type textStep struct {
@@ -49,18 +54,37 @@ func (t *textTable) id(text string) int32 {
 // with returns the list with the text added at its end, or the list
 // itself when it holds the text already.
 func (t *textTable) with(list textList, text int32) textList {
+	if list == 0 {
+		if int(text) >= len(t.singles) {
+			t.singles = append(t.singles, make([]textList, int(text)+1-len(t.singles))...)
+		}
+		if t.singles[text] == 0 {
+			t.singles[text] = t.child(0, text)
+		}
+		return t.singles[text]
+	}
 	for l := list; l != 0; l = t.nodes[l].parent {
 		if t.nodes[l].text == text {
 			return list
 		}
 	}
-	step := textStep{list, text}
-	if child, ok := t.children[step]; ok {
-		return child
+	return t.child(list, text)
+}
+
+// child returns the list with the text added at its end, which does not
+// hold it.
+func (t *textTable) child(list textList, text int32) textList {
+	if last := t.nodes[list].last; last.list != 0 && last.text == text {
+		return last.list
 	}
-	child := textList(len(t.nodes))
-	t.nodes = append(t.nodes, textNode{parent: list, text: text})
-	t.children[step] = child
+	step := textStep{list, text}
+	child, ok := t.children[step]
+	if !ok {
+		child = textList(len(t.nodes))
+		t.nodes = append(t.nodes, textNode{parent: list, text: text})
+		t.children[step] = child
+	}
+	t.nodes[list].last = textStep{child, text}
 	return child
 }
 
