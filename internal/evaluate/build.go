@@ -36,6 +36,10 @@ type scratch struct {
 	// ports interns single port ranges: a filter names few distinct ones
 	// (the same ports for each peer), so they are allocated once.
 	ports []spans
+	// portStore holds the interned ranges, many to an allocation. It only
+	// grows, each range written once, so it outlives a release: the Spaces
+	// that share its ranges never see them change.
+	portStore []span
 }
 
 var scratchPool = sync.Pool{New: func() any { return newScratch() }}
@@ -80,11 +84,11 @@ func (sc *scratch) portsOf(protocol, from, to int) spans {
 		}
 		one = span{uint16(from), uint16(to)}
 	case posture.IsICMP(protocol):
-		p := icmpSet(from, to)
-		if len(p) != 1 {
-			return p
+		if from < 0 || from > 255 || to < -1 || to > 255 {
+			// Nothing, everything, or one code under every type.
+			return icmpSet(from, to)
 		}
-		one = p[0]
+		one = icmpSpan(from, to)
 	default:
 		return allPorts
 	}
@@ -96,7 +100,12 @@ func (sc *scratch) portsOf(protocol, from, to int) spans {
 			return q
 		}
 	}
-	sc.ports = append(sc.ports, spans{one})
+	if len(sc.portStore) == cap(sc.portStore) {
+		sc.portStore = make([]span, 0, 32)
+	}
+	sc.portStore = append(sc.portStore, one)
+	n := len(sc.portStore)
+	sc.ports = append(sc.ports, sc.portStore[n-1:n:n])
 	return sc.ports[len(sc.ports)-1]
 }
 
@@ -154,6 +163,17 @@ func (b *builder) space() Space {
 	all4, all6 := section(-1, false), section(-1, true)
 	var s Space
 	s.other = part{b.sweep(all4), b.sweep(all6)}
+	// The keys are each protocol's families, sorted: room for every
+	// protocol but -1 is allocated at once.
+	protocols := 0
+	for i, k := range b.keys {
+		if k >= 0 && (i == 0 || k/2 != b.keys[i-1]/2) {
+			protocols++
+		}
+	}
+	if protocols > 0 {
+		s.named = make([]namedPart, 0, protocols)
+	}
 	for i := 0; i < len(b.items); {
 		n := b.items[i].protocol
 		j := i
@@ -173,7 +193,9 @@ func (b *builder) space() Space {
 			s.named = append(s.named, namedPart{int(n), p})
 		}
 	}
-	if len(s.named) >= 128 {
+	if len(s.named) == 0 {
+		s.named = nil
+	} else if len(s.named) >= 128 {
 		s = s.recount()
 	}
 	return s

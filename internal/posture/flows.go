@@ -62,14 +62,18 @@ const maxDescriptionLength = 255
 // custom rules in the order written. Problems name the attribute and the fix.
 func intentFlows(in Intent) ([]flow, Problems) {
 	var problems Problems
-	var flows []flow
 	peerSets := 0
 
 	names := make([]string, 0, len(in.Profiles))
+	count := len(in.CustomRules)
 	for name := range in.Profiles {
 		names = append(names, name)
+		if profile, ok := catalog.Lookup(name); ok {
+			count += len(profile.Flows)
+		}
 	}
 	slices.Sort(names)
+	flows := make([]flow, 0, count)
 	for _, name := range names {
 		at := Root("profiles").MapKey(name)
 		profile, ok := catalog.Lookup(name)
