@@ -105,11 +105,11 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
 	}
 
-	// A request entry per flow and peer, and as many return entries, at
-	// most: flows share many of them.
+	// A slot per flow and peer: a request entry, or its answer's. Flows
+	// share many, and return entries are kept apart.
 	capacity := 2*len(opts.Deny) + 4
 	for _, f := range flows {
-		capacity += 2 * len(f.peers)
+		capacity += len(f.peers)
 	}
 	list := newEntryList(capacity)
 	for i, d := range opts.Deny {
@@ -217,14 +217,7 @@ func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map
 		// prefix lists. The flows of a peer list share its place and
 		// origin, so one check answers for all of them.
 		set.familyChecked = true
-		peers := make([]peer, len(cidrs))
-		for i, c := range cidrs {
-			peers[i] = peer{kind: peerIPv4, value: c.value, prefix: c.prefix}
-			if c.ipv6 {
-				peers[i].kind = peerIPv6
-			}
-		}
-		refuseWholeFamily(f.at, originLabel(f.origin), peers, problems)
+		refuseWholeFamily(f.at, originLabel(f.origin), cidrs, cidrBlock, problems)
 	}
 	for _, c := range cidrs {
 		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) {
@@ -251,7 +244,8 @@ func refusePublicEntry(f flow, c cidr, replyPorts []catalog.PortRange, problems 
 	if c.ipv6 {
 		field = "ipv6_cidr_blocks"
 	}
-	value, via := c.value, ""
+	block := c.prefix.String()
+	value, via := block, ""
 	if c.prefixList != "" {
 		field, value, via = "prefix_list_ids", c.prefixList, fmt.Sprintf(" (prefix list %s holds it)", c.prefixList)
 	}
@@ -261,7 +255,7 @@ func refusePublicEntry(f flow, c cidr, replyPorts []catalog.PortRange, problems 
 	}
 	problems.addOnce(f.at.Name(field).SetValue(value), "Public ingress refused",
 		"%s%s would let the whole internet in: %s %s admits it inbound on %s. Against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
-		c.value, via, originLabel(f.origin), f.purpose, what)
+		block, via, originLabel(f.origin), f.purpose, what)
 }
 
 func originLabel(origin string) string {

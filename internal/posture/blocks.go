@@ -2,20 +2,20 @@ package posture
 
 import "net/netip"
 
-// cidr is a canonical block of either family, with the prefix list it
-// came from, if any.
+// cidr is a canonical block of either family, numbered in the
+// compilation's blockTable, with the prefix list it came from, if any.
 type cidr struct {
-	value      string
 	prefix     netip.Prefix
+	block      int32
 	ipv6       bool
 	public     bool // 0.0.0.0/0 or ::/0
 	prefixList string
-	// block is the block's number in the compilation's blockTable.
-	block int32
 }
 
-func newCIDR(p netip.Prefix, value, prefixList string) cidr {
-	return cidr{value: value, prefix: p, ipv6: p.Addr().Is6(), public: p.Bits() == 0, prefixList: prefixList}
+// newCIDR numbers a block, whose canonical text is text.
+func (l *entryList) newCIDR(p netip.Prefix, text, prefixList string) cidr {
+	ipv6 := p.Addr().Is6()
+	return cidr{prefix: p, block: l.blocks.number(text, ipv6), ipv6: ipv6, public: p.Bits() == 0, prefixList: prefixList}
 }
 
 // blockTable numbers the distinct blocks of one compilation, so that
@@ -82,7 +82,7 @@ func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems 
 	for _, p := range f.peers {
 		switch p.kind {
 		case peerIPv4, peerIPv6:
-			out = append(out, newCIDR(p.prefix, p.value, ""))
+			out = append(out, l.newCIDR(p.prefix, p.value, ""))
 		case peerGroup:
 			problems.addOnce(f.at.Name("security_group_ids").SetValue(p.value), "Security groups cannot be ACL peers",
 				"Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)
@@ -101,12 +101,9 @@ func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems 
 					continue
 				}
 				prefix = prefix.Masked()
-				out = append(out, newCIDR(prefix, prefix.String(), p.value))
+				out = append(out, l.newCIDR(prefix, prefix.String(), p.value))
 			}
 		}
-	}
-	for i := range out {
-		out[i].block = l.blocks.number(out[i].value, out[i].ipv6)
 	}
 	return out
 }
@@ -126,3 +123,6 @@ func (l *entryList) peerCIDRs(f flow, prefixLists map[string][]string, problems 
 	set.cidrs, set.reusable = cidrs, len(*problems) == before
 	return set, cidrs
 }
+
+// cidrBlock returns the block of a cidr, for refuseWholeFamily.
+func cidrBlock(c cidr) (netip.Prefix, bool) { return c.prefix, true }

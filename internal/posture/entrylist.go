@@ -2,7 +2,6 @@ package posture
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
@@ -81,7 +80,11 @@ type pendingEntry struct {
 
 // entryList gathers entries in compile order, merging duplicates.
 type entryList struct {
-	entries []pendingEntry
+	// entries holds the flows' and denies' entries and the places of
+	// return traffic; returnEntries, made once every flow is known, the
+	// return entries, in slots numbered on from entries'.
+	entries       []pendingEntry
+	returnEntries []pendingEntry
 	// index finds an entry's slot by what it does.
 	index   map[entryID]int32
 	classes []entryClass
@@ -116,14 +119,21 @@ func returnKey(egress bool, proto int, block int32) uint64 {
 	return uint64(direction(egress))<<48 | uint64(uint16(proto))<<32 | uint64(block)
 }
 
-// newEntryList makes a list for about capacity entries, of which fewer
-// are distinct.
+// newEntryList makes a list for about capacity entries.
 func newEntryList(capacity int) *entryList {
 	return &entryList{
-		entries: make([]pendingEntry, 0, capacity), index: make(map[entryID]int32, capacity/2),
+		entries: make([]pendingEntry, 0, capacity), index: make(map[entryID]int32, capacity),
 		classIndex: map[uint64]int32{}, returnIndex: make(map[uint64]int32, capacity/8),
 		blocks: newBlockTable(), purposes: newTextTable(),
 	}
+}
+
+// slot returns the entry of a slot.
+func (l *entryList) slot(i int32) *pendingEntry {
+	if n := int32(len(l.entries)); i >= n {
+		return &l.returnEntries[i-n]
+	}
+	return &l.entries[i]
 }
 
 // class returns the number of an entry class, giving it the next one if
@@ -198,7 +208,7 @@ func (l *entryList) order() []int32 {
 		expanded += len(r.ports)
 	}
 	order := make([]int32, 0, len(l.entries)+expanded)
-	l.entries = slices.Grow(l.entries, expanded)
+	l.returnEntries = make([]pendingEntry, 0, expanded)
 	for slot := range int32(len(l.entries)) {
 		p := &l.entries[slot]
 		if p.returnGroup < 0 {
@@ -214,15 +224,16 @@ func (l *entryList) order() []int32 {
 			other, ok := l.index[id]
 			switch {
 			case !ok:
-				l.index[id] = int32(len(l.entries))
-				order = append(order, int32(len(l.entries)))
-				l.entries = append(l.entries, pendingEntry{id: id, band: bandAllow, purposes: r.purposes, returnGroup: -1, placed: true})
-			case l.entries[other].placed:
-				q := &l.entries[other]
+				n := int32(len(l.entries) + len(l.returnEntries))
+				l.index[id] = n
+				order = append(order, n)
+				l.returnEntries = append(l.returnEntries, pendingEntry{id: id, band: bandAllow, purposes: r.purposes, returnGroup: -1, placed: true})
+			case l.slot(other).placed:
+				q := l.slot(other)
 				q.purposes = l.purposes.join(q.purposes, r.purposes)
 			default:
 				// The request comes later: it moves up to this place.
-				q := &l.entries[other]
+				q := l.slot(other)
 				q.band, q.purposes, q.placed = bandAllow, l.purposes.join(r.purposes, q.purposes), true
 				order = append(order, other)
 			}

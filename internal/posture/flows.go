@@ -90,7 +90,7 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		}
 		parsed := parsePeers(at, peers, profile.HasInbound() && !in.AllowPublicIngress, &problems)
 		if profile.HasInbound() && !in.AllowPublicIngress {
-			refuseWholeFamily(at, name, parsed, &problems)
+			refuseWholeFamily(at, name, parsed, peerBlock, &problems)
 		}
 		for _, f := range profile.Flows {
 			opener := Ingress
@@ -160,7 +160,7 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	}
 	peers := parsePeers(at, rule.Peers, rule.Direction == Ingress && !allowPublic, problems)
 	if rule.Direction == Ingress && !allowPublic {
-		refuseWholeFamily(at, "the custom rule", peers, problems)
+		refuseWholeFamily(at, "the custom rule", peers, peerBlock, problems)
 	}
 	if known && IsICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
 		ok = false
@@ -343,22 +343,24 @@ func checkICMPFamily(at Path, proto int, peers []peer, problems *Problems) bool 
 
 // refuseWholeFamily refuses peers that together cover every address of a
 // family, such as 0.0.0.0/1 and 128.0.0.0/1: the internet, split in
-// halves, is still the internet.
-func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
-	for _, kind := range []peerKind{peerIPv4, peerIPv6} {
+// halves, is still the internet. It reads the blocks where they are,
+// typed peers or resolved ones, through block, and copies a family only
+// to sort it.
+func refuseWholeFamily[T any](at Path, who string, peers []T, block func(T) (netip.Prefix, bool), problems *Problems) {
+	for _, ipv6 := range []bool{false, true} {
 		n, shortest := 0, 128
-		for _, p := range peers {
-			if p.kind == kind {
-				n, shortest = n+1, min(shortest, p.prefix.Bits())
+		for _, peer := range peers {
+			if p, ok := block(peer); ok && p.Addr().Is6() == ipv6 {
+				n, shortest = n+1, min(shortest, p.Bits())
 			}
 		}
 		if n < 2 || !mayCover(n, shortest) {
 			continue
 		}
 		family := make([]netip.Prefix, 0, n)
-		for _, p := range peers {
-			if p.kind == kind {
-				family = append(family, p.prefix)
+		for _, peer := range peers {
+			if p, ok := block(peer); ok && p.Addr().Is6() == ipv6 {
+				family = append(family, p)
 			}
 		}
 		if coversFamily(family) {
@@ -367,6 +369,11 @@ func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
 				who, familyName(family[0]))
 		}
 	}
+}
+
+// peerBlock returns the block of an IPv4 or IPv6 peer.
+func peerBlock(p peer) (netip.Prefix, bool) {
+	return p.prefix, p.kind == peerIPv4 || p.kind == peerIPv6
 }
 
 // mayCover reports whether n prefixes of one family, none shorter than

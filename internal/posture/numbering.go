@@ -41,22 +41,23 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 		// band holds, which keeps nothing.
 		if id, ok := l.idOf(e); ok {
 			if slot, ok := l.index[id]; ok {
-				l.entries[slot].previous = 0
+				p := l.slot(slot)
+				p.previous = 0
 				if e.RuleNumber > 0 && e.RuleNumber <= allowAllBandLast {
-					l.entries[slot].previous = int32(e.RuleNumber)
+					p.previous = int32(e.RuleNumber)
 				}
 			}
 		}
 	}
 	var taken [2]numberSet
-	kept := make([]int, len(order)) // 0: not kept
+	kept := make([]int32, len(order)) // 0: not kept
 	for k, slot := range order {
-		p := &l.entries[slot]
+		p := l.slot(slot)
 		n := int(p.previous)
 		first, last := p.band.bounds()
 		dir := direction(l.classes[p.id.class()].egress)
 		if n >= first && n <= last && !taken[dir].has(n) {
-			kept[k] = n
+			kept[k] = int32(n)
 			taken[dir].add(n)
 		}
 	}
@@ -67,13 +68,13 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 	// in the low ones, so that sorting the numbers sorts the entries. New
 	// numbers follow the order, so the lists come mostly sorted, which
 	// the sort is quick to see.
-	var sorted [2][]uint64
+	sorted := [2][]uint64{make([]uint64, 0, len(order)), make([]uint64, 0, len(order))}
 	for k, slot := range order {
-		p := &l.entries[slot]
+		p := l.slot(slot)
 		egress := l.classes[p.id.class()].egress
 		dir := direction(egress)
 		first, last := p.band.bounds()
-		n := kept[k]
+		n := int(kept[k])
 		if n == 0 {
 			n = freeNumber(first, last, lastNumber[dir][p.band], taken[dir].has)
 			if n == 0 {
@@ -84,7 +85,7 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 			taken[dir].add(n)
 		}
 		lastNumber[dir][p.band] = n
-		kept[k] = n
+		kept[k] = int32(n)
 		sorted[dir] = append(sorted[dir], uint64(n)<<32|uint64(k))
 	}
 	if len(problems) > 0 {
@@ -97,8 +98,8 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 		slices.Sort(keys)
 		for _, key := range keys {
 			k := int(uint32(key))
-			l.spell(&out[i], &l.entries[order[k]])
-			out[i].RuleNumber = kept[k]
+			l.spell(&out[i], l.slot(order[k]))
+			out[i].RuleNumber = int(kept[k])
 			i++
 		}
 	}
