@@ -38,19 +38,23 @@ type ruleList struct {
 	trafficIndex map[traffic]int32
 	// peers numbers the distinct peers; peerSets holds the numbers of each
 	// of the intent's peer lists, worked out once for all its flows.
-	peers     []peer
-	peerIndex map[peer]int32
+	peers []peer
+	// peerIndex finds a peer's number, by kind then by value.
+	peerIndex [peerPrefixList + 1]map[string]int32
 	peerSets  [][]int32
 	profiles  textTable
 	purposes  textTable
 }
 
 func newRuleList(capacity int) *ruleList {
-	return &ruleList{
+	l := &ruleList{
 		rules: make([]pendingRule, 0, capacity), index: make(map[ruleID]int32, capacity),
-		trafficIndex: map[traffic]int32{}, peerIndex: map[peer]int32{},
-		profiles: newTextTable(), purposes: newTextTable(),
+		trafficIndex: map[traffic]int32{}, profiles: newTextTable(), purposes: newTextTable(),
 	}
+	for kind := range l.peerIndex {
+		l.peerIndex[kind] = map[string]int32{}
+	}
+	return l
 }
 
 // trafficNumber returns the number of a flow's traffic.
@@ -75,13 +79,14 @@ func (l *ruleList) peerNumbers(f flow) []int32 {
 	}
 	numbers := make([]int32, len(f.peers))
 	for i, p := range f.peers {
-		// The prefix is the value parsed: the value alone tells peers apart.
-		key := peer{kind: p.kind, value: p.value}
-		n, ok := l.peerIndex[key]
+		// The prefix is the value parsed: the value alone tells peers of
+		// a kind apart.
+		index := l.peerIndex[p.kind]
+		n, ok := index[p.value]
 		if !ok {
 			n = int32(len(l.peers))
-			l.peerIndex[key] = n
-			l.peers = append(l.peers, key)
+			index[p.value] = n
+			l.peers = append(l.peers, peer{kind: p.kind, value: p.value})
 		}
 		numbers[i] = n
 	}
@@ -143,7 +148,10 @@ func (l *ruleList) sorted() []Rule {
 		total += len(sortedNames[r.profiles])
 	}
 	backing := make([]string, 0, total)
-	descriptions := map[[2]textList]string{}
+	// Descriptions by profiles and purposes; consecutive rules, one flow's
+	// towards each peer, mostly share theirs.
+	descriptions := map[uint64]string{}
+	lastKey, lastDescription := uint64(0), ""
 	out := make([]Rule, len(order))
 	for i, k := range order {
 		r := &l.rules[k]
@@ -152,12 +160,16 @@ func (l *ruleList) sorted() []Rule {
 		backing = append(backing, names...)
 		description := r.description
 		if description == "" {
-			key := [2]textList{r.profiles, r.purposes}
-			var ok bool
-			if description, ok = descriptions[key]; !ok {
-				description = RuleDescription(names, l.purposes.strings(r.purposes))
-				descriptions[key] = description
+			key := uint64(r.profiles)<<32 | uint64(r.purposes)
+			if key != lastKey || lastDescription == "" {
+				var ok bool
+				if description, ok = descriptions[key]; !ok {
+					description = RuleDescription(names, l.purposes.strings(r.purposes))
+					descriptions[key] = description
+				}
+				lastKey, lastDescription = key, description
 			}
+			description = lastDescription
 		}
 		rule := &out[i]
 		l.spell(rule, r)
