@@ -105,8 +105,8 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
 	}
 
-	// A slot per flow and peer: a request entry, or its answer's. Flows
-	// share many, and return entries are kept apart.
+	// Room for an entry per flow and peer: flows share many, and return
+	// entries are kept apart.
 	capacity := 2*len(opts.Deny) + 4
 	for _, f := range flows {
 		capacity += len(f.peers)
