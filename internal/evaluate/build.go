@@ -32,6 +32,8 @@ type scratch struct {
 	keys   []int
 	bounds []u128
 	gather spans
+	// unions are the last port sets unionAt made, for it to share.
+	unions []spans
 	out    slabs
 	// ports interns single port ranges: a filter names few distinct ones
 	// (the same ports for each peer), so they are allocated once.
@@ -67,8 +69,9 @@ func release(in, out builder) {
 	clear(sc.sorted)
 	clear(sc.out)
 	clear(sc.ports)
+	clear(sc.unions)
 	sc.items = [2][]item{in.items[:0], out.items[:0]}
-	sc.merged, sc.sorted, sc.out, sc.ports = sc.merged[:0], sc.sorted[:0], sc.out[:0], sc.ports[:0]
+	sc.merged, sc.sorted, sc.out, sc.ports, sc.unions = sc.merged[:0], sc.sorted[:0], sc.out[:0], sc.ports[:0], sc.unions[:0]
 	scratchPool.Put(sc)
 }
 
@@ -322,8 +325,11 @@ func (b *builder) sweep(items []item) slabs {
 	return slices.Clone(out)
 }
 
-// unionAt unites the ports of the items over x in one go: gathered, sorted
-// and merged, one allocation where pairwise unions make one per item.
+// unionAt unites the ports of the items over x in one go: gathered,
+// sorted and merged in the scratch. Neighbouring stretches, one peer's
+// flows and the next one's, mostly come to the same union: a union equal
+// to one of the last few made is shared, so a set is allocated once, not
+// once per peer.
 func (b *builder) unionAt(items []item, x u128) spans {
 	g := b.gather[:0]
 	for _, it := range items {
@@ -332,14 +338,28 @@ func (b *builder) unionAt(items []item, x u128) spans {
 		}
 	}
 	slices.SortFunc(g, func(p, q span) int { return int(p.lo) - int(q.lo) })
-	b.gather = g
-	out := make(spans, 0, len(g))
+	merged := g[:0]
 	for _, r := range g {
-		if n := len(out); n > 0 && uint32(r.lo) <= uint32(out[n-1].hi)+1 {
-			out[n-1].hi = max(out[n-1].hi, r.hi)
+		if n := len(merged); n > 0 && uint32(r.lo) <= uint32(merged[n-1].hi)+1 {
+			merged[n-1].hi = max(merged[n-1].hi, r.hi)
 			continue
 		}
-		out = append(out, r)
+		merged = append(merged, r)
 	}
-	return slices.Clip(out)
+	b.gather = g
+	for _, u := range slices.Backward(b.unions) {
+		if u.equal(merged) {
+			return u
+		}
+	}
+	out := slices.Clone(merged)
+	if len(b.unions) == recentUnions {
+		b.unions = append(b.unions[:0], b.unions[1:]...)
+	}
+	b.unions = append(b.unions, out)
+	return out
 }
+
+// recentUnions is how many of the last unions unionAt compares a new one
+// with.
+const recentUnions = 8
