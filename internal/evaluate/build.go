@@ -31,8 +31,10 @@ type scratch struct {
 	sorted []item    // items in sections
 	keys   []int
 	bounds []u128
+	starts []int32 // items' positions by where they start
+	active []int32 // the positions of the items over a stretch
 	gather spans
-	// unions are the last port sets unionAt made, for it to share.
+	// unions are the last port sets unionOf made, for it to share.
 	unions []spans
 	out    slabs
 	// ports interns single port ranges: a filter names few distinct ones
@@ -250,8 +252,10 @@ func mergeByOrder(out, a, b []item) []item {
 // sweep turns items of one family, in their order, into canonical slabs.
 // The addresses where an item starts or stops cut the family into
 // stretches over which the same items hold; on each, the items' ports are
-// applied in order. The items here are few (tens), so the active ones are
-// simply rescanned per stretch.
+// applied in order. The items over a stretch, the active ones, are kept
+// from one stretch to the next: an item joins where it starts and leaves
+// after it ends, so a stretch costs what is over it, not every item (a
+// filter of many peers has many items, few over any one address).
 func (b *builder) sweep(items []item) slabs {
 	switch len(items) {
 	case 0:
@@ -263,29 +267,37 @@ func (b *builder) sweep(items []item) slabs {
 		return slabs{{items[0].lo, items[0].hi, items[0].ports}}
 	}
 	bounds := b.bounds[:0]
-	for _, it := range items {
+	starts := b.starts[:0]
+	for i, it := range items {
 		bounds = append(bounds, it.lo)
 		if it.hi != maxU128 {
 			bounds = append(bounds, it.hi.inc())
 		}
+		starts = append(starts, int32(i))
 	}
 	slices.SortFunc(bounds, u128.cmp)
 	bounds = slices.Compact(bounds)
-	b.bounds = bounds
+	slices.SortFunc(starts, func(i, j int32) int { return items[i].lo.cmp(items[j].lo) })
+	b.bounds, b.starts = bounds, starts
+	// active holds the positions of the items over the stretch, in order.
+	active := b.active[:0]
 	out := b.out[:0]
 	for k, x := range bounds {
 		end := maxU128
 		if k+1 < len(bounds) {
 			end = bounds[k+1].dec()
 		}
+		active = slices.DeleteFunc(active, func(i int32) bool { return items[i].hi.less(x) })
+		for ; len(starts) > 0 && !x.less(items[starts[0]].lo); starts = starts[1:] {
+			at, _ := slices.BinarySearch(active, starts[0])
+			active = slices.Insert(active, at, starts[0])
+		}
 		// Most stretches are under allowing items of one port set: those
 		// need no set operation at all.
 		var ports, first spans
 		allows, denies, same := 0, 0, true
-		for _, it := range items {
-			if x.less(it.lo) || it.hi.less(x) {
-				continue
-			}
+		for _, i := range active {
+			it := &items[i]
 			switch {
 			case it.deny:
 				denies++
@@ -303,13 +315,10 @@ func (b *builder) sweep(items []item) slabs {
 		case denies == 0 && same:
 			ports = first
 		case denies == 0:
-			ports = b.unionAt(items, x)
+			ports = b.unionOf(items, active)
 		default:
-			for _, it := range items {
-				if x.less(it.lo) || it.hi.less(x) {
-					continue
-				}
-				if it.deny {
+			for _, i := range active {
+				if it := &items[i]; it.deny {
 					ports = subtractSpans(ports, it.ports)
 				} else {
 					ports = unionSpans(ports, it.ports)
@@ -320,22 +329,20 @@ func (b *builder) sweep(items []item) slabs {
 			out = out.add(x, end, ports)
 		}
 	}
-	b.out = out
+	b.active, b.out = active, out
 	// The scratch is reused: the Space gets a copy of the exact size.
 	return slices.Clone(out)
 }
 
-// unionAt unites the ports of the items over x in one go: gathered,
+// unionOf unites the ports of the active items in one go: gathered,
 // sorted and merged in the scratch. Neighbouring stretches, one peer's
 // flows and the next one's, mostly come to the same union: a union equal
 // to one of the last few made is shared, so a set is allocated once, not
 // once per peer.
-func (b *builder) unionAt(items []item, x u128) spans {
+func (b *builder) unionOf(items []item, active []int32) spans {
 	g := b.gather[:0]
-	for _, it := range items {
-		if !x.less(it.lo) && !it.hi.less(x) {
-			g = append(g, it.ports...)
-		}
+	for _, i := range active {
+		g = append(g, items[i].ports...)
 	}
 	slices.SortFunc(g, func(p, q span) int { return int(p.lo) - int(q.lo) })
 	merged := g[:0]
@@ -360,6 +367,6 @@ func (b *builder) unionAt(items []item, x u128) spans {
 	return out
 }
 
-// recentUnions is how many of the last unions unionAt compares a new one
+// recentUnions is how many of the last unions unionOf compares a new one
 // with.
 const recentUnions = 8
