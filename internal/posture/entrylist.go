@@ -43,7 +43,7 @@ func (c entryClass) key() (key uint64, ok bool) {
 	key = key<<17 | uint64(c.toPort+1)
 	key = key<<9 | uint64(c.icmpType+1)
 	key = key<<9 | uint64(c.icmpCode+1)
-	key = key<<1 | uint64(direction(c.egress))
+	key = key<<1 | uint64(directionIndex(c.egress))
 	key <<= 1
 	if c.deny {
 		key |= 1
@@ -116,7 +116,7 @@ type returnTraffic struct {
 }
 
 func returnKey(egress bool, proto int, block int32) uint64 {
-	return uint64(direction(egress))<<48 | uint64(uint16(proto))<<32 | uint64(block)
+	return uint64(directionIndex(egress))<<48 | uint64(uint16(proto))<<32 | uint64(block)
 }
 
 // newEntryList makes a list for about capacity entries.

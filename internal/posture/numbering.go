@@ -55,7 +55,7 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 		p := l.slot(slot)
 		n := int(p.previous)
 		first, last := p.band.bounds()
-		dir := direction(l.classes[p.id.class()].egress)
+		dir := directionIndex(l.classes[p.id.class()].egress)
 		if n >= first && n <= last && !taken[dir].has(n) {
 			kept[k] = int32(n)
 			taken[dir].add(n)
@@ -72,7 +72,7 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 	for k, slot := range order {
 		p := l.slot(slot)
 		egress := l.classes[p.id.class()].egress
-		dir := direction(egress)
+		dir := directionIndex(egress)
 		first, last := p.band.bounds()
 		n := int(kept[k])
 		if n == 0 {
@@ -113,8 +113,8 @@ func (s *numberSet) has(n int) bool { return s[n/64]&(1<<(n%64)) != 0 }
 
 func (s *numberSet) add(n int) { s[n/64] |= 1 << (n % 64) }
 
-// direction indexes per-direction state: 0 ingress, 1 egress.
-func direction(egress bool) int {
+// directionIndex indexes per-direction state: 0 ingress, 1 egress.
+func directionIndex(egress bool) int {
 	if egress {
 		return 1
 	}

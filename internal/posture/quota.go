@@ -87,7 +87,7 @@ func checkGroupQuota(rules []Rule, opts GroupOptions) error {
 		r := &rules[i]
 		ipv4, ipv6 := ruleWeights(*r, opts.PrefixLists)
 		kind := kindOf(*r)
-		dir := direction(r.Direction == Egress)
+		dir := directionIndex(r.Direction == Egress)
 		count(&tallies[dir][0], r, kind, ipv4)
 		count(&tallies[dir][1], r, kind, ipv6)
 	}
@@ -178,7 +178,7 @@ func checkACLQuota(entries []Entry, quota int) error {
 		return 0
 	}
 	for _, e := range entries {
-		dir, f := direction(e.Egress), family(e)
+		dir, f := directionIndex(e.Egress), family(e)
 		counts[dir][f]++
 		if counts[dir][f]+1 == quota+1 {
 			crossedAt[dir][f] = e

@@ -224,7 +224,7 @@ func (l *ruleList) trafficRanks() []int32 {
 	slices.SortFunc(byRank, func(a, b int32) int {
 		x, y := l.traffics[a], l.traffics[b]
 		return cmp.Or(
-			cmp.Compare(direction(x.egress), direction(y.egress)),
+			cmp.Compare(directionIndex(x.egress), directionIndex(y.egress)),
 			cmp.Compare(GroupProtocol(int(x.proto)), GroupProtocol(int(y.proto))),
 			cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to),
 		)
