@@ -31,11 +31,19 @@ type scratch struct {
 	sorted []item    // items in sections
 	keys   []int
 	bounds []u128
+	starts []int32 // items' positions by where they start
+	active []int32 // the positions of the items over a stretch
 	gather spans
+	// unions are the last port sets unionOf made, for it to share.
+	unions []spans
 	out    slabs
 	// ports interns single port ranges: a filter names few distinct ones
 	// (the same ports for each peer), so they are allocated once.
 	ports []spans
+	// portStore holds the interned ranges, many to an allocation. It only
+	// grows, each range written once, so it outlives a release: the Spaces
+	// that share its ranges never see them change.
+	portStore []span
 }
 
 var scratchPool = sync.Pool{New: func() any { return newScratch() }}
@@ -63,8 +71,9 @@ func release(in, out builder) {
 	clear(sc.sorted)
 	clear(sc.out)
 	clear(sc.ports)
+	clear(sc.unions)
 	sc.items = [2][]item{in.items[:0], out.items[:0]}
-	sc.merged, sc.sorted, sc.out, sc.ports = sc.merged[:0], sc.sorted[:0], sc.out[:0], sc.ports[:0]
+	sc.merged, sc.sorted, sc.out, sc.ports, sc.unions = sc.merged[:0], sc.sorted[:0], sc.out[:0], sc.ports[:0], sc.unions[:0]
 	scratchPool.Put(sc)
 }
 
@@ -80,11 +89,11 @@ func (sc *scratch) portsOf(protocol, from, to int) spans {
 		}
 		one = span{uint16(from), uint16(to)}
 	case posture.IsICMP(protocol):
-		p := icmpSet(from, to)
-		if len(p) != 1 {
-			return p
+		if from < 0 || from > 255 || to < -1 || to > 255 {
+			// Nothing, everything, or one code under every type.
+			return icmpSet(from, to)
 		}
-		one = p[0]
+		one = icmpSpan(from, to)
 	default:
 		return allPorts
 	}
@@ -96,7 +105,12 @@ func (sc *scratch) portsOf(protocol, from, to int) spans {
 			return q
 		}
 	}
-	sc.ports = append(sc.ports, spans{one})
+	if len(sc.portStore) == cap(sc.portStore) {
+		sc.portStore = make([]span, 0, 32)
+	}
+	sc.portStore = append(sc.portStore, one)
+	n := len(sc.portStore)
+	sc.ports = append(sc.ports, sc.portStore[n-1:n:n])
 	return sc.ports[len(sc.ports)-1]
 }
 
@@ -154,6 +168,17 @@ func (b *builder) space() Space {
 	all4, all6 := section(-1, false), section(-1, true)
 	var s Space
 	s.other = part{b.sweep(all4), b.sweep(all6)}
+	// The keys are each protocol's families, sorted: room for every
+	// protocol but -1 is allocated at once.
+	protocols := 0
+	for i, k := range b.keys {
+		if k >= 0 && (i == 0 || k/2 != b.keys[i-1]/2) {
+			protocols++
+		}
+	}
+	if protocols > 0 {
+		s.named = make([]namedPart, 0, protocols)
+	}
 	for i := 0; i < len(b.items); {
 		n := b.items[i].protocol
 		j := i
@@ -173,7 +198,9 @@ func (b *builder) space() Space {
 			s.named = append(s.named, namedPart{int(n), p})
 		}
 	}
-	if len(s.named) >= 128 {
+	if len(s.named) == 0 {
+		s.named = nil
+	} else if len(s.named) >= 128 {
 		s = s.recount()
 	}
 	return s
@@ -225,8 +252,10 @@ func mergeByOrder(out, a, b []item) []item {
 // sweep turns items of one family, in their order, into canonical slabs.
 // The addresses where an item starts or stops cut the family into
 // stretches over which the same items hold; on each, the items' ports are
-// applied in order. The items here are few (tens), so the active ones are
-// simply rescanned per stretch.
+// applied in order. The items over a stretch, the active ones, are kept
+// from one stretch to the next: an item joins where it starts and leaves
+// after it ends, so a stretch costs what is over it, not every item (a
+// filter of many peers has many items, few over any one address).
 func (b *builder) sweep(items []item) slabs {
 	switch len(items) {
 	case 0:
@@ -238,29 +267,37 @@ func (b *builder) sweep(items []item) slabs {
 		return slabs{{items[0].lo, items[0].hi, items[0].ports}}
 	}
 	bounds := b.bounds[:0]
-	for _, it := range items {
+	starts := b.starts[:0]
+	for i, it := range items {
 		bounds = append(bounds, it.lo)
 		if it.hi != maxU128 {
 			bounds = append(bounds, it.hi.inc())
 		}
+		starts = append(starts, int32(i))
 	}
 	slices.SortFunc(bounds, u128.cmp)
 	bounds = slices.Compact(bounds)
-	b.bounds = bounds
+	slices.SortFunc(starts, func(i, j int32) int { return items[i].lo.cmp(items[j].lo) })
+	b.bounds, b.starts = bounds, starts
+	// active holds the positions of the items over the stretch, in order.
+	active := b.active[:0]
 	out := b.out[:0]
 	for k, x := range bounds {
 		end := maxU128
 		if k+1 < len(bounds) {
 			end = bounds[k+1].dec()
 		}
+		active = slices.DeleteFunc(active, func(i int32) bool { return items[i].hi.less(x) })
+		for ; len(starts) > 0 && !x.less(items[starts[0]].lo); starts = starts[1:] {
+			at, _ := slices.BinarySearch(active, starts[0])
+			active = slices.Insert(active, at, starts[0])
+		}
 		// Most stretches are under allowing items of one port set: those
 		// need no set operation at all.
 		var ports, first spans
 		allows, denies, same := 0, 0, true
-		for _, it := range items {
-			if x.less(it.lo) || it.hi.less(x) {
-				continue
-			}
+		for _, i := range active {
+			it := &items[i]
 			switch {
 			case it.deny:
 				denies++
@@ -278,13 +315,10 @@ func (b *builder) sweep(items []item) slabs {
 		case denies == 0 && same:
 			ports = first
 		case denies == 0:
-			ports = b.unionAt(items, x)
+			ports = b.unionOf(items, active)
 		default:
-			for _, it := range items {
-				if x.less(it.lo) || it.hi.less(x) {
-					continue
-				}
-				if it.deny {
+			for _, i := range active {
+				if it := &items[i]; it.deny {
 					ports = subtractSpans(ports, it.ports)
 				} else {
 					ports = unionSpans(ports, it.ports)
@@ -295,29 +329,44 @@ func (b *builder) sweep(items []item) slabs {
 			out = out.add(x, end, ports)
 		}
 	}
-	b.out = out
+	b.active, b.out = active, out
 	// The scratch is reused: the Space gets a copy of the exact size.
 	return slices.Clone(out)
 }
 
-// unionAt unites the ports of the items over x in one go: gathered, sorted
-// and merged, one allocation where pairwise unions make one per item.
-func (b *builder) unionAt(items []item, x u128) spans {
+// unionOf unites the ports of the active items in one go: gathered,
+// sorted and merged in the scratch. Neighbouring stretches, one peer's
+// flows and the next one's, mostly come to the same union: a union equal
+// to one of the last few made is shared, so a set is allocated once, not
+// once per peer.
+func (b *builder) unionOf(items []item, active []int32) spans {
 	g := b.gather[:0]
-	for _, it := range items {
-		if !x.less(it.lo) && !it.hi.less(x) {
-			g = append(g, it.ports...)
-		}
+	for _, i := range active {
+		g = append(g, items[i].ports...)
 	}
 	slices.SortFunc(g, func(p, q span) int { return int(p.lo) - int(q.lo) })
-	b.gather = g
-	out := make(spans, 0, len(g))
+	merged := g[:0]
 	for _, r := range g {
-		if n := len(out); n > 0 && uint32(r.lo) <= uint32(out[n-1].hi)+1 {
-			out[n-1].hi = max(out[n-1].hi, r.hi)
+		if n := len(merged); n > 0 && uint32(r.lo) <= uint32(merged[n-1].hi)+1 {
+			merged[n-1].hi = max(merged[n-1].hi, r.hi)
 			continue
 		}
-		out = append(out, r)
+		merged = append(merged, r)
 	}
-	return slices.Clip(out)
+	b.gather = g
+	for _, u := range slices.Backward(b.unions) {
+		if u.equal(merged) {
+			return u
+		}
+	}
+	out := slices.Clone(merged)
+	if len(b.unions) == recentUnions {
+		b.unions = append(b.unions[:0], b.unions[1:]...)
+	}
+	b.unions = append(b.unions, out)
+	return out
 }
+
+// recentUnions is how many of the last unions unionOf compares a new one
+// with.
+const recentUnions = 8

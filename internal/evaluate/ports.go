@@ -49,17 +49,13 @@ func portRange(from, to int) spans {
 // (which AWS refuses) is code 3 under every type, 256 single keys, and a
 // type or code outside 0-255 selects nothing.
 func icmpSet(typ, code int) spans {
-	if typ < -1 || typ > 255 || code < -1 || code > 255 {
-		return nil
-	}
 	switch {
+	case typ < -1 || typ > 255 || code < -1 || code > 255:
+		return nil
 	case typ == -1 && code == -1:
 		return allPorts
-	case code == -1:
-		return spans{{uint16(typ << 8), uint16(typ<<8 | 0xff)}}
 	case typ != -1:
-		k := uint16(typ<<8 | code)
-		return spans{{k, k}}
+		return spans{icmpSpan(typ, code)}
 	}
 	out := make(spans, 256)
 	for t := range out {
@@ -67,6 +63,16 @@ func icmpSet(typ, code int) spans {
 		out[t] = span{k, k}
 	}
 	return out
+}
+
+// icmpSpan is the one range a type (0-255) and a code (0-255, or -1 for
+// any) select.
+func icmpSpan(typ, code int) span {
+	if code == -1 {
+		return span{uint16(typ << 8), uint16(typ<<8 | 0xff)}
+	}
+	k := uint16(typ<<8 | code)
+	return span{k, k}
 }
 
 func (s spans) equal(t spans) bool {

@@ -26,9 +26,18 @@ func CheckGroup(intent posture.Intent, rules []posture.Rule) error {
 	if err != nil {
 		return err
 	}
-	byPeer := map[string][]posture.Rule{}
+	// The rules by the ID they name, "" for CIDR rules, each list
+	// allocated once at its length.
+	counts := map[string]int{}
 	for _, r := range rules {
-		key := r.ReferencedGroupID + r.PrefixListID // "" for CIDR rules
+		counts[r.ReferencedGroupID+r.PrefixListID]++
+	}
+	byPeer := make(map[string][]posture.Rule, len(counts))
+	for _, r := range rules {
+		key := r.ReferencedGroupID + r.PrefixListID
+		if byPeer[key] == nil {
+			byPeer[key] = make([]posture.Rule, 0, counts[key])
+		}
 		byPeer[key] = append(byPeer[key], r)
 	}
 	peers := []string{""}
@@ -40,45 +49,53 @@ func CheckGroup(intent posture.Intent, rules []posture.Rule) error {
 		peers = append(peers, key)
 	}
 	slices.Sort(peers)
+	// The resolver knows one ID at a time; its maps are refilled for each.
+	members, lists := map[string][]netip.Addr{}, map[string][]netip.Prefix{}
+	resolver := Resolver{GroupMembers: members, PrefixLists: lists}
 	for _, key := range slices.Compact(peers) {
-		resolver := Resolver{
-			GroupMembers: map[string][]netip.Addr{key: {standIn}},
-			PrefixLists:  map[string][]netip.Prefix{key: {netip.PrefixFrom(standIn, 32)}},
-		}
-		part := func(f posture.Flow) Exposure { return groupFlowPart(f, key) }
-		want := Exposure{}
-		for _, f := range flows {
-			x := part(f)
-			want = Exposure{Ingress: want.Ingress.Union(x.Ingress), Egress: want.Egress.Union(x.Egress)}
-		}
+		clear(members)
+		clear(lists)
+		members[key], lists[key] = standInMembers, standInPrefixes
+		want := groupWant(flows, key)
 		got := GroupExposure(Group{Rules: byPeer[key], Resolver: resolver})
-		if err := compareExposures("security group", flows, want, got, part); err != nil {
+		if err := compareExposures("security group", flows, want, got, func(f posture.Flow) Exposure {
+			return groupWant([]posture.Flow{f}, key)
+		}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// standIn is the address an ID stands for in its own comparison.
-var standIn = netip.MustParseAddr("192.0.2.1")
+// standIn is the address an ID stands for in its own comparison; the
+// lists hold it for the resolver, and are never written.
+var (
+	standIn         = netip.MustParseAddr("192.0.2.1")
+	standInMembers  = []netip.Addr{standIn}
+	standInPrefixes = []netip.Prefix{netip.PrefixFrom(standIn, 32)}
+)
 
-// groupFlowPart is what a flow asks of the group towards one kind of peer:
-// its CIDR blocks when id is "", else the group or prefix list id.
-func groupFlowPart(f posture.Flow, id string) Exposure {
-	var peers []netip.Prefix
-	if id == "" {
-		peers = f.CIDRs
-	} else if slices.Contains(f.SecurityGroupIDs, id) || slices.Contains(f.PrefixListIDs, id) {
-		peers = []netip.Prefix{netip.PrefixFrom(standIn, 32)}
+// groupWant is what the flows ask of the group towards one kind of peer:
+// their CIDR blocks when id is "", else the group or prefix list id. It is
+// built in one sweep, whatever the number of flows and peers.
+func groupWant(flows []posture.Flow, id string) Exposure {
+	in, out := newBuilders()
+	defer func() { release(in, out) }()
+	for _, f := range flows {
+		b := &out
+		if f.Inbound {
+			b = &in
+		}
+		switch {
+		case id == "":
+			for _, p := range f.CIDRs {
+				b.add(f.Protocol, p, f.From, f.To, false)
+			}
+		case slices.Contains(f.SecurityGroupIDs, id) || slices.Contains(f.PrefixListIDs, id):
+			b.add(f.Protocol, standInPrefixes[0], f.From, f.To, false)
+		}
 	}
-	var boxes []Space
-	for _, p := range peers {
-		boxes = append(boxes, Box(f.Protocol, p, f.From, f.To))
-	}
-	if f.Inbound {
-		return Exposure{Ingress: UnionAll(boxes...)}
-	}
-	return Exposure{Egress: UnionAll(boxes...)}
+	return Exposure{Ingress: in.space(), Egress: out.space()}
 }
 
 // CheckACL reports whether entries pass exactly the intent's requests and
@@ -93,27 +110,15 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 	if ephemeral.From == 0 && ephemeral.To == 0 {
 		ephemeral = catalog.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo}
 	}
-	flowExposure := func(f posture.Flow) Exposure {
-		return IntendedACLFlow(f, opts.PrefixListCIDRs, ephemeral)
-	}
-	var in, out []Space
-	for _, f := range flows {
-		x := flowExposure(f)
-		in, out = append(in, x.Ingress), append(out, x.Egress)
-	}
-	want := Exposure{Ingress: UnionAll(in...), Egress: UnionAll(out...)}
-	if opts.DefaultAction == posture.Allow {
-		want = Exposure{Ingress: Everything(), Egress: Everything()}
-	}
-	denyIn, denyOut, err := denySpaces(opts.Deny)
+	denies, err := readDenies(opts.Deny)
 	if err != nil {
 		return err
 	}
-	want = Exposure{Ingress: want.Ingress.Subtract(denyIn), Egress: want.Egress.Subtract(denyOut)}
+	lists := newPrefixLists(opts.PrefixListCIDRs)
+	want := aclWant(flows, lists, ephemeral, denies, opts.DefaultAction == posture.Allow)
 	got := ACLExposure(ACL{Entries: entries})
 	return compareExposures("network ACL", flows, want, got, func(f posture.Flow) Exposure {
-		x := flowExposure(f)
-		return Exposure{Ingress: x.Ingress.Subtract(denyIn), Egress: x.Egress.Subtract(denyOut)}
+		return aclWant([]posture.Flow{f}, lists, ephemeral, denies, false)
 	})
 }
 
@@ -121,71 +126,132 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 // towards each peer, and the answers back on the ports its clients send
 // from (ICMP: the reply message; other protocols: the same protocol).
 func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral catalog.PortRange) Exposure {
-	var request, reply []Space
-	for _, p := range aclPeers(f, prefixLists) {
-		request = append(request, Box(f.Protocol, p, f.From, f.To))
-		switch {
-		case f.Replies.OneWay:
-		case posture.HasPorts(f.Protocol):
-			for _, r := range posture.ReplyPorts(f.Replies, ephemeral) {
-				reply = append(reply, Box(f.Protocol, p, r.From, r.To))
-			}
-		case posture.IsICMP(f.Protocol):
-			replyType, _ := posture.ICMPReplyType(f.Protocol, f.From)
-			reply = append(reply, Box(f.Protocol, p, replyType, f.To))
-		default:
-			reply = append(reply, Box(f.Protocol, p, 0, 0))
-		}
-	}
-	if f.Inbound {
-		return Exposure{Ingress: UnionAll(request...), Egress: UnionAll(reply...)}
-	}
-	return Exposure{Ingress: UnionAll(reply...), Egress: UnionAll(request...)}
+	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, nil, false)
 }
 
-func aclPeers(f posture.Flow, prefixLists map[string][]string) []netip.Prefix {
-	peers := append([]netip.Prefix(nil), f.CIDRs...)
-	for _, id := range f.PrefixListIDs {
-		for _, c := range prefixLists[id] {
-			if p, err := netip.ParsePrefix(c); err == nil {
-				peers = append(peers, p.Masked())
+// aclWant is what the flows need from a stateless ACL, as IntendedACLFlow
+// says for each, less what the denies name; with allowAll, everything the
+// denies do not name. It is built in one sweep: the boxes of the flows'
+// requests and answers first, the denies' after them, which the builder
+// subtracts.
+func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRange, denies []denyBox, allowAll bool) Exposure {
+	in, out := newBuilders()
+	defer func() { release(in, out) }()
+	if allowAll {
+		for _, b := range []*builder{&in, &out} {
+			b.add(-1, netip.PrefixFrom(netip.IPv4Unspecified(), 0), 0, 0, false)
+			b.add(-1, netip.PrefixFrom(netip.IPv6Unspecified(), 0), 0, 0, false)
+		}
+		flows = nil
+	}
+	for _, f := range flows {
+		request, reply := &out, &in
+		if f.Inbound {
+			request, reply = &in, &out
+		}
+		peer := func(p netip.Prefix) {
+			request.add(f.Protocol, p, f.From, f.To, false)
+			switch {
+			case f.Replies.OneWay:
+			case posture.HasPorts(f.Protocol):
+				// The builder unites the boxes, so the ephemeral range and
+				// the client ports need no merging first (ReplyPorts).
+				reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
+				for _, r := range f.Replies.ClientPorts {
+					reply.add(f.Protocol, p, r.From, r.To, false)
+				}
+			case posture.IsICMP(f.Protocol):
+				replyType, _ := posture.ICMPReplyType(f.Protocol, f.From)
+				reply.add(f.Protocol, p, replyType, f.To, false)
+			default:
+				reply.add(f.Protocol, p, 0, 0, false)
+			}
+		}
+		for _, p := range f.CIDRs {
+			peer(p)
+		}
+		for _, id := range f.PrefixListIDs {
+			for _, p := range lists.prefixes(id) {
+				peer(p)
 			}
 		}
 	}
-	return peers
+	for _, d := range denies {
+		if d.in {
+			in.add(d.protocol, d.prefix, d.from, d.to, true)
+		}
+		if d.out {
+			out.add(d.protocol, d.prefix, d.from, d.to, true)
+		}
+	}
+	return Exposure{Ingress: in.space(), Egress: out.space()}
 }
 
-// denySpaces reads the denies as the user wrote them: protocol all unless
+// prefixLists reads the prefix lists' CIDRs, each list once, on its first
+// use: as the ACL compiler resolves them, masked, entries that are no
+// CIDR left out.
+type prefixLists struct {
+	text   map[string][]string
+	parsed map[string][]netip.Prefix
+}
+
+func newPrefixLists(text map[string][]string) prefixLists {
+	return prefixLists{text: text, parsed: map[string][]netip.Prefix{}}
+}
+
+func (l prefixLists) prefixes(id string) []netip.Prefix {
+	if p, ok := l.parsed[id]; ok {
+		return p
+	}
+	var out []netip.Prefix
+	for _, c := range l.text[id] {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	l.parsed[id] = out
+	return out
+}
+
+// denyBox is a deny as a box of one or both directions.
+type denyBox struct {
+	protocol, from, to int
+	prefix             netip.Prefix
+	in, out            bool
+}
+
+// readDenies reads the denies as the user wrote them: protocol all unless
 // named, every port of TCP or UDP unless given, every ICMP type and code
 // unless given; ingress unless said otherwise.
-func denySpaces(denies []posture.DenyRule) (in, out Space, err error) {
+func readDenies(denies []posture.DenyRule) ([]denyBox, error) {
+	out := make([]denyBox, 0, len(denies))
 	for _, d := range denies {
 		p, perr := netip.ParsePrefix(d.CIDRBlock + d.IPv6CIDRBlock)
 		proto, ok := posture.ProtocolNumber(cmp.Or(d.Protocol, "all"))
 		if perr != nil || !ok {
-			return Space{}, Space{}, fmt.Errorf("deny %+v cannot be read", d)
+			return nil, fmt.Errorf("deny %+v cannot be read", d)
 		}
-		from, to := 0, 65535
+		box := denyBox{protocol: proto, from: 0, to: 65535, prefix: p.Masked()}
 		if posture.IsICMP(proto) {
-			from, to = -1, -1
+			box.from, box.to = -1, -1
 		}
 		if d.FromPort != nil {
-			from = *d.FromPort
+			box.from = *d.FromPort
 		}
 		if d.ToPort != nil {
-			to = *d.ToPort
+			box.to = *d.ToPort
 		}
-		box := Box(proto, p.Masked(), from, to)
 		switch cmp.Or(d.Direction, posture.Ingress) {
 		case posture.Ingress:
-			in = in.Union(box)
+			box.in = true
 		case posture.Egress:
-			out = out.Union(box)
+			box.out = true
 		default:
-			in, out = in.Union(box), out.Union(box)
+			box.in, box.out = true, true
 		}
+		out = append(out, box)
 	}
-	return in, out, nil
+	return out, nil
 }
 
 // compareExposures names, for a difference, the flows that lose traffic

@@ -3,9 +3,7 @@ package posture
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
@@ -91,16 +89,6 @@ type ACLOptions struct {
 	Previous []Entry
 }
 
-type pendingEntry struct {
-	Entry
-	band     band
-	purposes []string
-	// returnGroup is the index of the return traffic this slot stands for,
-	// or -1: return ranges are merged once every flow is known, and take
-	// the place of the first flow that needed them.
-	returnGroup int
-}
-
 // CompileACL turns an intent into stateless entries. Each flow gets its
 // request entry and, unless it is one-way, its return entry on the ports
 // its real clients send from, scoped to the same peer; denies come first
@@ -117,9 +105,11 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
 	}
 
+	// Room for an entry per flow and peer: flows share many, and return
+	// entries are kept apart.
 	capacity := 2*len(opts.Deny) + 4
 	for _, f := range flows {
-		capacity += 2 * len(f.peers)
+		capacity += len(f.peers)
 	}
 	list := newEntryList(capacity)
 	for i, d := range opts.Deny {
@@ -136,7 +126,7 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 		list.addAllowAll()
 	}
 
-	entries, err := number(list.merged(), opts.Previous)
+	entries, err := list.number(list.order(), opts.Previous)
 	if err != nil {
 		return nil, err
 	}
@@ -144,94 +134,6 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 		return nil, err
 	}
 	return entries, nil
-}
-
-// entryList gathers entries in compile order, merging duplicates.
-type entryList struct {
-	entries []pendingEntry
-	index   map[EntryKey]int
-	returns []returnTraffic
-	// returnIndex finds the return traffic a later flow to the same peer
-	// and protocol shares.
-	returnIndex map[returnKey]int
-}
-
-// returnKey is what return entries can be merged over: one direction, one
-// protocol with ports, one peer.
-type returnKey struct {
-	egress bool
-	proto  int
-	// peer is the block itself: the same block typed in one profile and
-	// resolved from a prefix list in another is one peer.
-	peer string
-	ipv6 bool
-}
-
-type returnTraffic struct {
-	returnKey
-	ports    []catalog.PortRange
-	purposes []string
-}
-
-func newEntryList(capacity int) *entryList {
-	return &entryList{
-		entries: make([]pendingEntry, 0, capacity), index: make(map[EntryKey]int, capacity),
-		returnIndex: make(map[returnKey]int),
-	}
-}
-
-func (l *entryList) add(e Entry, b band, purposes ...string) {
-	key := e.Key()
-	if i, ok := l.index[key]; ok {
-		p := &l.entries[i]
-		for _, purpose := range purposes {
-			if !slices.Contains(p.purposes, purpose) {
-				p.purposes = append(p.purposes, purpose)
-			}
-		}
-		return
-	}
-	l.index[key] = len(l.entries)
-	l.entries = append(l.entries, pendingEntry{Entry: e, band: b, purposes: slices.Clone(purposes), returnGroup: -1})
-}
-
-// addReturn records reply ports towards a peer; merged() turns them into
-// entries.
-func (l *entryList) addReturn(key returnKey, ports []catalog.PortRange, purpose string) {
-	i, ok := l.returnIndex[key]
-	if !ok {
-		i = len(l.returns)
-		l.returnIndex[key] = i
-		l.returns = append(l.returns, returnTraffic{returnKey: key})
-		l.entries = append(l.entries, pendingEntry{band: bandAllow, returnGroup: i})
-	}
-	r := &l.returns[i]
-	r.ports = append(r.ports, ports...)
-	if !slices.Contains(r.purposes, purpose) {
-		r.purposes = append(r.purposes, purpose)
-	}
-}
-
-// merged returns the entries with each peer's return ranges merged where
-// they touch or overlap, in the place of the first flow that needed them.
-func (l *entryList) merged() []pendingEntry {
-	if len(l.returns) == 0 {
-		return l.entries
-	}
-	out := newEntryList(len(l.entries) + len(l.returns))
-	for _, p := range l.entries {
-		if p.returnGroup < 0 {
-			out.add(p.Entry, p.band, p.purposes...)
-			continue
-		}
-		r := l.returns[p.returnGroup]
-		for _, ports := range mergeRanges(r.ports) {
-			e := Entry{Egress: r.egress, Action: Allow, Protocol: strconv.Itoa(r.proto), FromPort: ports.From, ToPort: ports.To}
-			cidr{value: r.peer, ipv6: r.ipv6}.set(&e)
-			out.add(e, bandAllow, r.purposes...)
-		}
-	}
-	return out.entries
 }
 
 func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
@@ -277,10 +179,10 @@ func (l *entryList) addDeny(at Path, i int, d DenyRule, problems *Problems) {
 			"direction is %q: use ingress, egress or both.", d.Direction)
 		return
 	}
+	block := l.blocks.number(cidr+cidr6, cidr6 != "")
+	purpose := l.purposes.id(fmt.Sprintf("deny[%d]", i))
 	for _, egress := range egressValues {
-		e := Entry{Egress: egress, Action: Deny, Protocol: strconv.Itoa(proto), CIDRBlock: cidr, IPv6CIDRBlock: cidr6}
-		setPorts(&e, proto, from, to)
-		l.add(e, bandDeny, fmt.Sprintf("deny[%d]", i))
+		l.add(newEntryID(l.class(newEntryClass(egress, true, proto, from, to)), block), bandDeny, purpose)
 	}
 }
 
@@ -292,59 +194,43 @@ func denyPorts(at Path, proto int, from, to *int, problems *Problems) (int, int,
 	return parseRulePorts(at, proto, from, to, problems)
 }
 
-func setPorts(e *Entry, proto, from, to int) {
-	switch {
-	case HasPorts(proto):
-		e.FromPort, e.ToPort = from, to
-	case IsICMP(proto):
-		e.ICMPType, e.ICMPCode = from, to
-	}
-}
-
 func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map[string][]string, allowPublic bool, problems *Problems) {
-	cidrs := l.flowCIDRs(f, prefixLists, problems)
+	set, cidrs := l.peerCIDRs(f, prefixLists, problems)
 	requestEgress := f.opener == Egress
-	proto := strconv.Itoa(f.proto)
-	requestPurpose, returnPurpose := f.origin+": "+f.purpose, f.origin+": return traffic"
+	requestPurpose, returnPurpose := l.purposes.id(f.origin+": "+f.purpose), l.purposes.id(f.origin+": return traffic")
 	replyPorts := ReplyPorts(f.replies, ephemeral)
-	if !allowPublic && (!requestEgress || !f.replies.OneWay) {
+	request := l.class(newEntryClass(requestEgress, false, f.proto, f.from, f.to))
+	var response int32
+	switch {
+	case f.replies.OneWay, HasPorts(f.proto):
+		// No answer, or answers merged over the flows to each peer.
+	case IsICMP(f.proto):
+		// An ICMP answer is a message of its own type, with the request's
+		// code.
+		replyType, _ := ICMPReplyType(f.proto, f.from)
+		response = l.class(newEntryClass(!requestEgress, false, f.proto, replyType, f.to))
+	default:
+		response = l.class(newEntryClass(!requestEgress, false, f.proto, 0, 0))
+	}
+	if !allowPublic && (!requestEgress || !f.replies.OneWay) && !set.familyChecked {
 		// Blocks that only together make the internet, typed or from
-		// prefix lists.
-		var peers []peer
-		for _, c := range cidrs {
-			kind := peerIPv4
-			if c.ipv6 {
-				kind = peerIPv6
-			}
-			peers = append(peers, peer{kind: kind, value: c.value})
-		}
-		refuseWholeFamily(f.at, originLabel(f.origin), peers, problems)
+		// prefix lists. The flows of a peer list share its place and
+		// origin, so one check answers for all of them.
+		set.familyChecked = true
+		refuseWholeFamily(f.at, originLabel(f.origin), cidrs, cidrBlock, problems)
 	}
 	for _, c := range cidrs {
 		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) {
 			refusePublicEntry(f, c, replyPorts, problems)
 			continue
 		}
-		request := Entry{Egress: requestEgress, Action: Allow, Protocol: proto}
-		c.set(&request)
-		setPorts(&request, f.proto, f.from, f.to)
-		l.add(request, bandAllow, requestPurpose)
-
+		l.add(newEntryID(request, c.block), bandAllow, requestPurpose)
 		switch {
 		case f.replies.OneWay:
 		case HasPorts(f.proto):
-			l.addReturn(returnKey{egress: !requestEgress, proto: f.proto, peer: c.value, ipv6: c.ipv6}, replyPorts, returnPurpose)
-		case IsICMP(f.proto):
-			// An ICMP answer is a message of its own type, with the
-			// request's code.
-			replyType, _ := ICMPReplyType(f.proto, f.from)
-			response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto, ICMPType: replyType, ICMPCode: f.to}
-			c.set(&response)
-			l.add(response, bandAllow, returnPurpose)
+			l.addReturn(!requestEgress, f.proto, c.block, replyPorts, returnPurpose)
 		default:
-			response := Entry{Egress: !requestEgress, Action: Allow, Protocol: proto}
-			c.set(&response)
-			l.add(response, bandAllow, returnPurpose)
+			l.add(newEntryID(response, c.block), bandAllow, returnPurpose)
 		}
 	}
 }
@@ -358,7 +244,8 @@ func refusePublicEntry(f flow, c cidr, replyPorts []catalog.PortRange, problems 
 	if c.ipv6 {
 		field = "ipv6_cidr_blocks"
 	}
-	value, via := c.value, ""
+	block := c.prefix.String()
+	value, via := block, ""
 	if c.prefixList != "" {
 		field, value, via = "prefix_list_ids", c.prefixList, fmt.Sprintf(" (prefix list %s holds it)", c.prefixList)
 	}
@@ -368,7 +255,7 @@ func refusePublicEntry(f flow, c cidr, replyPorts []catalog.PortRange, problems 
 	}
 	problems.addOnce(f.at.Name(field).SetValue(value), "Public ingress refused",
 		"%s%s would let the whole internet in: %s %s admits it inbound on %s. Against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
-		c.value, via, originLabel(f.origin), f.purpose, what)
+		block, via, originLabel(f.origin), f.purpose, what)
 }
 
 func originLabel(origin string) string {
@@ -393,69 +280,17 @@ func trafficText(proto int, ranges []catalog.PortRange) string {
 	return protocolLabel(proto) + " " + strings.Join(parts, ", ")
 }
 
-// flowCIDRs returns the flow's peers as CIDRs, resolving prefix lists and
-// refusing security groups, which ACL entries cannot reference.
-func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems *Problems) []cidr {
-	out := make([]cidr, 0, len(f.peers))
-	for _, p := range f.peers {
-		switch p.kind {
-		case peerIPv4:
-			out = append(out, newCIDR(netip.MustParsePrefix(p.value), ""))
-		case peerIPv6:
-			out = append(out, newCIDR(netip.MustParsePrefix(p.value), ""))
-		case peerGroup:
-			problems.addOnce(f.at.Name("security_group_ids").SetValue(p.value), "Security groups cannot be ACL peers",
-				"Network ACL entries take CIDR blocks only, so %s cannot be a peer here: use the CIDR blocks of the hosts in that group in cidr_blocks, or its subnets' CIDRs.", p.value)
-		case peerPrefixList:
-			resolved, ok := prefixLists[p.value]
-			if !ok {
-				problems.add(f.at.Name("prefix_list_ids").SetValue(p.value), "Prefix list not resolved",
-					"The entries of prefix list %s could not be read; check that it exists in this region.", p.value)
-				continue
-			}
-			for _, s := range resolved {
-				prefix, err := netip.ParsePrefix(s)
-				if err != nil {
-					problems.add(f.at.Name("prefix_list_ids").SetValue(p.value), "Invalid prefix list entry",
-						"Prefix list %s holds %q, which is not a CIDR.", p.value, s)
-					continue
-				}
-				out = append(out, newCIDR(prefix.Masked(), p.value))
-			}
-		}
-	}
-	return out
-}
-
-// cidr is a canonical block of either family, with the prefix list it
-// came from, if any.
-type cidr struct {
-	value      string
-	ipv6       bool
-	public     bool // 0.0.0.0/0 or ::/0
-	prefixList string
-}
-
-func newCIDR(p netip.Prefix, prefixList string) cidr {
-	return cidr{value: p.String(), ipv6: p.Addr().Is6(), public: p.Bits() == 0, prefixList: prefixList}
-}
-
-func (c cidr) set(e *Entry) {
-	if c.ipv6 {
-		e.IPv6CIDRBlock = c.value
-	} else {
-		e.CIDRBlock = c.value
-	}
-}
-
 // addAllowAll ends a deny-list ACL. IPv6 is allowed whether or not any peer
 // is IPv6: the ACL cannot know whether its VPC is dual-stack, and an IPv6
 // entry in an IPv4-only VPC matches nothing, while a missing one would cut
 // a dual-stack VPC's IPv6 traffic off at the built-in deny.
 func (l *entryList) addAllowAll() {
+	v4, v6 := l.blocks.number("0.0.0.0/0", false), l.blocks.number("::/0", true)
+	purpose := l.purposes.id("default_action allow")
 	for _, egress := range []bool{false, true} {
-		l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", CIDRBlock: "0.0.0.0/0"}, bandAllowAll, "default_action allow")
-		l.add(Entry{Egress: egress, Action: Allow, Protocol: "-1", IPv6CIDRBlock: "::/0"}, bandAllowAll, "default_action allow")
+		class := l.class(newEntryClass(egress, false, ProtoAll, 0, 0))
+		l.add(newEntryID(class, v4), bandAllowAll, purpose)
+		l.add(newEntryID(class, v6), bandAllowAll, purpose)
 	}
 }
 

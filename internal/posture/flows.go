@@ -2,6 +2,7 @@ package posture
 
 import (
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -21,6 +22,9 @@ const (
 type peer struct {
 	kind  peerKind
 	value string // canonical CIDR or ID
+	// prefix is the parsed CIDR of an IPv4 or IPv6 peer, so the compilers
+	// and checks need not parse value again.
+	prefix netip.Prefix
 }
 
 // flow is one connection of the intent with its peers, whatever produced it.
@@ -34,6 +38,10 @@ type flow struct {
 	description string // custom rules: the user's description
 	replies     catalog.Replies
 	peers       []peer
+	// peerSet numbers the peer lists: the flows of one profile share
+	// theirs, so what a compiler derives from the peers alone (resolved
+	// blocks, the whole-internet check) is worked out once per list.
+	peerSet int
 }
 
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
@@ -53,13 +61,18 @@ const maxDescriptionLength = 255
 // custom rules in the order written. Problems name the attribute and the fix.
 func intentFlows(in Intent) ([]flow, Problems) {
 	var problems Problems
-	var flows []flow
+	peerSets := 0
 
 	names := make([]string, 0, len(in.Profiles))
+	count := len(in.CustomRules)
 	for name := range in.Profiles {
 		names = append(names, name)
+		if profile, ok := catalog.Lookup(name); ok {
+			count += len(profile.Flows)
+		}
 	}
 	slices.Sort(names)
+	flows := make([]flow, 0, count)
 	for _, name := range names {
 		at := Root("profiles").MapKey(name)
 		profile, ok := catalog.Lookup(name)
@@ -75,7 +88,7 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		}
 		parsed := parsePeers(at, peers, profile.HasInbound() && !in.AllowPublicIngress, &problems)
 		if profile.HasInbound() && !in.AllowPublicIngress {
-			refuseWholeFamily(at, name, parsed, &problems)
+			refuseWholeFamily(at, name, parsed, peerBlock, &problems)
 		}
 		for _, f := range profile.Flows {
 			opener := Ingress
@@ -85,17 +98,20 @@ func intentFlows(in Intent) ([]flow, Problems) {
 			proto, _ := ProtocolNumber(string(f.Protocol))
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed,
+				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
 			})
 		}
+		peerSets++
 	}
 
 	for i, rule := range in.CustomRules {
 		at := Root("custom_rules").Index(i)
 		f, ok := parseCustomRule(at, rule, in.AllowPublicIngress, &problems)
 		if ok {
+			f.peerSet = peerSets
 			flows = append(flows, f)
 		}
+		peerSets++
 	}
 	return flows, problems
 }
@@ -142,7 +158,7 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	}
 	peers := parsePeers(at, rule.Peers, rule.Direction == Ingress && !allowPublic, problems)
 	if rule.Direction == Ingress && !allowPublic {
-		refuseWholeFamily(at, "the custom rule", peers, problems)
+		refuseWholeFamily(at, "the custom rule", peers, peerBlock, problems)
 	}
 	if known && IsICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
 		ok = false
@@ -228,12 +244,12 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 	out := make([]peer, 0, len(p.CIDRBlocks)+len(p.IPv6CIDRBlocks)+len(p.SecurityGroupIDs)+len(p.PrefixListIDs))
 	for _, s := range p.CIDRBlocks {
 		if prefix, ok := parseCIDR(func() Path { return at.Name("cidr_blocks").SetValue(s) }, "ipv6_cidr_blocks", s, false, refusePublic, problems); ok {
-			out = append(out, peer{kind: peerIPv4, value: prefix.String()})
+			out = append(out, peer{kind: peerIPv4, value: s, prefix: prefix})
 		}
 	}
 	for _, s := range p.IPv6CIDRBlocks {
 		if prefix, ok := parseCIDR(func() Path { return at.Name("ipv6_cidr_blocks").SetValue(s) }, "cidr_blocks", s, true, refusePublic, problems); ok {
-			out = append(out, peer{kind: peerIPv6, value: prefix.String()})
+			out = append(out, peer{kind: peerIPv6, value: s, prefix: prefix})
 		}
 	}
 	for _, s := range p.SecurityGroupIDs {
@@ -257,8 +273,9 @@ func parsePeers(at Path, p Peers, refusePublic bool, problems *Problems) []peer 
 
 // parseCIDR accepts only canonical CIDRs of the expected family: AWS would
 // silently mask 10.0.1.10/24 to 10.0.1.0/24, which is rarely what was meant.
-// The problem's path is built only on error, since valid input is the
-// common case.
+// A prefix it accepts spells exactly s, so callers keep s as its text. The
+// problem's path is built only on error, since valid input is the common
+// case.
 func parseCIDR(at func() Path, otherField, s string, wantIPv6, refusePublic bool, problems *Problems) (netip.Prefix, bool) {
 	fail := func(summary, format string, args ...any) (netip.Prefix, bool) {
 		problems.add(at(), summary, format, args...)
@@ -283,10 +300,13 @@ func parseCIDR(at func() Path, otherField, s string, wantIPv6, refusePublic bool
 		return fail("CIDR block not canonical",
 			"%s has host bits set: write %s for the network, or %s for the single host.", s, masked, host)
 	}
-	if canonical := prefix.String(); canonical != s {
+	// The longest prefix text, an IPv6 address with every group and /128,
+	// fits the buffer, so the comparison allocates nothing.
+	var text [64]byte
+	if string(prefix.AppendTo(text[:0])) != s {
 		// AWS stores the canonical text; another spelling would read back
 		// as a change.
-		return fail("CIDR block not canonical", "write %s as %s.", s, canonical)
+		return fail("CIDR block not canonical", "write %s as %s.", s, prefix)
 	}
 	if refusePublic && prefix.Bits() == 0 {
 		return fail("Public ingress refused",
@@ -321,24 +341,45 @@ func checkICMPFamily(at Path, proto int, peers []peer, problems *Problems) bool 
 
 // refuseWholeFamily refuses peers that together cover every address of a
 // family, such as 0.0.0.0/1 and 128.0.0.0/1: the internet, split in
-// halves, is still the internet.
-func refuseWholeFamily(at Path, who string, peers []peer, problems *Problems) {
-	var v4, v6 []netip.Prefix
-	for _, p := range peers {
-		switch p.kind {
-		case peerIPv4:
-			v4 = append(v4, netip.MustParsePrefix(p.value))
-		case peerIPv6:
-			v6 = append(v6, netip.MustParsePrefix(p.value))
+// halves, is still the internet. It reads the blocks where they are,
+// typed peers or resolved ones, through block, and copies a family only
+// to sort it.
+func refuseWholeFamily[T any](at Path, who string, peers []T, block func(T) (netip.Prefix, bool), problems *Problems) {
+	for _, ipv6 := range []bool{false, true} {
+		n, shortest := 0, 128
+		for _, peer := range peers {
+			if p, ok := block(peer); ok && p.Addr().Is6() == ipv6 {
+				n, shortest = n+1, min(shortest, p.Bits())
+			}
 		}
-	}
-	for _, family := range [][]netip.Prefix{v4, v6} {
-		if len(family) > 1 && coversFamily(family) {
+		if n < 2 || !mayCover(n, shortest) {
+			continue
+		}
+		family := make([]netip.Prefix, 0, n)
+		for _, peer := range peers {
+			if p, ok := block(peer); ok && p.Addr().Is6() == ipv6 {
+				family = append(family, p)
+			}
+		}
+		if coversFamily(family) {
 			problems.addOnce(at, "Public ingress refused",
 				"The peers of %s together cover every %s address, which opens DDVE to the whole internet, against Dell's guidance for DDVE on AWS. Name the peers, or set allow_public_ingress = true if this is intended.",
 				who, familyName(family[0]))
 		}
 	}
+}
+
+// peerBlock returns the block of an IPv4 or IPv6 peer.
+func peerBlock(p peer) (netip.Prefix, bool) {
+	return p.prefix, p.kind == peerIPv4 || p.kind == peerIPv6
+}
+
+// mayCover reports whether n prefixes of one family, none shorter than
+// /shortest, can hold all its 2^width addresses: they hold at most
+// n·2^(width-shortest), short of it unless n >= 2^shortest. Typical peers,
+// a few /24s or /32s, are cleared without sorting them.
+func mayCover(n, shortest int) bool {
+	return shortest < bits.UintSize-1 && n >= 1<<shortest
 }
 
 func familyName(p netip.Prefix) string {

@@ -21,7 +21,8 @@ type Flow struct {
 	// Replies is how the answers travel.
 	Replies catalog.Replies
 	// The peers: CIDR blocks of both families, and the IDs a group rule
-	// names and an ACL resolves or refuses.
+	// names and an ACL resolves or refuses. The flows of one profile share
+	// these lists: read them, do not write them.
 	CIDRs            []netip.Prefix
 	SecurityGroupIDs []string
 	PrefixListIDs    []string
@@ -34,24 +35,57 @@ func Flows(in Intent) ([]Flow, error) {
 		return nil, err
 	}
 	out := make([]Flow, len(flows))
+	var peers Flow // the peer lists of the last peer set
+	last := -1
 	for i, f := range flows {
-		v := Flow{
+		if f.peerSet != last {
+			peers, last = flowPeers(f.peers), f.peerSet
+		}
+		out[i] = Flow{
 			Origin: f.origin, Purpose: f.purpose, Inbound: f.opener == Ingress,
 			Protocol: f.proto, From: f.from, To: f.to, Replies: f.replies,
+			CIDRs: peers.CIDRs, SecurityGroupIDs: peers.SecurityGroupIDs, PrefixListIDs: peers.PrefixListIDs,
 		}
-		for _, p := range f.peers {
-			switch p.kind {
-			case peerIPv4, peerIPv6:
-				v.CIDRs = append(v.CIDRs, netip.MustParsePrefix(p.value))
-			case peerGroup:
-				v.SecurityGroupIDs = append(v.SecurityGroupIDs, p.value)
-			case peerPrefixList:
-				v.PrefixListIDs = append(v.PrefixListIDs, p.value)
-			}
-		}
-		out[i] = v
 	}
 	return out, nil
+}
+
+// flowPeers sorts peers into a Flow's lists, each allocated at its length,
+// so that appending to one flow's list never writes into the one its
+// siblings share.
+func flowPeers(peers []peer) Flow {
+	var cidrs, groups, lists int
+	for _, p := range peers {
+		switch p.kind {
+		case peerIPv4, peerIPv6:
+			cidrs++
+		case peerGroup:
+			groups++
+		case peerPrefixList:
+			lists++
+		}
+	}
+	var v Flow
+	if cidrs > 0 {
+		v.CIDRs = make([]netip.Prefix, 0, cidrs)
+	}
+	if groups > 0 {
+		v.SecurityGroupIDs = make([]string, 0, groups)
+	}
+	if lists > 0 {
+		v.PrefixListIDs = make([]string, 0, lists)
+	}
+	for _, p := range peers {
+		switch p.kind {
+		case peerIPv4, peerIPv6:
+			v.CIDRs = append(v.CIDRs, p.prefix)
+		case peerGroup:
+			v.SecurityGroupIDs = append(v.SecurityGroupIDs, p.value)
+		case peerPrefixList:
+			v.PrefixListIDs = append(v.PrefixListIDs, p.value)
+		}
+	}
+	return v
 }
 
 // String reads like "management SSH: inbound tcp 22".

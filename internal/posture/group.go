@@ -66,51 +66,11 @@ func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
 	for _, f := range flows {
 		pairs += len(f.peers)
 	}
-	// Rules in order of first appearance, with their purposes beside them;
-	// index finds the rule a later flow shares.
-	rules := make([]Rule, 0, pairs)
-	purposes := make([][]string, 0, pairs)
-	index := make(map[RuleKey]int, pairs)
+	list := newRuleList(pairs)
 	for _, f := range flows {
-		for _, p := range f.peers {
-			r := Rule{Direction: f.opener, Protocol: GroupProtocol(f.proto), FromPort: f.from, ToPort: f.to}
-			switch p.kind {
-			case peerIPv4:
-				r.CIDRIPv4 = p.value
-			case peerIPv6:
-				r.CIDRIPv6 = p.value
-			case peerGroup:
-				r.ReferencedGroupID = p.value
-			case peerPrefixList:
-				r.PrefixListID = p.value
-			}
-			i, seen := index[r.Key()]
-			if !seen {
-				i = len(rules)
-				index[r.Key()] = i
-				rules = append(rules, r)
-				purposes = append(purposes, nil)
-			}
-			existing := &rules[i]
-			if !slices.Contains(existing.Profiles, f.origin) {
-				existing.Profiles = append(existing.Profiles, f.origin)
-			}
-			switch {
-			case f.origin == CustomOrigin && f.description != "":
-				// A custom description is the user's own words: keep it whole.
-				existing.Description = f.description
-			case existing.Description == "" && !slices.Contains(purposes[i], f.purpose):
-				purposes[i] = append(purposes[i], f.purpose)
-			}
-		}
+		list.addFlow(f)
 	}
-	for i := range rules {
-		slices.Sort(rules[i].Profiles)
-		if rules[i].Description == "" {
-			rules[i].Description = RuleDescription(rules[i].Profiles, purposes[i])
-		}
-	}
-	SortRules(rules)
+	rules := list.sorted()
 	if err := checkGroupQuota(rules, opts); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 package posture
 
-import "strings"
+import "slices"
 
 // Rule number bands: every deny lies below every allow, and the allow-all
 // entries of a deny-list ACL come last. Gaps leave room for entries added
@@ -12,7 +12,7 @@ const (
 	numberStep                          = 10
 )
 
-type band int
+type band uint8
 
 const (
 	bandDeny band = iota
@@ -30,66 +30,102 @@ func (b band) bounds() (int, int) {
 	return allowAllBandFirst, allowAllBandLast
 }
 
-// number gives every entry a rule number. An entry whose twin (same key) in
-// previous lies in the right band keeps that number. New entries take the
-// first free number after their predecessor in the same direction and band,
-// on the numberStep grid where it is free, so a fresh ACL reads 1000, 1010...
-func number(pending []pendingEntry, previous []Entry) ([]Entry, error) {
-	type slot struct {
-		egress bool
-		number int
-	}
-	taken := make(map[slot]bool, len(pending))
-	kept := make([]int, len(pending)) // 0: not kept
-	prevByKey := make(map[EntryKey]int, len(previous))
+// number gives every entry a rule number, taking the slots in order. An
+// entry whose twin (same key) in previous lies in the right band keeps that
+// number. New entries take the first free number after their predecessor
+// in the same direction and band, on the numberStep grid where it is free,
+// so a fresh ACL reads 1000, 1010...
+func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 	for _, e := range previous {
-		prevByKey[e.Key()] = e.RuleNumber
+		// A later twin overrides an earlier one, even with a number no
+		// band holds, which keeps nothing.
+		if id, ok := l.idOf(e); ok {
+			if slot, ok := l.index[id]; ok {
+				p := l.slot(slot)
+				p.previous = 0
+				if e.RuleNumber > 0 && e.RuleNumber <= allowAllBandLast {
+					p.previous = int32(e.RuleNumber)
+				}
+			}
+		}
 	}
-	for i := range pending {
-		p := &pending[i]
-		n, ok := prevByKey[p.Key()]
+	var taken [2]numberSet
+	kept := make([]int32, len(order)) // 0: not kept
+	for k, slot := range order {
+		p := l.slot(slot)
+		n := int(p.previous)
 		first, last := p.band.bounds()
-		if ok && n >= first && n <= last && !taken[slot{p.Egress, n}] {
-			kept[i] = n
-			taken[slot{p.Egress, n}] = true
+		dir := directionIndex(l.classes[p.id.class()].egress)
+		if n >= first && n <= last && !taken[dir].has(n) {
+			kept[k] = int32(n)
+			taken[dir].add(n)
 		}
 	}
 
 	var problems Problems
-	type cursor struct {
-		egress bool
-		band   band
-	}
-	lastNumber := map[cursor]int{}
-	out := make([]Entry, 0, len(pending))
-	for i := range pending {
-		p := &pending[i]
-		c := cursor{p.Egress, p.band}
+	var lastNumber [2][bandAllowAll + 1]int // per direction and band
+	// Per direction, rule numbers in the high bits and positions in order
+	// in the low ones, so that sorting the numbers sorts the entries. New
+	// numbers follow the order, so the lists come mostly sorted, which
+	// the sort is quick to see.
+	sorted := [2][]uint64{make([]uint64, 0, len(order)), make([]uint64, 0, len(order))}
+	for k, slot := range order {
+		p := l.slot(slot)
+		egress := l.classes[p.id.class()].egress
+		dir := directionIndex(egress)
 		first, last := p.band.bounds()
-		n := kept[i]
+		n := int(kept[k])
 		if n == 0 {
-			n = freeNumber(first, last, lastNumber[c], func(n int) bool { return taken[slot{p.Egress, n}] })
+			n = freeNumber(first, last, lastNumber[dir][p.band], taken[dir].has)
 			if n == 0 {
 				problems.add(bandPath(p.band), "Rule number band full",
-					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", p.Direction(), bandName(p.band), first, last)
+					"The %s entries of %s need more numbers than %d-%d holds: shorten the list.", directionName(egress), bandName(p.band), first, last)
 				continue
 			}
-			taken[slot{p.Egress, n}] = true
+			taken[dir].add(n)
 		}
-		lastNumber[c] = n
-		e := p.Entry
-		e.RuleNumber = n
-		e.Purpose = p.purposes[0]
-		if len(p.purposes) > 1 {
-			e.Purpose = strings.Join(p.purposes, "; ")
-		}
-		out = append(out, e)
+		lastNumber[dir][p.band] = n
+		kept[k] = int32(n)
+		sorted[dir] = append(sorted[dir], uint64(n)<<32|uint64(k))
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	SortEntries(out)
+	// As SortEntries orders them: ingress then egress, each by number.
+	out := make([]Entry, len(sorted[0])+len(sorted[1]))
+	i := 0
+	for _, keys := range sorted {
+		slices.Sort(keys)
+		for _, key := range keys {
+			k := int(uint32(key))
+			l.spell(&out[i], l.slot(order[k]))
+			out[i].RuleNumber = int(kept[k])
+			i++
+		}
+	}
 	return out, nil
+}
+
+// numberSet is a set of rule numbers of one direction, 0-32767.
+type numberSet [(allowAllBandLast + 64) / 64]uint64
+
+func (s *numberSet) has(n int) bool { return s[n/64]&(1<<(n%64)) != 0 }
+
+func (s *numberSet) add(n int) { s[n/64] |= 1 << (n % 64) }
+
+// directionIndex indexes per-direction state: 0 ingress, 1 egress.
+func directionIndex(egress bool) int {
+	if egress {
+		return 1
+	}
+	return 0
+}
+
+func directionName(egress bool) string {
+	if egress {
+		return Egress
+	}
+	return Ingress
 }
 
 // freeNumber picks a free number in [first, last]: the next grid point after

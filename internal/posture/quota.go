@@ -61,24 +61,24 @@ func checkGroupQuota(rules []Rule, opts GroupOptions) error {
 	if quota <= 0 {
 		quota = DefaultRulesPerDirectionQuota
 	}
-	type bucket struct{ direction, family string }
+	// Tallies per direction and family; the rules are the compiler's, each
+	// ingress or egress.
 	type tally struct {
 		total     int
-		byKind    map[string]int
+		used      bool
+		byKind    [kindCount]int
+		counted   [kindCount]bool
 		crossedAt *Rule
 	}
-	tallies := map[bucket]*tally{}
-	count := func(b bucket, r *Rule, kind string, weight int) {
+	var tallies [2][2]tally
+	count := func(t *tally, r *Rule, kind ruleKindIndex, weight int) {
 		if weight == 0 {
 			return
 		}
-		t := tallies[b]
-		if t == nil {
-			t = &tally{byKind: map[string]int{}}
-			tallies[b] = t
-		}
+		t.used = true
 		t.total += weight
 		t.byKind[kind] += weight
+		t.counted[kind] = true
 		if t.total > quota && t.crossedAt == nil {
 			t.crossedAt = r
 		}
@@ -86,15 +86,16 @@ func checkGroupQuota(rules []Rule, opts GroupOptions) error {
 	for i := range rules {
 		r := &rules[i]
 		ipv4, ipv6 := ruleWeights(*r, opts.PrefixLists)
-		kind := ruleKind(*r)
-		count(bucket{r.Direction, familyIPv4}, r, kind, ipv4)
-		count(bucket{r.Direction, familyIPv6}, r, kind, ipv6)
+		kind := kindOf(*r)
+		dir := directionIndex(r.Direction == Egress)
+		count(&tallies[dir][0], r, kind, ipv4)
+		count(&tallies[dir][1], r, kind, ipv6)
 	}
 	var problems Problems
-	for _, direction := range []string{Ingress, Egress} {
-		for _, family := range []string{familyIPv4, familyIPv6} {
-			t := tallies[bucket{direction, family}]
-			if t == nil || t.total <= quota {
+	for dir, direction := range []string{Ingress, Egress} {
+		for f, family := range []string{familyIPv4, familyIPv6} {
+			t := &tallies[dir][f]
+			if !t.used || t.total <= quota {
 				continue
 			}
 			at := Root("profiles")
@@ -103,24 +104,48 @@ func checkGroupQuota(rules []Rule, opts GroupOptions) error {
 			} else if len(p) > 0 {
 				at = Root("custom_rules")
 			}
+			byKind := map[string]int{}
+			for k := range kindCount {
+				if t.counted[k] {
+					byKind[ruleKindNames[k]] = t.byKind[k]
+				}
+			}
 			problems.add(at, "Security group rule quota exceeded",
 				"The posture needs %d %s %s rule slots, over the quota of %d: %s. The quota is passed at %s (%s). Merge peers into wider CIDRs, use a security group or prefix list as the peer, or raise rules_per_direction_quota after raising the quota in AWS.",
-				t.total, family, direction, quota, kindSummary(t.byKind), t.crossedAt, strings.Join(t.crossedAt.Profiles, ", "))
+				t.total, family, direction, quota, kindSummary(byKind), t.crossedAt, strings.Join(t.crossedAt.Profiles, ", "))
 		}
 	}
 	return problems.err()
 }
 
-func ruleKind(r Rule) string {
+// The kinds of rule a quota problem counts apart, and their names.
+type ruleKindIndex int
+
+const (
+	kindIPv4 ruleKindIndex = iota
+	kindIPv6
+	kindGroup
+	kindPrefixList
+	kindCount
+)
+
+var ruleKindNames = [kindCount]string{
+	"IPv4 CIDR rules",
+	"IPv6 CIDR rules",
+	"security group references (each counts for IPv4 and IPv6)",
+	"prefix list rules (at their weight or max entries)",
+}
+
+func kindOf(r Rule) ruleKindIndex {
 	switch {
 	case r.CIDRIPv4 != "":
-		return "IPv4 CIDR rules"
+		return kindIPv4
 	case r.CIDRIPv6 != "":
-		return "IPv6 CIDR rules"
+		return kindIPv6
 	case r.ReferencedGroupID != "":
-		return "security group references (each counts for IPv4 and IPv6)"
+		return kindGroup
 	}
-	return "prefix list rules (at their weight or max entries)"
+	return kindPrefixList
 }
 
 func kindSummary(byKind map[string]int) string {
@@ -143,24 +168,26 @@ func checkACLQuota(entries []Entry, quota int) error {
 	if quota <= 0 {
 		quota = DefaultEntriesPerDirectionQuota
 	}
-	type bucket struct {
-		egress bool
-		ipv6   bool
+	// Counts per direction and family, and the entry that passes the quota.
+	var counts [2][2]int
+	var crossedAt [2][2]Entry
+	family := func(e Entry) int {
+		if e.IPv6CIDRBlock != "" {
+			return 1
+		}
+		return 0
 	}
-	counts := map[bucket]int{}
-	crossedAt := map[bucket]Entry{}
 	for _, e := range entries {
-		b := bucket{e.Egress, e.IPv6CIDRBlock != ""}
-		counts[b]++
-		if counts[b]+1 == quota+1 {
-			crossedAt[b] = e
+		dir, f := directionIndex(e.Egress), family(e)
+		counts[dir][f]++
+		if counts[dir][f]+1 == quota+1 {
+			crossedAt[dir][f] = e
 		}
 	}
 	var problems Problems
-	for _, egress := range []bool{false, true} {
-		for _, ipv6 := range []bool{false, true} {
-			b := bucket{egress, ipv6}
-			n := counts[b]
+	for dir, egress := range []bool{false, true} {
+		for f, ipv6 := range []bool{false, true} {
+			n := counts[dir][f]
 			if n > 0 && n+1 > quota {
 				family, direction := familyIPv4, Ingress
 				if ipv6 {
@@ -169,7 +196,7 @@ func checkACLQuota(entries []Entry, quota int) error {
 				if egress {
 					direction = Egress
 				}
-				at := crossedAt[b]
+				at := crossedAt[dir][f]
 				problems.add(Root("entries_per_direction_quota"), "Network ACL entry quota exceeded",
 					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. The quota is passed at %s (%s). Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
 					n, family, direction, n+1, quota, at, at.Purpose)

@@ -89,3 +89,46 @@ func CatalogReplies() []ServiceReply {
 	}
 	return out
 }
+
+// unionRanges returns the union of two lists as mergeRanges leaves them:
+// sorted, with no two ranges overlapping or touching. When one list holds
+// the other, which is the common case of flows answered on the same
+// ports, it returns that list itself; it never writes to either.
+func unionRanges(a, b []catalog.PortRange) []catalog.PortRange {
+	switch {
+	case covers(a, b):
+		return a
+	case covers(b, a):
+		return b
+	}
+	out := make([]catalog.PortRange, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		var r catalog.PortRange
+		if len(b) == 0 || len(a) > 0 && a[0].From <= b[0].From {
+			r, a = a[0], a[1:]
+		} else {
+			r, b = b[0], b[1:]
+		}
+		if n := len(out); n > 0 && r.From <= out[n-1].To+1 {
+			out[n-1].To = max(out[n-1].To, r.To)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// covers reports whether every range of b lies within one of a's; both
+// are sorted and disjoint.
+func covers(a, b []catalog.PortRange) bool {
+	i := 0
+	for _, r := range b {
+		for i < len(a) && a[i].To < r.From {
+			i++
+		}
+		if i == len(a) || a[i].From > r.From || a[i].To < r.To {
+			return false
+		}
+	}
+	return true
+}
