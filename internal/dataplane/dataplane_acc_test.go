@@ -21,7 +21,11 @@ var providerFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"ddve": providerserver.NewProtocol6WithError(provider.New("test")()),
 }
 
-func providerBlock() string {
+// providerBlock points the provider at the recorder in front of moto, as
+// the provider's acceptance tests do: it puts back the ICMP type and code
+// of ACL entries, which moto forgets, so that they read back as AWS shows
+// them.
+func providerBlock(rec *acctest.Recorder) string {
 	return fmt.Sprintf(`
 provider "ddve" {
   region      = %q
@@ -30,14 +34,14 @@ provider "ddve" {
     ec2 = %q
   }
 }
-`, acctest.Region, backend.URL)
+`, acctest.Region, rec.URL)
 }
 
 // seedConfig is the seed article's posture (internal/provider's
 // seedPostureConfig): management from the bastion, HTTPS to S3, 5.5.5.5
 // denied, and the bastion subnet a deny list.
-func seedConfig(n *acctest.Network) string {
-	return providerBlock() + fmt.Sprintf(`
+func seedConfig(rec *acctest.Recorder, n *acctest.Network) string {
+	return providerBlock(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "ddve" {
   name   = "ddve-dataplane"
   vpc_id = %[1]q
@@ -86,8 +90,8 @@ const pingRule = `
 
 // wideConfig enables every profile with a peer in the topology, and ping
 // from the bastion.
-func wideConfig(n *acctest.Network) string {
-	return providerBlock() + fmt.Sprintf(`
+func wideConfig(rec *acctest.Recorder, n *acctest.Network) string {
+	return providerBlock(rec) + fmt.Sprintf(`
 resource "ddve_security_group" "ddve" {
   name   = "ddve-dataplane"
   vpc_id = %[1]q
@@ -156,7 +160,14 @@ func TestAccDataplane(t *testing.T) {
 	}
 	requireDataplane(t)
 	start := time.Now()
-	client := acctest.EC2Client(backend.URL)
+	rec, err := acctest.StartRecorder(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rec.Stop)
+	// Fixtures, read-backs and hand edits go through the recorder too, so
+	// that ICMP entries read back whole.
+	client := acctest.EC2Client(rec.URL)
 	n, err := acctest.CreateNetwork(context.Background(), client)
 	if err != nil {
 		t.Fatal(err)
@@ -194,8 +205,8 @@ func TestAccDataplane(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: providerFactories,
 		Steps: []resource.TestStep{
-			{Config: seedConfig(n), Check: posture("seed posture", seedPasses, nil)},
-			{Config: wideConfig(n), Check: posture("widest posture", widePasses, func(rb *readBack) error {
+			{Config: seedConfig(rec, n), Check: posture("seed posture", seedPasses, nil)},
+			{Config: wideConfig(rec, n), Check: posture("widest posture", widePasses, func(rb *readBack) error {
 				return l.handBroken(svc, client, rb, n)
 			})},
 		},
