@@ -1,0 +1,117 @@
+package dataplane
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// services are the servers the flows reach, and where their logs are.
+type services struct {
+	clientKey string            // ssh private key the clients log in with
+	dir       string            // the test's scratch directory
+	logs      map[string]string // by server name: log file
+}
+
+// startServices starts, in their namespaces, the real daemons Debian
+// ships (sshd, rpcbind, snmpd, chronyd, dnsmasq) and the test binary's
+// helper listeners where no daemon is quick to run, and waits until each
+// listens.
+func (l *lab) startServices() *services {
+	l.t.Helper()
+	s := &services{logs: map[string]string{}, dir: l.dir}
+	exe, err := os.Executable()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	helper := func(h *host, name, mode, proto string, port int) {
+		s.logs[name] = l.start(l.ns(h.role), name, []string{helperEnv + "=1"}, exe, mode, fmt.Sprintf("%s:%d", h.addr, port))
+		l.waitListening(l.ns(h.role), proto, port)
+	}
+
+	s.clientKey = l.startSSHD()
+	// The ssh clients read an empty configuration, and each writes DDVE's
+	// host key to a known_hosts of the test's own (no file outside the
+	// scratch directory is written).
+	l.writeFile("ssh_config", "")
+	s.logs["sshd"] = filepath.Join(l.dir, "sshd.log")
+
+	// DDVE's own services.
+	helper(ddve, "ddve-https", "serve-tls", "tcp", 443)
+	helper(ddve, "ddve-rest", "serve-tls", "tcp", 3009)
+	helper(ddve, "ddve-nfs", "serve-tcp", "tcp", 2049)
+	helper(ddve, "ddve-repl", "serve-tcp", "tcp", 2051)
+	helper(ddve, "ddve-mountd", "serve-tcp", "tcp", 2052)
+	// rpcbind keeps a lock and a socket under /run, outside any network
+	// namespace; they go when the test ends.
+	s.logs["rpcbind"] = l.start(l.ns(ddve.role), "rpcbind", nil, "rpcbind", "-f", "-w")
+	l.t.Cleanup(func() { os.Remove("/run/rpcbind.sock"); os.Remove("/run/rpcbind.lock") })
+	l.waitListening(l.ns(ddve.role), "tcp", 111)
+	snmpdConf := l.writeFile("snmpd.conf", "rocommunity public default\n")
+	s.logs["snmpd"] = l.start(l.ns(ddve.role), "snmpd", nil, "snmpd", "-f", "-Lo", "-C", "-c", snmpdConf,
+		"-p", filepath.Join(l.dir, "snmpd.pid"), "udp:"+ddve.addr.String()+":161")
+	l.waitListening(l.ns(ddve.role), "udp", 161)
+
+	// The peers' services.
+	helper(bastion, "bastion-ssh", "serve-tcp", "tcp", 22)
+	helper(partner, "partner-repl", "serve-tcp", "tcp", 2051)
+	helper(s3Host, "s3-https", "serve-tls", "tcp", 443)
+	helper(internet, "internet-https", "serve-tls", "tcp", 443)
+	helper(kmipHost, "kmip-tls", "serve-tls", "tcp", 5696)
+	helper(smtpHost, "smtp", "serve-tcp", "tcp", 25)
+	helper(dcHost, "dc-ldap", "serve-tcp", "tcp", 389)
+	helper(dcHost, "dc-kerberos", "serve-udp-echo", "udp", 88)
+	helper(syslogH, "syslog", "serve-udp-sink", "udp", 514)
+	helper(snmpMgr, "snmp-traps", "serve-udp-sink", "udp", 162)
+
+	chronyConf := l.writeFile("chrony-server.conf", strings.Join([]string{
+		"allow all", "local stratum 8", "bindaddress " + ntpHost.addr.String(), "cmdport 0",
+		"pidfile " + filepath.Join(l.dir, "chrony-server.pid"), "driftfile " + filepath.Join(l.dir, "chrony.drift"),
+	}, "\n")+"\n")
+	// -x: serve time without touching the machine's clock.
+	s.logs["chronyd"] = l.start(l.ns(ntpHost.role), "chronyd", nil, "chronyd", "-d", "-x", "-u", "root", "-f", chronyConf)
+	l.waitListening(l.ns(ntpHost.role), "udp", 123)
+
+	s.logs["dnsmasq"] = l.start(l.ns(dnsHost.role), "dnsmasq", nil, "dnsmasq", "-k", "-C", l.writeFile("dnsmasq.conf", ""), "--no-resolv", "--no-hosts",
+		"--listen-address="+dnsHost.addr.String(), "--bind-interfaces", "--address=/ddve.test/"+ddve.addr.String(),
+		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--user=root", "--log-queries", "--log-facility=-")
+	l.waitListening(l.ns(dnsHost.role), "udp", 53)
+	l.waitListening(l.ns(dnsHost.role), "tcp", 53)
+	return s
+}
+
+// startSSHD runs OpenSSH's server on DDVE with a fresh host key, letting
+// in root with a fresh client key, whose path it returns.
+func (l *lab) startSSHD() string {
+	l.t.Helper()
+	hostKey, clientKey := filepath.Join(l.dir, "ssh_host_key"), filepath.Join(l.dir, "client_key")
+	l.must("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey)
+	l.must("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", clientKey)
+	pub, err := os.ReadFile(clientKey + ".pub")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	authorized := l.writeFile("authorized_keys", string(pub))
+	conf := l.writeFile("sshd_config", strings.Join([]string{
+		"ListenAddress " + ddve.addr.String(), "HostKey " + hostKey, "AuthorizedKeysFile " + authorized,
+		"PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+		"UsePAM no", "StrictModes no", "PidFile none",
+	}, "\n")+"\n")
+	// sshd's privilege separation directory.
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	l.start(l.ns(ddve.role), "sshd", nil, "/usr/sbin/sshd", "-D", "-e", "-f", conf)
+	l.waitListening(l.ns(ddve.role), "tcp", 22)
+	return clientKey
+}
+
+func (l *lab) writeFile(name, content string) string {
+	l.t.Helper()
+	path := filepath.Join(l.dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		l.t.Fatal(err)
+	}
+	return path
+}

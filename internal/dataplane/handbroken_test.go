@@ -1,0 +1,142 @@
+package dataplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+)
+
+// breakage is a hand edit of the DDVE subnet's ACL through the SDK, the
+// flows it must change, and how to undo it.
+type breakage struct {
+	name    string
+	flows   map[string]bool // flow -> passes once broken
+	break_  func(ctx context.Context) error
+	restore func(ctx context.Context) error
+}
+
+// handBroken breaks the widest posture's DDVE subnet ACL by hand, two
+// ways, and checks that the real clients notice and that the evaluator
+// agrees with the kernel; each edit is undone, so that Terraform's plan
+// after the step stays empty.
+func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *acctest.Network) error {
+	acl := rb.acls[ddveSubnet.name]
+	aclID := aws.ToString(acl.NetworkAclId)
+	find := func(pred func(types.NetworkAclEntry) bool, what string) (types.NetworkAclEntry, error) {
+		for _, e := range acl.Entries {
+			if pred(e) {
+				return e, nil
+			}
+		}
+		return types.NetworkAclEntry{}, fmt.Errorf("the DDVE subnet's ACL %s has no %s", aclID, what)
+	}
+	// The answers to the bastion: outbound TCP to 10.0.1.10/32 on the
+	// ephemeral range.
+	ret, err := find(func(e types.NetworkAclEntry) bool {
+		return aws.ToBool(e.Egress) && aws.ToString(e.CidrBlock) == "10.0.1.10/32" && e.RuleAction == types.RuleActionAllow &&
+			e.PortRange != nil && aws.ToInt32(e.PortRange.To) == 65535 && protoIs(e, tcp)
+	}, "return entry to the bastion")
+	if err != nil {
+		return err
+	}
+	deny, err := find(func(e types.NetworkAclEntry) bool {
+		return !aws.ToBool(e.Egress) && aws.ToString(e.CidrBlock) == "10.0.10.30/32" && e.RuleAction == types.RuleActionDeny
+	}, "inbound deny of 10.0.10.30/32")
+	if err != nil {
+		return err
+	}
+	// After every allow entry (1000-31999) and before nothing: the band
+	// of default_action = "allow"'s allow-all entries, unused here.
+	moved := deny
+	moved.RuleNumber = aws.Int32(32500)
+
+	cases := []breakage{
+		{
+			name:    fmt.Sprintf("return entry #%d (outbound tcp to 10.0.1.10/32 %d-65535) deleted", aws.ToInt32(ret.RuleNumber), aws.ToInt32(ret.PortRange.From)),
+			flows:   map[string]bool{"ssh to DDVE": false, "https to DDVE": false, "REST API 3009": false, "https to S3": true},
+			break_:  func(ctx context.Context) error { return deleteEntry(ctx, client, aclID, ret) },
+			restore: func(ctx context.Context) error { return createEntry(ctx, client, aclID, ret) },
+		},
+		{
+			name:  fmt.Sprintf("deny of 10.0.10.30/32 moved from #%d to #32500, after the allows", aws.ToInt32(deny.RuleNumber)),
+			flows: map[string]bool{"denied host in the ddboost block to 2049": true, "NFS 2049 from a reserved port": true},
+			break_: func(ctx context.Context) error {
+				return errors.Join(deleteEntry(ctx, client, aclID, deny), createEntry(ctx, client, aclID, moved))
+			},
+			restore: func(ctx context.Context) error {
+				return errors.Join(deleteEntry(ctx, client, aclID, moved), createEntry(ctx, client, aclID, deny))
+			},
+		},
+	}
+	var errs []error
+	for _, c := range cases {
+		errs = append(errs, l.runBroken(s, client, n, rb.groupID, c))
+	}
+	// Load the restored posture, as Terraform will find it.
+	restored, err := readPosture(client, n, rb.groupID)
+	if err == nil {
+		err = l.apply(restored)
+	}
+	return errors.Join(append(errs, err)...)
+}
+
+func (l *lab) runBroken(s *services, client *ec2.Client, n *acctest.Network, groupID string, c breakage) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.break_(ctx); err != nil {
+		return fmt.Errorf("%s: breaking: %w", c.name, err)
+	}
+	defer func() {
+		if err := c.restore(ctx); err != nil {
+			l.t.Errorf("%s: restoring: %v", c.name, err)
+		}
+	}()
+	rb, err := readPosture(client, n, groupID)
+	if err != nil {
+		return err
+	}
+	if err := l.apply(rb); err != nil {
+		return err
+	}
+	var flows []*flow
+	for _, f := range allFlows() {
+		if _, ok := c.flows[f.name]; ok {
+			flows = append(flows, f)
+		}
+	}
+	results := l.runFlows(s, rb, flows, c.flows)
+	fmt.Print(formatTable("hand-broken: "+c.name, results))
+	if p := problems(rb, results); len(p) > 0 {
+		return fmt.Errorf("hand-broken (%s): %d flows disagree:\n%s", c.name, len(p), strings.Join(p, "\n"))
+	}
+	return nil
+}
+
+func protoIs(e types.NetworkAclEntry, n int) bool {
+	p, err := parseProto(aws.ToString(e.Protocol))
+	return err == nil && int(p) == n
+}
+
+func deleteEntry(ctx context.Context, client *ec2.Client, aclID string, e types.NetworkAclEntry) error {
+	_, err := client.DeleteNetworkAclEntry(ctx, &ec2.DeleteNetworkAclEntryInput{
+		NetworkAclId: aws.String(aclID), RuleNumber: e.RuleNumber, Egress: e.Egress,
+	})
+	return err
+}
+
+func createEntry(ctx context.Context, client *ec2.Client, aclID string, e types.NetworkAclEntry) error {
+	_, err := client.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{
+		NetworkAclId: aws.String(aclID), RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: e.Protocol,
+		RuleAction: e.RuleAction, CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock, PortRange: e.PortRange,
+		IcmpTypeCode: e.IcmpTypeCode,
+	})
+	return err
+}

@@ -1,0 +1,187 @@
+package dataplane
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// helperEnv, when set, makes the test binary one of the small servers or
+// clients below instead of running tests. They stand in where Debian has
+// no quick daemon (DD Boost, NFS and replication ports, SMTP, KMIP, the
+// directory's LDAP and Kerberos ports, S3): a listener that answers "ok"
+// and logs who connected, and clients that bind a chosen source port.
+const helperEnv = "DDVE_DATAPLANE_HELPER"
+
+// Timeouts of the helper clients: everything runs over veth pairs on one
+// machine, where an answer takes well under a millisecond.
+const (
+	helperDialTimeout = 1500 * time.Millisecond
+	helperReadTimeout = 1500 * time.Millisecond
+)
+
+func runHelper(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "helper: want MODE ADDRESS [SOURCE-PORT]")
+		return 2
+	}
+	mode, addr := args[0], args[1]
+	srcPort := 0
+	if len(args) > 2 {
+		srcPort, _ = strconv.Atoi(args[2])
+	}
+	var err error
+	switch mode {
+	case "serve-tcp":
+		err = serveTCP(addr)
+	case "serve-tls":
+		err = serveTLS(addr)
+	case "serve-udp-echo":
+		err = serveUDP(addr, true)
+	case "serve-udp-sink":
+		err = serveUDP(addr, false)
+	case "tcp":
+		err = askTCP(addr, srcPort)
+	case "udp":
+		err = askUDP(addr, srcPort)
+	default:
+		err = fmt.Errorf("unknown mode %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 1
+	}
+	return 0
+}
+
+func serveTCP(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("tcp from %s\n", c.RemoteAddr())
+		_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
+		_, _ = c.Write([]byte("ok\n"))
+		c.Close()
+	}
+}
+
+func serveTLS(addr string) error {
+	cert, err := selfSigned()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              addr,
+		ReadHeaderTimeout: 2 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Printf("https from %s\n", r.RemoteAddr)
+			fmt.Fprintln(w, "ok")
+		}),
+	}
+	return srv.ListenAndServeTLS("", "")
+}
+
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ddve data-plane test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+func serveUDP(addr string, echo bool) error {
+	c, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("udp from %s %q\n", from, strings.TrimSpace(string(buf[:n])))
+		if echo {
+			_, _ = c.WriteTo([]byte("ok\n"), from)
+		}
+	}
+}
+
+func askTCP(addr string, srcPort int) error {
+	d := net.Dialer{Timeout: helperDialTimeout}
+	if srcPort > 0 {
+		d.LocalAddr = &net.TCPAddr{Port: srcPort}
+	}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Printf("local %s\n", c.LocalAddr())
+	_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("no answer: %w", err)
+	}
+	if strings.TrimSpace(line) != "ok" {
+		return fmt.Errorf("answer %q", line)
+	}
+	return nil
+}
+
+func askUDP(addr string, srcPort int) error {
+	var local *net.UDPAddr
+	if srcPort > 0 {
+		local = &net.UDPAddr{Port: srcPort}
+	}
+	remote, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return err
+	}
+	c, err := net.DialUDP("udp", local, remote)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Printf("local %s\n", c.LocalAddr())
+	_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
+	if _, err := c.Write([]byte("ping\n")); err != nil {
+		return err
+	}
+	buf := make([]byte, 64)
+	n, err := c.Read(buf)
+	if err != nil {
+		return fmt.Errorf("no answer: %w", err)
+	}
+	if strings.TrimSpace(string(buf[:n])) != "ok" {
+		return fmt.Errorf("answer %q", buf[:n])
+	}
+	return nil
+}
