@@ -70,15 +70,6 @@ func StartMoto(ctx context.Context, logPath string) (*Moto, error) {
 	return nil, errors.New("moto_server did not answer within 30s")
 }
 
-// Reset clears everything moto holds.
-func (m *Moto) Reset() error {
-	resp, err := http.Post(m.URL+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		return err
-	}
-	return resp.Body.Close()
-}
-
 // Stop ends the server.
 func (m *Moto) Stop() {
 	if m.cmd != nil && m.cmd.Process != nil {

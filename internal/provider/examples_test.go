@@ -1,14 +1,18 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
 
 // The documentation's examples of the catalog and the functions run as
@@ -35,13 +39,38 @@ func TestAccPortProfiles_example(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: example(t, "data-sources/ddve_port_profiles/data-source.tf"),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("flows", knownvalue.ListPartial(map[int]knownvalue.Check{
-					0: knownvalue.StringExact("ddboost: inbound tcp 111 (replies to ephemeral, 512-1023)"),
-				})),
+				// Every flow of both profiles, as the catalog has them.
+				statecheck.ExpectKnownOutputValue("flows", knownvalue.ListExact(exampleFlows(t, "ddboost", "nfs"))),
 				statecheck.ExpectKnownOutputValue("why_not_telnet", knownvalue.ListSizeExact(1)),
 			},
 		}},
 	})
+}
+
+// exampleFlows writes the catalog's flows of profiles as the example's
+// "flows" output does: "ddboost: inbound tcp 111 (replies to ephemeral,
+// 512-1023)".
+func exampleFlows(t *testing.T, profiles ...string) []knownvalue.Check {
+	t.Helper()
+	var out []knownvalue.Check
+	for _, name := range profiles {
+		p, ok := catalog.Lookup(name)
+		if !ok {
+			t.Fatalf("no profile %s", name)
+		}
+		for _, f := range p.Flows {
+			replies := "nothing: one-way"
+			if !f.Replies.OneWay {
+				parts := []string{"ephemeral"}
+				for _, r := range f.Replies.ClientPorts {
+					parts = append(parts, r.String())
+				}
+				replies = strings.Join(parts, ", ")
+			}
+			out = append(out, knownvalue.StringExact(fmt.Sprintf("%s: %s %s %d (replies to %s)", name, f.Direction, f.Protocol, f.FromPort, replies)))
+		}
+	}
+	return out
 }
 
 func TestAccFunctions_examples(t *testing.T) {
