@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -274,5 +275,18 @@ func ExpectGroupRuleCount(client *ec2.Client, address string, want int) Check {
 			return fmt.Errorf("AWS holds %d rules, want %d: %v", len(got), want, got)
 		}
 		return nil
+	})
+}
+
+// ExpectNoMutationsInTest fails the test, when it ends, if any call that
+// changes AWS went through the recorder during it: bad input must fail at
+// plan, before anything is made. It reads the whole test's calls, so the
+// test must not reset the recorder.
+func ExpectNoMutationsInTest(t *testing.T, rec *Recorder) {
+	t.Helper()
+	t.Cleanup(func() {
+		if mutating := rec.Calls().Mutating(); len(mutating) > 0 {
+			t.Errorf("bad input reached AWS: %s", mutating)
+		}
 	})
 }

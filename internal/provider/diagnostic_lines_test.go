@@ -121,16 +121,17 @@ type badInputCase struct {
 	config, line, message string
 }
 
-// badInputSteps plans each case alone and expects its error at its line.
+// badInputSteps plans each case alone and expects its error at its line;
+// none of them may change anything in AWS.
 func badInputSteps(t *testing.T, rec *acctest.Recorder, cases []badInputCase) []resource.TestStep {
 	t.Helper()
+	acctest.ExpectNoMutationsInTest(t, rec)
 	var steps []resource.TestStep
 	for _, c := range cases {
 		if strings.Count(c.config, c.line) != 1 {
 			t.Fatalf("the line %q must appear once in its configuration", c.line)
 		}
 		steps = append(steps, resource.TestStep{
-			PreConfig:   rec.Reset,
 			Config:      c.config,
 			PlanOnly:    true,
 			ExpectError: atLine(c.line, c.message),

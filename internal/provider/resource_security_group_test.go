@@ -70,17 +70,21 @@ func tcpRule(direction string, port int64, peerAttr, peer, profile, purpose stri
 // one management CIDR, as acctest.GroupRuleKey writes them: SSH and HTTPS
 // from the CIDR and from the bastion group, HTTPS out to S3, each with the
 // description its profile and the catalog's purpose give it.
-func groupRuleKeys(n *acctest.Network, managementCIDR string) []string {
+func groupRuleKeys(n *acctest.Network, managementCIDRs ...string) []string {
 	const (
 		ssh   = ` description "ddve management: SSH"`
 		https = ` description "ddve management: HTTPS"`
 		s3    = ` description "ddve object_storage: HTTPS to S3"`
 	)
-	return []string{
+	keys := []string{
 		"egress tcp 443-443 prefix-list " + n.S3PrefixListID + s3,
-		"ingress tcp 22-22 cidr " + managementCIDR + ssh, "ingress tcp 22-22 group " + n.BastionGroupID + ssh,
-		"ingress tcp 443-443 cidr " + managementCIDR + https, "ingress tcp 443-443 group " + n.BastionGroupID + https,
+		"ingress tcp 22-22 group " + n.BastionGroupID + ssh,
+		"ingress tcp 443-443 group " + n.BastionGroupID + https,
 	}
+	for _, cidr := range managementCIDRs {
+		keys = append(keys, "ingress tcp 22-22 cidr "+cidr+ssh, "ingress tcp 443-443 cidr "+cidr+https)
+	}
+	return keys
 }
 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
@@ -136,7 +140,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(7)),
-					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 7),
+					acctest.ExpectGroupRules(testEC2(), groupAddress, groupRuleKeys(n, "10.0.1.10/32", "10.0.1.11/32")),
 				},
 				Check: checkRuleIDsKept(groupAddress, &firstIDs),
 			},
@@ -147,7 +151,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 				PreConfig: rec.Reset,
 				Config:    groupConfig(rec, n, "ddve-lifecycle", "10.0.1.11/32", "10.0.1.12/32"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 7),
+					acctest.ExpectGroupRules(testEC2(), groupAddress, groupRuleKeys(n, "10.0.1.11/32", "10.0.1.12/32")),
 					acctest.ExpectCallsBefore(rec, []string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}),
 				},
 			},
@@ -280,10 +284,10 @@ resource "ddve_security_group" "test" {
 		{`{ object_storage = { prefix_list_ids = ["pl-0123456789abcdef0"] } }`, `prefix list pl-0123456789abcdef0: not found in this region`},
 		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 62 IPv4 ingress rule slots, over the quota of 60: 62 from IPv4 CIDR rules`},
 	}
+	acctest.ExpectNoMutationsInTest(t, rec)
 	var testSteps []resource.TestStep
 	for _, s := range steps {
 		testSteps = append(testSteps, resource.TestStep{
-			PreConfig:   rec.Reset,
 			Config:      bad(s.profiles),
 			PlanOnly:    true,
 			ExpectError: wrapped(s.want),

@@ -445,10 +445,10 @@ ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is ab
 		{`subnet_ids = ["ddve-private"]`, "must be a subnet ID such as subnet-0123456789abcdef0"},
 		{`profiles = { object_storage = { prefix_list_ids = ["pl-0123456789abcdef0"] } }`, "prefix list pl-0123456789abcdef0"},
 	}
+	acctest.ExpectNoMutationsInTest(t, rec)
 	var steps []resource.TestStep
 	for _, c := range cases {
 		steps = append(steps, resource.TestStep{
-			PreConfig:   rec.Reset,
 			Config:      bad(c.body),
 			PlanOnly:    true,
 			ExpectError: wrapped(c.want),
