@@ -148,7 +148,7 @@ func quickRetryClient(url string) *ec2.Client {
 var groupFaults = slices.Concat(
 	sweepFaults("create", []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
 		"RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}, ""),
-	sweepFaults("create", []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+	sweepFaults("create", []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
 		"RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules"}, "CreateSecurityGroup"),
 	sweepFaults("update", []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 		"ModifySecurityGroupRules", "CreateTags", "DeleteTags"}, ""),

@@ -55,7 +55,7 @@ func TestCreateGroupAdoptsTheGroupItsLostCallMade(t *testing.T) {
 			return answer{body: groupXML}
 		}},
 	})
-	id, err := awsec2.CreateGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Tags: map[string]string{"Name": "ddve"}})
+	id, _, err := awsec2.CreateGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Tags: map[string]string{"Name": "ddve"}})
 	if err != nil || id != "sg-0aaaaaaaaaaaaaaa1" {
 		t.Fatalf("got %q, %v; want the group the lost call made", id, err)
 	}
@@ -73,7 +73,7 @@ func TestCreateGroupLeavesAStrangersGroupAlone(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, err := awsec2.CreateGroup(ctx, client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1"})
+	_, _, err := awsec2.CreateGroup(ctx, client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1"})
 	if err == nil || !strings.Contains(err.Error(), "was not made by this apply") || !strings.Contains(err.Error(), "InvalidGroup.Duplicate") {
 		t.Fatalf("got %v, want the duplicate error with its cause", err)
 	}
@@ -94,7 +94,7 @@ func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate"), replies(`<return>true</return>`)},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh, https}); err != nil {
+	if _, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh, https}); err != nil {
 		t.Fatal(err)
 	}
 	calls := fake.callsOf("AuthorizeSecurityGroupIngress")
@@ -107,7 +107,7 @@ func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate")},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh}); err != nil {
+	if _, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.callsOf("AuthorizeSecurityGroupIngress")); n != 1 {
@@ -121,7 +121,7 @@ func TestAuthorizeExplainsTheRulesQuota(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("RulesPerSecurityGroupLimitExceeded")},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{https})
+	_, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{https})
 	for _, want := range []string{"refused 1 more ingress rules, for 2 in all", "rules_per_direction_quota", "L-0EA8095F", "RulesPerSecurityGroupLimitExceeded"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)

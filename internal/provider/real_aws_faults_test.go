@@ -146,8 +146,7 @@ func TestAccRealAWS_securityGroupFaults(t *testing.T) {
 		{"update", a, phaseFaults{lost: []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress",
 			"RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags", "DeleteTags"}}, one},
 		{"destroy", providerConfig(rec), phaseFaults{lost: []string{"DeleteSecurityGroup"}}, none},
-		{"create", a, phaseFaults{lagCreate: "CreateSecurityGroup", lagging: []string{"DescribeSecurityGroups",
-			"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+		{"create", a, phaseFaults{lagCreate: "CreateSecurityGroup", lagging: []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
 			"DescribeSecurityGroupRules", "ModifySecurityGroupRules"}}, one},
 	})
 }

@@ -155,7 +155,7 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 				// once which ACL holds the subnets it adds (a subnet claimed
 				// by another DDVE ACL fails the plan), and Terraform plans
 				// twice in an apply: 4 DescribeNetworkAcls.
-				ConfigStateChecks: phase("create", 40, map[string]int{
+				ConfigStateChecks: phase("create", 39, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
 					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
