@@ -18,9 +18,16 @@ import (
 )
 
 // DefaultEntryConcurrency is how many entry calls run at once: EC2 takes
-// one entry per call, and a few in flight cut the wall time without
-// provoking throttling.
-const DefaultEntryConcurrency = 4
+// one entry per call. Each call spends one token of EC2's mutating-call
+// bucket (200, refilled at 5 a second) however many are in flight, so the
+// number changes how soon an ACL is done, not how many calls it makes:
+// with 50 ms a call, 30 entries take 1.9 s one at a time, 0.63 s four at
+// a time, 0.43 s eight at a time and 0.34 s sixteen at a time
+// (BenchmarkCreateACL30), where the create, association and read-back
+// calls are 0.2 s of it. Sixteen saves two rounds of 50 ms and makes the
+// burst of a fleet apply twice as steep, where the calls are paced by
+// EC2's refill rate anyway.
+const DefaultEntryConcurrency = 8
 
 // lastUserRuleNumber is the highest number an ACL entry of ours can have;
 // 32767 and 32768 are AWS's built-in deny-all entries.
