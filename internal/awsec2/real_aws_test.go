@@ -3,9 +3,11 @@ package awsec2_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -387,5 +389,56 @@ func TestAssociateSubnetsWaitsForANewSubnet(t *testing.T) {
 	}
 	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 1 || calls[0].Get("AssociationId") != "aclassoc-1" {
 		t.Errorf("want one replace through aclassoc-1: %v", calls)
+	}
+}
+
+// The resources of one plan share the provider's prefix list cache: each
+// list is described once and its entries read once at its version, however
+// many resources ask at once; a failed lookup is not kept.
+func TestPrefixListCacheReadsEachListOnce(t *testing.T) {
+	list := `<prefixListSet><item><prefixListId>pl-s3</prefixListId><prefixListName>com.amazonaws.us-east-1.s3</prefixListName>` +
+		`<ownerId>AWS</ownerId><addressFamily>IPv4</addressFamily><maxEntries>30</maxEntries><version>3</version></item></prefixListSet>`
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeManagedPrefixLists":  {fails("RequestLimitExceeded"), replies(list)},
+		"GetManagedPrefixListEntries": {replies(`<entrySet><item><cidr>52.216.0.0/15</cidr></item><item><cidr>54.231.0.0/16</cidr></item></entrySet>`)},
+	})
+	cache := awsec2.NewPrefixListCache()
+	ctx := context.Background()
+	if _, _, err := cache.Weights(ctx, client, []string{"pl-s3"}); err == nil {
+		t.Fatal("the scripted failure did not fail the lookup")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 10 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			w, _, err := cache.Weights(ctx, client, []string{"pl-s3"})
+			if err == nil && w["pl-s3"].Weight != 1 {
+				err = fmt.Errorf("weight %+v", w["pl-s3"])
+			}
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			cidrs, err := cache.CIDRs(ctx, client, []string{"pl-s3"})
+			if err == nil && len(cidrs["pl-s3"]) != 2 {
+				err = fmt.Errorf("cidrs %v", cidrs)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(fake.callsOf("DescribeManagedPrefixLists")); n != 2 {
+		t.Errorf("%d DescribeManagedPrefixLists, want the failed one and one more", n)
+	}
+	if calls := fake.callsOf("GetManagedPrefixListEntries"); len(calls) != 1 || calls[0].Get("TargetVersion") != "3" {
+		t.Errorf("want one GetManagedPrefixListEntries at version 3: %v", calls)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 var (
@@ -66,6 +67,9 @@ type defaultTagsModel struct {
 type providerData struct {
 	client      *awsclient.Client
 	defaultTags map[string]string
+	// prefixLists keeps the prefix lists read in this process, so the
+	// resources of one plan read each list once.
+	prefixLists *awsec2.PrefixListCache
 	// defaultTagsUnknown is set while default tags are known only at
 	// apply: every tags_all in the plan is unknown then.
 	defaultTagsUnknown bool
@@ -164,7 +168,7 @@ func (p *ddveProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		resp.Diagnostics.Append(config.Endpoints.As(ctx, &endpoints, objectAsOptions)...)
 		settings.EC2Endpoint, settings.STSEndpoint = endpoints.EC2.ValueString(), endpoints.STS.ValueString()
 	}
-	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown()}
+	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown(), prefixLists: awsec2.NewPrefixListCache()}
 	if !config.DefaultTags.IsNull() && !config.DefaultTags.IsUnknown() {
 		var tags defaultTagsModel
 		resp.Diagnostics.Append(config.DefaultTags.As(ctx, &tags, objectAsOptions)...)

@@ -190,7 +190,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	opts := posture.GroupOptions{RulesPerDirectionQuota: int(plan.RulesPerDirectionQuota.ValueInt64())}
 	if ids := prefixListIDs(intent); len(ids) > 0 && r.data != nil {
-		weights, warnings, err := awsec2.PrefixListWeights(ctx, r.client().EC2, ids)
+		weights, warnings, err := r.data.prefixLists.Weights(ctx, r.client().EC2, ids)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot read prefix lists", err.Error())
 			return

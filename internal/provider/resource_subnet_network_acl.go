@@ -276,7 +276,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	if ids := prefixListIDs(intent); len(ids) > 0 {
-		cidrs, err := awsec2.PrefixListCIDRs(ctx, r.client().EC2, ids)
+		cidrs, err := r.data.prefixLists.CIDRs(ctx, r.client().EC2, ids)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
 			return
