@@ -442,3 +442,102 @@ func TestPrefixListCacheReadsEachListOnce(t *testing.T) {
 		t.Errorf("want one GetManagedPrefixListEntries at version 3: %v", calls)
 	}
 }
+
+// authorizeAnswer is AWS's answer to an authorize: every rule the call
+// made, with its ID, as the permissions sent name them.
+func authorizeAnswer(egress bool) func(url.Values) answer {
+	return func(call url.Values) answer {
+		var items strings.Builder
+		for i := 1; call.Has(fmt.Sprintf("IpPermissions.%d.IpProtocol", i)); i++ {
+			p := fmt.Sprintf("IpPermissions.%d.", i)
+			peer := ""
+			switch {
+			case call.Has(p + "IpRanges.1.CidrIp"):
+				peer = "<cidrIpv4>" + call.Get(p+"IpRanges.1.CidrIp") + "</cidrIpv4><description>" + call.Get(p+"IpRanges.1.Description") + "</description>"
+			case call.Has(p + "Groups.1.GroupId"):
+				peer = "<referencedGroupInfo><groupId>" + call.Get(p+"Groups.1.GroupId") + "</groupId></referencedGroupInfo><description>" + call.Get(p+"Groups.1.Description") + "</description>"
+			case call.Has(p + "PrefixListIds.1.PrefixListId"):
+				peer = "<prefixListId>" + call.Get(p+"PrefixListIds.1.PrefixListId") + "</prefixListId><description>" + call.Get(p+"PrefixListIds.1.Description") + "</description>"
+			}
+			fmt.Fprintf(&items, "<item><securityGroupRuleId>sgr-%t%d</securityGroupRuleId><groupId>sg-0aaaaaaaaaaaaaaa1</groupId><groupOwnerId>123456789012</groupOwnerId>"+
+				"<isEgress>%t</isEgress><ipProtocol>%s</ipProtocol><fromPort>%s</fromPort><toPort>%s</toPort>%s</item>",
+				egress, i, egress, call.Get(p+"IpProtocol"), call.Get(p+"FromPort"), call.Get(p+"ToPort"), peer)
+		}
+		return answer{body: "<return>true</return><securityGroupRuleSet>" + items.String() + "</securityGroupRuleSet>"}
+	}
+}
+
+// Where AWS answers an authorize with every rule it made, a create is
+// four calls and describes nothing: the group, one authorize a direction,
+// and one revoke of the rules AWS put in it, by their content; its rules,
+// IDs and descriptions come from the answers, its owner from its ARN.
+func TestCreateSecurityGroupWithAWSAnswersDescribesNothing(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup": {replies(`<return>true</return><groupId>sg-0aaaaaaaaaaaaaaa1</groupId>` +
+			`<securityGroupArn>arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1</securityGroupArn>`)},
+		"AuthorizeSecurityGroupIngress": {authorizeAnswer(false)},
+		"AuthorizeSecurityGroupEgress":  {authorizeAnswer(true)},
+		"RevokeSecurityGroupEgress":     {replies(`<return>true</return>`)},
+	})
+	want, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
+		"management":     {CIDRBlocks: []string{"10.0.1.10/32"}, SecurityGroupIDs: []string{"sg-0bbbbbbbbbbbbbbb2"}},
+		"object_storage": {PrefixListIDs: []string{"pl-63a5400a"}},
+	}}, posture.GroupOptions{PrefixLists: map[string]posture.PrefixListWeight{"pl-63a5400a": {Weight: 1, Family: "IPv4", AWSManaged: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, rules, err := awsec2.CreateSecurityGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Rules: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if group.OwnerID != "123456789012" || group.ARN != "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1" {
+		t.Errorf("owner %q, ARN %q", group.OwnerID, group.ARN)
+	}
+	if n := awsec2.DiffRulesCount(rules, want); n != 0 || len(rules) != len(want) {
+		t.Errorf("%d rules, %d differing from the %d wanted", len(rules), n, len(want))
+	}
+	for _, r := range rules {
+		if r.ID == "" {
+			t.Errorf("rule %s has no ID", r.Rule)
+		}
+	}
+	var actions []string
+	for _, c := range fake.calls {
+		actions = append(actions, c.Get("Action"))
+	}
+	if want := []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"}; !slices.Equal(actions, want) {
+		t.Errorf("calls %v, want %v", actions, want)
+	}
+	revoke := fake.callsOf("RevokeSecurityGroupEgress")[0]
+	if revoke.Get("IpPermissions.1.IpRanges.1.CidrIp") != "0.0.0.0/0" || revoke.Get("IpPermissions.2.Ipv6Ranges.1.CidrIpv6") != "::/0" || revoke.Has("SecurityGroupRuleId.1") {
+		t.Errorf("the defaults are not revoked by their content: %v", revoke)
+	}
+}
+
+// In a VPC without IPv6 a new group holds no ::/0 rule; where AWS refuses
+// the revoke of both defaults for it, the group's rules are read and the
+// 0.0.0.0/0 rule left is revoked by its ID.
+func TestCreateSecurityGroupRevokesTheDefaultsLeft(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup": {replies(`<return>true</return><groupId>sg-0aaaaaaaaaaaaaaa1</groupId>` +
+			`<securityGroupArn>arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1</securityGroupArn>`)},
+		"AuthorizeSecurityGroupIngress": {authorizeAnswer(false)},
+		"RevokeSecurityGroupEgress":     {fails("InvalidPermission.NotFound"), replies(`<return>true</return>`)},
+		"DescribeSecurityGroupRules": {replies(`<securityGroupRuleSet><item><securityGroupRuleId>sgr-default</securityGroupRuleId>` +
+			`<groupId>sg-0aaaaaaaaaaaaaaa1</groupId><isEgress>true</isEgress><ipProtocol>-1</ipProtocol><fromPort>-1</fromPort><toPort>-1</toPort>` +
+			`<cidrIpv4>0.0.0.0/0</cidrIpv4></item></securityGroupRuleSet>`)},
+	})
+	want, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
+		"management": {CIDRBlocks: []string{"10.0.1.10/32"}},
+	}}, posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := awsec2.CreateSecurityGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Rules: want}); err != nil {
+		t.Fatal(err)
+	}
+	revokes := fake.callsOf("RevokeSecurityGroupEgress")
+	if len(revokes) != 2 || revokes[1].Get("SecurityGroupRuleId.1") != "sgr-default" || revokes[1].Has("SecurityGroupRuleId.2") {
+		t.Errorf("want the left default revoked by its ID: %v", revokes)
+	}
+}
