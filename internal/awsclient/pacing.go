@@ -75,7 +75,9 @@ func (p *pacedRetryer) GetRetryToken(ctx context.Context, err error) (func(error
 	return p.mode(ctx).GetRetryToken(ctx, err)
 }
 
-func (p *pacedRetryer) GetInitialToken() func(error) error { return p.base.GetInitialToken() }
+// GetInitialToken is the Retryer interface's; the SDK calls
+// GetAttemptToken, as adaptive mode does, which takes no initial token.
+func (p *pacedRetryer) GetInitialToken() func(error) error { return func(error) error { return nil } }
 
 func (p *pacedRetryer) GetAttemptToken(ctx context.Context) (func(error) error, error) {
 	return p.mode(ctx).GetAttemptToken(ctx)
