@@ -43,6 +43,10 @@ type Recorder struct {
 	// counts the calls they refused since the last Reset.
 	buckets   *tokenBuckets
 	throttled map[string]int
+	// authorize completes authorize answers as AWS gives them; nil
+	// passes the emulator's answers through.
+	authorize *authorizeAnswers
+	target    string // the emulator's URL
 }
 
 // fault is an error the recorder answers instead of the emulator.
@@ -65,6 +69,7 @@ func StartRecorder(target string) (*Recorder, error) {
 	r := &Recorder{
 		URL: "http://" + l.Addr().String(), calls: map[string]int{}, retries: map[string]int{}, faults: map[string]*fault{},
 		lost: map[string]int{}, repeats: map[string]repeatAnswer{}, agents: map[string]bool{}, throttled: map[string]int{},
+		authorize: &authorizeAnswers{emulator: EC2Client(target)}, target: target,
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
@@ -84,12 +89,19 @@ func StartRecorder(target string) (*Recorder, error) {
 			r.icmp.observe(action, values)
 		}
 		lagging := r.lagsAfter(action)
-		if action != "DescribeNetworkAcls" && !lagging {
+		answers := r.authorizeAnswers()
+		authorizing := answers != nil && strings.HasPrefix(action, "AuthorizeSecurityGroup")
+		if action != "DescribeNetworkAcls" && !lagging && !authorizing {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
 			return err
+		}
+		if values, ok := resp.Request.Context().Value(valuesKey{}).(url.Values); ok && authorizing {
+			if body, err = answers.complete(resp.Request.Context(), action, values, body); err != nil {
+				return err
+			}
 		}
 		if lagging {
 			r.startLag(body)
@@ -258,6 +270,27 @@ func (b *tokenBuckets) take(action string, now time.Time) bool {
 	}
 	bucket.tokens--
 	return true
+}
+
+// EmulatorAuthorizeAnswers, on, passes the emulator's answers to
+// AuthorizeSecurityGroupIngress and Egress through as they are: the rules
+// of the call's last permission only, without the descriptions of rules
+// that name a group or a prefix list. By default, and off, the recorder
+// answers as AWS does, with every rule the call made, and the emulator
+// keeps those descriptions.
+func (r *Recorder) EmulatorAuthorizeAnswers(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.authorize = nil
+	if !on {
+		r.authorize = &authorizeAnswers{emulator: EC2Client(r.target)}
+	}
+}
+
+func (r *Recorder) authorizeAnswers() *authorizeAnswers {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.authorize
 }
 
 // Throttle makes the next n calls of action fail with RequestLimitExceeded,

@@ -156,16 +156,15 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 				// by another DDVE ACL fails the plan), and Terraform plans
 				// twice in an apply: 4 DescribeNetworkAcls. The group and the
 				// private ACL share one lookup of the S3 list a plan. The
-				// group's create describes nothing but its rules, and those
-				// only because moto's authorize answer lists the last
-				// permission's rules alone (AWS lists them all): that read
-				// and the ModifySecurityGroupRules that puts back the
-				// descriptions moto drops from rules naming a group or a
-				// prefix list are moto's.
-				ConfigStateChecks: phase("create", 37, map[string]int{
+				// group's create describes nothing: its rules come from the
+				// authorize answers (the recorder answers as AWS does; moto
+				// alone lists the last permission's rules and drops some
+				// descriptions, which costs a read-back and a
+				// ModifySecurityGroupRules).
+				ConfigStateChecks: phase("create", 35, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
-					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
-					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
+					"RevokeSecurityGroupEgress": 1,
+					"CreateNetworkAcl":          2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},
 			{
@@ -176,10 +175,9 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 			{
 				PreConfig: rec.Reset,
 				Config:    grown,
-				// The new address needs two ingress permissions (SSH and
-				// HTTPS): moto's answer lists one, so the group's rules are
-				// read back; AWS's lists both.
-				ConfigStateChecks: phase("one more bastion address", 13, map[string]int{
+				// The new address is one authorize and nothing more for the
+				// group: its answer lists the new rules.
+				ConfigStateChecks: phase("one more bastion address", 12, map[string]int{
 					"AuthorizeSecurityGroupIngress": 1, "CreateNetworkAclEntry": 3,
 				}),
 			},
