@@ -541,3 +541,57 @@ func TestCreateSecurityGroupRevokesTheDefaultsLeft(t *testing.T) {
 		t.Errorf("want the left default revoked by its ID: %v", revokes)
 	}
 }
+
+// Lookups of the subnets' ACLs asked while one is out go together in the
+// next call, and each gets the holders of its own subnets.
+func TestHolderLookupsGoTogether(t *testing.T) {
+	release := make(chan struct{})
+	holders := func(call url.Values) answer {
+		var items strings.Builder
+		for i := 1; call.Has(fmt.Sprintf("Filter.1.Value.%d", i)); i++ {
+			subnet := call.Get(fmt.Sprintf("Filter.1.Value.%d", i))
+			fmt.Fprintf(&items, `<item><networkAclId>acl-%s</networkAclId><vpcId>vpc-1</vpcId><default>false</default><associationSet><item>`+
+				`<networkAclAssociationId>aclassoc-%s</networkAclAssociationId><networkAclId>acl-%s</networkAclId><subnetId>%s</subnetId></item></associationSet></item>`,
+				subnet, subnet, subnet, subnet)
+		}
+		return answer{body: `<networkAclSet>` + items.String() + `</networkAclSet>`}
+	}
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeNetworkAcls": {func(call url.Values) answer { <-release; return holders(call) }, holders},
+	})
+	lookups := awsec2.NewHolderLookups()
+	ctx := context.Background()
+	type result struct {
+		subnet string
+		acl    string
+		err    error
+	}
+	results := make(chan result, 4)
+	ask := func(subnet string) {
+		found, err := lookups.Find(ctx, client, []string{subnet})
+		r := result{subnet: subnet, err: err}
+		if acl := found[subnet]; acl != nil {
+			r.acl = acl.ID
+		}
+		results <- r
+	}
+	go ask("subnet-a")
+	for len(fake.callsOf("DescribeNetworkAcls")) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for _, s := range []string{"subnet-b", "subnet-c", "subnet-d"} {
+		go ask(s)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	for range 4 {
+		r := <-results
+		if r.err != nil || r.acl != "acl-"+r.subnet {
+			t.Errorf("%s: %q, %v", r.subnet, r.acl, r.err)
+		}
+	}
+	calls := fake.callsOf("DescribeNetworkAcls")
+	if len(calls) != 2 || len(calls[1]["Filter.1.Value.3"]) == 0 {
+		t.Errorf("want the three lookups asked meanwhile in one second call: %v", calls)
+	}
+}

@@ -70,6 +70,9 @@ type providerData struct {
 	// prefixLists keeps the prefix lists read in this process, so the
 	// resources of one plan read each list once.
 	prefixLists *awsec2.PrefixListCache
+	// subnetHolders sends the plans' lookups of which ACL holds a subnet
+	// together, one call for those asked while another is out.
+	subnetHolders *awsec2.HolderLookups
 	// defaultTagsUnknown is set while default tags are known only at
 	// apply: every tags_all in the plan is unknown then.
 	defaultTagsUnknown bool
@@ -168,7 +171,8 @@ func (p *ddveProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		resp.Diagnostics.Append(config.Endpoints.As(ctx, &endpoints, objectAsOptions)...)
 		settings.EC2Endpoint, settings.STSEndpoint = endpoints.EC2.ValueString(), endpoints.STS.ValueString()
 	}
-	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown(), prefixLists: awsec2.NewPrefixListCache()}
+	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown(), prefixLists: awsec2.NewPrefixListCache(),
+		subnetHolders: awsec2.NewHolderLookups()}
 	if !config.DefaultTags.IsNull() && !config.DefaultTags.IsUnknown() {
 		var tags defaultTagsModel
 		resp.Diagnostics.Append(config.DefaultTags.As(ctx, &tags, objectAsOptions)...)

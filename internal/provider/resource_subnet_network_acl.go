@@ -465,7 +465,7 @@ func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, pl
 	if !known || len(added) == 0 {
 		return
 	}
-	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, added)
+	holders, err := r.data.subnetHolders.Find(ctx, r.client().EC2, added)
 	if err != nil {
 		diags.AddAttributeError(path.Root("subnet_ids"), "Cannot find the subnets' network ACLs", err.Error())
 		return
@@ -503,7 +503,7 @@ func (r *subnetNACLResource) warnOfClaimedSubnets(ctx context.Context, acl *awse
 	if len(gone) == 0 {
 		return
 	}
-	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, gone)
+	holders, err := r.data.subnetHolders.Find(ctx, r.client().EC2, gone)
 	if err != nil {
 		return // the plan shows the subnet coming back; the warning is a courtesy
 	}
