@@ -70,7 +70,7 @@ func ReadACLEntries(ctx context.Context, client *ec2.Client, aclID string) ([]po
 		}
 		entry := posture.Entry{
 			RuleNumber: number, Egress: aws.ToBool(e.Egress), Action: string(e.RuleAction),
-			Protocol: normalProtocol(aws.ToString(e.Protocol)), CIDRBlock: aws.ToString(e.CidrBlock), IPv6CIDRBlock: aws.ToString(e.Ipv6CidrBlock),
+			Protocol: entryProtocolNumber(aws.ToString(e.Protocol)), CIDRBlock: aws.ToString(e.CidrBlock), IPv6CIDRBlock: aws.ToString(e.Ipv6CidrBlock),
 		}
 		if e.PortRange != nil {
 			entry.FromPort, entry.ToPort = int(aws.ToInt32(e.PortRange.From)), int(aws.ToInt32(e.PortRange.To))
@@ -83,9 +83,9 @@ func ReadACLEntries(ctx context.Context, client *ec2.Client, aclID string) ([]po
 	return entries, nil
 }
 
-// normalProtocol writes an entry's protocol as its number, as AWS answers
+// entryProtocolNumber writes an entry's protocol as its number, as AWS answers
 // it ("6"), whatever spelling a describe gives ("tcp" from some emulators).
-func normalProtocol(p string) string {
+func entryProtocolNumber(p string) string {
 	if _, err := strconv.Atoi(p); err == nil {
 		return p
 	}

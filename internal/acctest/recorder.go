@@ -39,6 +39,14 @@ type Recorder struct {
 	latency  time.Duration
 	icmp     icmpEntries
 	agents   map[string]bool // User-Agent headers since the last Reset
+	// buckets, when set, throttle each action as EC2 does; throttled
+	// counts the calls they refused since the last Reset.
+	buckets   *tokenBuckets
+	throttled map[string]int
+	// authorize completes authorize answers as AWS gives them; nil
+	// passes the emulator's answers through.
+	authorize *authorizeAnswers
+	target    string // the emulator's URL
 }
 
 // fault is an error the recorder answers instead of the emulator.
@@ -60,7 +68,8 @@ func StartRecorder(target string) (*Recorder, error) {
 	}
 	r := &Recorder{
 		URL: "http://" + l.Addr().String(), calls: map[string]int{}, retries: map[string]int{}, faults: map[string]*fault{},
-		lost: map[string]int{}, repeats: map[string]repeatAnswer{}, agents: map[string]bool{},
+		lost: map[string]int{}, repeats: map[string]repeatAnswer{}, agents: map[string]bool{}, throttled: map[string]int{},
+		authorize: &authorizeAnswers{emulator: EC2Client(target)}, target: target,
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.ModifyResponse = func(resp *http.Response) error {
@@ -80,12 +89,19 @@ func StartRecorder(target string) (*Recorder, error) {
 			r.icmp.observe(action, values)
 		}
 		lagging := r.lagsAfter(action)
-		if action != "DescribeNetworkAcls" && !lagging {
+		answers := r.authorizeAnswers()
+		authorizing := answers != nil && strings.HasPrefix(action, "AuthorizeSecurityGroup")
+		if action != "DescribeNetworkAcls" && !lagging && !authorizing {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
 			return err
+		}
+		if values, ok := resp.Request.Context().Value(valuesKey{}).(url.Values); ok && authorizing {
+			if body, err = answers.complete(resp.Request.Context(), action, values, body); err != nil {
+				return err
+			}
 		}
 		if lagging {
 			r.startLag(body)
@@ -187,6 +203,10 @@ func (r *Recorder) record(action string, retry bool, agent string) (*fault, time
 		r.retries[action]++
 	}
 	r.sequence = append(r.sequence, action)
+	if r.buckets != nil && !r.buckets.take(action, time.Now()) {
+		r.throttled[action]++
+		return &fault{status: http.StatusServiceUnavailable, code: "RequestLimitExceeded"}, r.latency
+	}
 	if f := r.faults[action]; f != nil && f.remaining > 0 {
 		f.remaining--
 		answer := *f
@@ -201,6 +221,76 @@ func (r *Recorder) SetLatency(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latency = d
+}
+
+// SetTokenBuckets throttles every action as EC2 rate-limits its API: each
+// action has a bucket of capacity tokens, full at first and refilled at
+// refill tokens a second; a call that finds its bucket empty is answered
+// RequestLimitExceeded (HTTP 503) and takes no token. capacity 0 turns
+// throttling off.
+func (r *Recorder) SetTokenBuckets(capacity int, refill float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.buckets = nil
+	if capacity > 0 {
+		r.buckets = &tokenBuckets{capacity: float64(capacity), refill: refill, buckets: map[string]*tokenBucket{}}
+	}
+}
+
+// Throttled returns the calls the token buckets refused since the last
+// Reset, by action.
+func (r *Recorder) Throttled() Calls {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.throttled)
+}
+
+// tokenBuckets are EC2's request rate limits, one bucket per action.
+type tokenBuckets struct {
+	capacity, refill float64
+	buckets          map[string]*tokenBucket
+}
+
+type tokenBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take spends a token of the action's bucket, if it holds one.
+func (b *tokenBuckets) take(action string, now time.Time) bool {
+	bucket := b.buckets[action]
+	if bucket == nil {
+		bucket = &tokenBucket{tokens: b.capacity, at: now}
+		b.buckets[action] = bucket
+	}
+	bucket.tokens = min(b.capacity, bucket.tokens+now.Sub(bucket.at).Seconds()*b.refill)
+	bucket.at = now
+	if bucket.tokens < 1 {
+		return false
+	}
+	bucket.tokens--
+	return true
+}
+
+// EmulatorAuthorizeAnswers, on, passes the emulator's answers to
+// AuthorizeSecurityGroupIngress and Egress through as they are: the rules
+// of the call's last permission only, without the descriptions of rules
+// that name a group or a prefix list. By default, and off, the recorder
+// answers as AWS does, with every rule the call made, and the emulator
+// keeps those descriptions.
+func (r *Recorder) EmulatorAuthorizeAnswers(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.authorize = nil
+	if !on {
+		r.authorize = &authorizeAnswers{emulator: EC2Client(r.target)}
+	}
+}
+
+func (r *Recorder) authorizeAnswers() *authorizeAnswers {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.authorize
 }
 
 // Throttle makes the next n calls of action fail with RequestLimitExceeded,
@@ -415,6 +505,7 @@ func (r *Recorder) Reset() {
 	r.retries = map[string]int{}
 	r.sequence = nil
 	r.agents = map[string]bool{}
+	r.throttled = map[string]int{}
 }
 
 // FirstAttempts returns the counts by action since the last Reset, less

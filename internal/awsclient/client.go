@@ -99,16 +99,17 @@ func New(ctx context.Context, s Settings) (*Client, error) {
 	// Clients built from cfg would wrap the retryer with RetryMaxAttempts
 	// again; the retryer below carries the number.
 	cfg.RetryMaxAttempts = 0
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = maxAttempts
-			o.MaxBackoff = 20 * time.Second
-			// The client-side token bucket fails calls on its own after a
-			// burst of errors; Terraform runs are short and bounded by
-			// max_retries already.
-			o.RateLimiter = ratelimit.None
-		})
+	standard := func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = 20 * time.Second
+		// The client-side retry quota fails calls on its own after a
+		// burst of errors; Terraform runs are short and bounded by
+		// max_retries already.
+		o.RateLimiter = ratelimit.None
 	}
+	// Throttled calls wait for their action's measured rate rather than
+	// retry into an empty bucket (pacing.go).
+	cfg.Retryer = func() aws.Retryer { return newPacedRetryer(standard) }
 
 	if s.AssumeRole != nil && s.AssumeRole.RoleARN != "" {
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {

@@ -14,6 +14,10 @@ var (
 		d := diffEntries(have, want)
 		return d.create, d.replace, d.delete
 	}
+	DiffRulesCount = func(have []GroupRule, want []posture.Rule) int {
+		d := diffRules(have, want)
+		return len(d.authorize) + len(d.describe) + len(d.revoke)
+	}
 	CreateGroup          = createGroup
 	Authorize            = authorize
 	Revoke               = revoke

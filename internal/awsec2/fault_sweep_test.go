@@ -34,13 +34,21 @@ type sweepFault struct {
 	phase  string // create, update (stage 0 to 1), update back (1 to 0) or destroy
 	action string // the call that meets it
 	lag    string // for a lag, the create call that hands out the lagging ID
+	// emulatorAnswers: the recorder passes moto's authorize answers
+	// through (the last permission's rules only), so the layer reads the
+	// rules back; else it answers as AWS does.
+	emulatorAnswers bool
 }
 
 func (f sweepFault) String() string {
-	if f.lag != "" {
-		return fmt.Sprintf("%s/lag at %s", f.phase, f.action)
+	answers := ""
+	if f.emulatorAnswers {
+		answers = " (moto's authorize answers)"
 	}
-	return fmt.Sprintf("%s/lost reply at %s", f.phase, f.action)
+	if f.lag != "" {
+		return fmt.Sprintf("%s/lag at %s%s", f.phase, f.action, answers)
+	}
+	return fmt.Sprintf("%s/lost reply at %s%s", f.phase, f.action, answers)
 }
 
 func (f sweepFault) arm(rec *acctest.Recorder) {
@@ -58,6 +66,14 @@ func sweepFaults(phase string, actions []string, lag string) []sweepFault {
 		out[i] = sweepFault{phase: phase, action: a, lag: lag}
 	}
 	return out
+}
+
+// withEmulatorAnswers runs the faults with moto's authorize answers.
+func withEmulatorAnswers(faults []sweepFault) []sweepFault {
+	for i := range faults {
+		faults[i].emulatorAnswers = true
+	}
+	return faults
 }
 
 // lifecycle is what the sweep needs of a resource's life at the EC2
@@ -90,6 +106,7 @@ func sweep(t *testing.T, faults []sweepFault, newLife newLifecycle) {
 				t.Fatal(err)
 			}
 			t.Cleanup(rec.Stop)
+			rec.EmulatorAuthorizeAnswers(f.emulatorAnswers)
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Logf("calls: %v", rec.Sequence())
@@ -142,16 +159,25 @@ func quickRetryClient(url string) *ec2.Client {
 // reply at ModifySecurityGroupRules, CreateTags or DeleteTags is repeated
 // to the emulator as AWS would take it (the calls change nothing the
 // second time): those cases hold the SDK's retry, not a recovery of the
-// layer's. The create's ModifySecurityGroupRules sets the descriptions
-// moto drops from prefix-list rules (AWS keeps them): the case falls away
-// if moto learns to keep them, and Pending says so.
+// layer's. The create, and some of the update, meet their faults twice:
+// with AWS's authorize answers, where nothing is read back, and with
+// moto's, which list the last permission's rules only, so that the rules
+// are read back (DescribeSecurityGroupRules) and the descriptions moto
+// drops from rules naming a group or a prefix list are set again
+// (ModifySecurityGroupRules).
 var groupFaults = slices.Concat(
 	sweepFaults("create", []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-		"RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}, ""),
-	sweepFaults("create", []string{"DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-		"RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules"}, "CreateSecurityGroup"),
+		"RevokeSecurityGroupEgress"}, ""),
+	sweepFaults("create", []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+		"RevokeSecurityGroupEgress"}, "CreateSecurityGroup"),
+	withEmulatorAnswers(sweepFaults("create", []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+		"RevokeSecurityGroupEgress", "ModifySecurityGroupRules"}, "")),
+	withEmulatorAnswers(sweepFaults("create", []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+		"RevokeSecurityGroupEgress", "DescribeSecurityGroupRules", "ModifySecurityGroupRules"}, "CreateSecurityGroup")),
 	sweepFaults("update", []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 		"ModifySecurityGroupRules", "CreateTags", "DeleteTags"}, ""),
+	withEmulatorAnswers(sweepFaults("update", []string{"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+		"ModifySecurityGroupRules"}, "")),
 	sweepFaults("update back", []string{"AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 		"ModifySecurityGroupRules", "CreateTags", "DeleteTags"}, ""),
 	sweepFaults("destroy", []string{"DeleteSecurityGroup"}, ""),

@@ -161,8 +161,9 @@ func BenchmarkSeedACLLifecycle(b *testing.B) {
 }
 
 // BenchmarkCreateACL30 times the creation of an ACL of 30 entries, one
-// entry per call, with one call in flight and with the default, against
-// moto as it is and with 20ms added to every call, closer to AWS.
+// entry per call, with one call in flight, with the default and with
+// twice the default, against moto as it is and with 50ms added to every
+// call, closer to AWS.
 func BenchmarkCreateACL30(b *testing.B) {
 	be := startBackend(b)
 	ctx := context.Background()
@@ -181,7 +182,11 @@ func BenchmarkCreateACL30(b *testing.B) {
 	for _, run := range []struct {
 		latency     time.Duration
 		concurrency int
-	}{{0, 1}, {0, awsec2.DefaultEntryConcurrency}, {20 * time.Millisecond, 1}, {20 * time.Millisecond, awsec2.DefaultEntryConcurrency}} {
+	}{
+		{0, 1}, {0, awsec2.DefaultEntryConcurrency},
+		{50 * time.Millisecond, 1}, {50 * time.Millisecond, awsec2.DefaultEntryConcurrency / 2},
+		{50 * time.Millisecond, awsec2.DefaultEntryConcurrency}, {50 * time.Millisecond, 2 * awsec2.DefaultEntryConcurrency},
+	} {
 		b.Run(fmt.Sprintf("latency=%s/concurrency=%d", run.latency, run.concurrency), func(b *testing.B) {
 			be.recorder.SetLatency(run.latency)
 			defer be.recorder.SetLatency(0)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,9 +20,16 @@ import (
 )
 
 // DefaultEntryConcurrency is how many entry calls run at once: EC2 takes
-// one entry per call, and a few in flight cut the wall time without
-// provoking throttling.
-const DefaultEntryConcurrency = 4
+// one entry per call. Each call spends one token of EC2's mutating-call
+// bucket (200, refilled at 5 a second) however many are in flight, so the
+// number changes how soon an ACL is done, not how many calls it makes:
+// with 50 ms a call, 30 entries take 1.9 s one at a time, 0.63 s four at
+// a time, 0.43 s eight at a time and 0.34 s sixteen at a time
+// (BenchmarkCreateACL30), where the create, association and read-back
+// calls are 0.2 s of it. Sixteen saves two rounds of 50 ms and makes the
+// burst of a fleet apply twice as steep, where the calls are paced by
+// EC2's refill rate anyway.
+const DefaultEntryConcurrency = 8
 
 // lastUserRuleNumber is the highest number an ACL entry of ours can have;
 // 32767 and 32768 are AWS's built-in deny-all entries.
@@ -621,4 +630,87 @@ func FindSubnetHolders(ctx context.Context, client *ec2.Client, subnetIDs []stri
 		}
 	}
 	return holders, nil
+}
+
+// HolderLookups puts together the FindSubnetHolders of the resources
+// that plan at once in one provider process: while one call is out, the
+// lookups that come meanwhile wait and go out together in the next call,
+// one DescribeNetworkAcls for all their subnets. Each lookup is answered
+// by a call made after it was asked, so none reads older data than a
+// call of its own would. A nil HolderLookups makes a call per lookup.
+type HolderLookups struct {
+	mu       sync.Mutex
+	inFlight bool
+	queue    []*holderLookup
+}
+
+type holderLookup struct {
+	subnets []string
+	done    chan struct{}
+	holders map[string]*NetworkACL
+	err     error
+}
+
+// NewHolderLookups returns lookups with nothing queued.
+func NewHolderLookups() *HolderLookups { return &HolderLookups{} }
+
+// Find is FindSubnetHolders, made together with the lookups asked while
+// another call is out.
+func (h *HolderLookups) Find(ctx context.Context, client *ec2.Client, subnetIDs []string) (map[string]*NetworkACL, error) {
+	if h == nil || len(subnetIDs) == 0 {
+		return FindSubnetHolders(ctx, client, subnetIDs)
+	}
+	l := &holderLookup{subnets: subnetIDs, done: make(chan struct{})}
+	h.mu.Lock()
+	h.queue = append(h.queue, l)
+	start := !h.inFlight
+	h.inFlight = true
+	h.mu.Unlock()
+	if start {
+		// The lookups go on for those queued behind this one, whose
+		// caller may stop waiting before they are answered.
+		go h.run(context.WithoutCancel(ctx), client)
+	}
+	select {
+	case <-l.done:
+		return l.holders, l.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run sends the queued lookups, all in one call, until none is left.
+func (h *HolderLookups) run(ctx context.Context, client *ec2.Client) {
+	for {
+		h.mu.Lock()
+		batch := h.queue
+		h.queue = nil
+		if len(batch) == 0 {
+			h.inFlight = false
+			h.mu.Unlock()
+			return
+		}
+		h.mu.Unlock()
+		var subnets []string
+		for _, l := range batch {
+			for _, s := range l.subnets {
+				if !slices.Contains(subnets, s) {
+					subnets = append(subnets, s)
+				}
+			}
+		}
+		holders, err := FindSubnetHolders(ctx, client, subnets)
+		for _, l := range batch {
+			l.err = err
+			if err == nil {
+				l.holders = make(map[string]*NetworkACL, len(l.subnets))
+				for _, s := range l.subnets {
+					if acl, ok := holders[s]; ok {
+						l.holders[s] = acl
+					}
+				}
+			}
+			close(l.done)
+		}
+	}
 }

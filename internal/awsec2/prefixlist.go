@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -16,6 +17,109 @@ import (
 
 // awsOwner is the owner ID AWS-managed prefix lists report.
 const awsOwner = "AWS"
+
+// PrefixListCache keeps what one provider process read of prefix lists:
+// Terraform starts the provider for each walk of a command, and every
+// resource of a plan that names a list (the group and the ACLs of each
+// posture, often the same S3 list) then shares one DescribeManagedPrefixLists
+// and one GetManagedPrefixListEntries at the list's version, made by the
+// first that asks while the others wait for it. A failed lookup is not
+// kept. A nil cache keeps nothing.
+type PrefixListCache struct {
+	mu      sync.Mutex
+	lists   map[string]*lookup[types.ManagedPrefixList]
+	entries map[string]*lookup[[]string] // by list ID and version
+}
+
+// lookup is one read, done once, that others may wait for.
+type lookup[T any] struct {
+	done  chan struct{}
+	value T
+	err   error
+}
+
+// NewPrefixListCache returns an empty cache.
+func NewPrefixListCache() *PrefixListCache {
+	return &PrefixListCache{lists: map[string]*lookup[types.ManagedPrefixList]{}, entries: map[string]*lookup[[]string]{}}
+}
+
+// findPrefixLists describes the lists it does not hold yet in one
+// paginated call, and fails with ErrNotFound for a list the region does
+// not have.
+func (c *PrefixListCache) findPrefixLists(ctx context.Context, client *ec2.Client, ids []string) (map[string]types.ManagedPrefixList, error) {
+	if c == nil {
+		return findPrefixLists(ctx, client, ids)
+	}
+	waiting := map[string]*lookup[types.ManagedPrefixList]{}
+	var mine []string
+	c.mu.Lock()
+	for _, id := range ids {
+		if l, ok := c.lists[id]; ok {
+			waiting[id] = l
+			continue
+		}
+		l := &lookup[types.ManagedPrefixList]{done: make(chan struct{})}
+		c.lists[id], waiting[id] = l, l
+		mine = append(mine, id)
+	}
+	c.mu.Unlock()
+	if len(mine) > 0 {
+		found, err := findPrefixLists(ctx, client, mine)
+		c.mu.Lock()
+		for _, id := range mine {
+			l := c.lists[id]
+			l.value, l.err = found[id], err
+			if err != nil {
+				delete(c.lists, id)
+			}
+			close(l.done)
+		}
+		c.mu.Unlock()
+	}
+	out := make(map[string]types.ManagedPrefixList, len(ids))
+	for id, l := range waiting {
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if l.err != nil {
+			return nil, l.err
+		}
+		out[id] = l.value
+	}
+	return out, nil
+}
+
+// listEntries reads the list's CIDRs at the version, once per version.
+func (c *PrefixListCache) listEntries(ctx context.Context, client *ec2.Client, id string, version *int64) ([]string, error) {
+	if c == nil {
+		return listEntries(ctx, client, id, version)
+	}
+	key := fmt.Sprintf("%s@%d", id, aws.ToInt64(version))
+	c.mu.Lock()
+	l, ok := c.entries[key]
+	if !ok {
+		l = &lookup[[]string]{done: make(chan struct{})}
+		c.entries[key] = l
+	}
+	c.mu.Unlock()
+	if !ok {
+		l.value, l.err = listEntries(ctx, client, id, version)
+		if l.err != nil {
+			c.mu.Lock()
+			delete(c.entries, key)
+			c.mu.Unlock()
+		}
+		close(l.done)
+	}
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return slices.Clone(l.value), l.err
+}
 
 // findPrefixLists describes the lists in one paginated call, and fails
 // with ErrNotFound for a list the region does not have.
@@ -75,7 +179,12 @@ func awsManagedWeight(name string) (int, bool) {
 // families. For an AWS-managed list the table does not know, it counts the
 // list's max entries, the most it could weigh, and says so in a warning.
 func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (map[string]posture.PrefixListWeight, []string, error) {
-	lists, err := findPrefixLists(ctx, client, ids)
+	return (*PrefixListCache)(nil).Weights(ctx, client, ids)
+}
+
+// Weights is PrefixListWeights through the cache.
+func (c *PrefixListCache) Weights(ctx context.Context, client *ec2.Client, ids []string) (map[string]posture.PrefixListWeight, []string, error) {
+	lists, err := c.findPrefixLists(ctx, client, ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,26 +213,40 @@ func PrefixListWeights(ctx context.Context, client *ec2.Client, ids []string) (m
 // learn their versions, then one paginated call per list, every page read
 // at that version so that a list changing meanwhile cannot mix versions.
 func PrefixListCIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
-	lists, err := findPrefixLists(ctx, client, ids)
+	return (*PrefixListCache)(nil).CIDRs(ctx, client, ids)
+}
+
+// CIDRs is PrefixListCIDRs through the cache.
+func (c *PrefixListCache) CIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
+	lists, err := c.findPrefixLists(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string][]string, len(ids))
 	for _, id := range ids {
-		pages := ec2.NewGetManagedPrefixListEntriesPaginator(client, &ec2.GetManagedPrefixListEntriesInput{
-			PrefixListId: aws.String(id), TargetVersion: lists[id].Version,
-		})
-		cidrs := []string{}
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("reading the entries of prefix list %s: %w", id, notFound(err, codePrefixListNotFound, codePrefixListIDNotFound))
-			}
-			for _, e := range page.Entries {
-				cidrs = append(cidrs, aws.ToString(e.Cidr))
-			}
+		cidrs, err := c.listEntries(ctx, client, id, lists[id].Version)
+		if err != nil {
+			return nil, err
 		}
 		out[id] = cidrs
 	}
 	return out, nil
+}
+
+// listEntries reads the list's CIDRs, every page at the version.
+func listEntries(ctx context.Context, client *ec2.Client, id string, version *int64) ([]string, error) {
+	pages := ec2.NewGetManagedPrefixListEntriesPaginator(client, &ec2.GetManagedPrefixListEntriesInput{
+		PrefixListId: aws.String(id), TargetVersion: version,
+	})
+	cidrs := []string{}
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the entries of prefix list %s: %w", id, notFound(err, codePrefixListNotFound, codePrefixListIDNotFound))
+		}
+		for _, e := range page.Entries {
+			cidrs = append(cidrs, aws.ToString(e.Cidr))
+		}
+	}
+	return cidrs, nil
 }

@@ -3,9 +3,11 @@ package awsec2_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +57,7 @@ func TestCreateGroupAdoptsTheGroupItsLostCallMade(t *testing.T) {
 			return answer{body: groupXML}
 		}},
 	})
-	id, err := awsec2.CreateGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Tags: map[string]string{"Name": "ddve"}})
+	id, _, err := awsec2.CreateGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Tags: map[string]string{"Name": "ddve"}})
 	if err != nil || id != "sg-0aaaaaaaaaaaaaaa1" {
 		t.Fatalf("got %q, %v; want the group the lost call made", id, err)
 	}
@@ -73,7 +75,7 @@ func TestCreateGroupLeavesAStrangersGroupAlone(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, err := awsec2.CreateGroup(ctx, client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1"})
+	_, _, err := awsec2.CreateGroup(ctx, client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1"})
 	if err == nil || !strings.Contains(err.Error(), "was not made by this apply") || !strings.Contains(err.Error(), "InvalidGroup.Duplicate") {
 		t.Fatalf("got %v, want the duplicate error with its cause", err)
 	}
@@ -94,7 +96,7 @@ func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate"), replies(`<return>true</return>`)},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh, https}); err != nil {
+	if _, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh, https}); err != nil {
 		t.Fatal(err)
 	}
 	calls := fake.callsOf("AuthorizeSecurityGroupIngress")
@@ -107,7 +109,7 @@ func TestAuthorizeRepeatedAfterALostReply(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("InvalidPermission.Duplicate")},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	if err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh}); err != nil {
+	if _, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{ssh}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.callsOf("AuthorizeSecurityGroupIngress")); n != 1 {
@@ -121,7 +123,7 @@ func TestAuthorizeExplainsTheRulesQuota(t *testing.T) {
 		"AuthorizeSecurityGroupIngress": {fails("RulesPerSecurityGroupLimitExceeded")},
 		"DescribeSecurityGroupRules":    {replies(sshRuleXML)},
 	})
-	err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{https})
+	_, _, err := awsec2.Authorize(context.Background(), client, "sg-1", []posture.Rule{https})
 	for _, want := range []string{"refused 1 more ingress rules, for 2 in all", "rules_per_direction_quota", "L-0EA8095F", "RulesPerSecurityGroupLimitExceeded"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
@@ -406,5 +408,209 @@ func TestAssociateSubnetsWaitsForANewSubnet(t *testing.T) {
 	}
 	if calls := fake.callsOf("ReplaceNetworkAclAssociation"); len(calls) != 1 || calls[0].Get("AssociationId") != "aclassoc-1" {
 		t.Errorf("want one replace through aclassoc-1: %v", calls)
+	}
+}
+
+// The resources of one plan share the provider's prefix list cache: each
+// list is described once and its entries read once at its version, however
+// many resources ask at once; a failed lookup is not kept.
+func TestPrefixListCacheReadsEachListOnce(t *testing.T) {
+	list := `<prefixListSet><item><prefixListId>pl-s3</prefixListId><prefixListName>com.amazonaws.us-east-1.s3</prefixListName>` +
+		`<ownerId>AWS</ownerId><addressFamily>IPv4</addressFamily><maxEntries>30</maxEntries><version>3</version></item></prefixListSet>`
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeManagedPrefixLists":  {fails("RequestLimitExceeded"), replies(list)},
+		"GetManagedPrefixListEntries": {replies(`<entrySet><item><cidr>52.216.0.0/15</cidr></item><item><cidr>54.231.0.0/16</cidr></item></entrySet>`)},
+	})
+	cache := awsec2.NewPrefixListCache()
+	ctx := context.Background()
+	if _, _, err := cache.Weights(ctx, client, []string{"pl-s3"}); err == nil {
+		t.Fatal("the scripted failure did not fail the lookup")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 10 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			w, _, err := cache.Weights(ctx, client, []string{"pl-s3"})
+			if err == nil && w["pl-s3"].Weight != 1 {
+				err = fmt.Errorf("weight %+v", w["pl-s3"])
+			}
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			cidrs, err := cache.CIDRs(ctx, client, []string{"pl-s3"})
+			if err == nil && len(cidrs["pl-s3"]) != 2 {
+				err = fmt.Errorf("cidrs %v", cidrs)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(fake.callsOf("DescribeManagedPrefixLists")); n != 2 {
+		t.Errorf("%d DescribeManagedPrefixLists, want the failed one and one more", n)
+	}
+	if calls := fake.callsOf("GetManagedPrefixListEntries"); len(calls) != 1 || calls[0].Get("TargetVersion") != "3" {
+		t.Errorf("want one GetManagedPrefixListEntries at version 3: %v", calls)
+	}
+}
+
+// authorizeAnswer is AWS's answer to an authorize: every rule the call
+// made, with its ID, as the permissions sent name them.
+func authorizeAnswer(egress bool) func(url.Values) answer {
+	return func(call url.Values) answer {
+		var items strings.Builder
+		for i := 1; call.Has(fmt.Sprintf("IpPermissions.%d.IpProtocol", i)); i++ {
+			p := fmt.Sprintf("IpPermissions.%d.", i)
+			peer := ""
+			switch {
+			case call.Has(p + "IpRanges.1.CidrIp"):
+				peer = "<cidrIpv4>" + call.Get(p+"IpRanges.1.CidrIp") + "</cidrIpv4><description>" + call.Get(p+"IpRanges.1.Description") + "</description>"
+			case call.Has(p + "Groups.1.GroupId"):
+				peer = "<referencedGroupInfo><groupId>" + call.Get(p+"Groups.1.GroupId") + "</groupId></referencedGroupInfo><description>" + call.Get(p+"Groups.1.Description") + "</description>"
+			case call.Has(p + "PrefixListIds.1.PrefixListId"):
+				peer = "<prefixListId>" + call.Get(p+"PrefixListIds.1.PrefixListId") + "</prefixListId><description>" + call.Get(p+"PrefixListIds.1.Description") + "</description>"
+			}
+			fmt.Fprintf(&items, "<item><securityGroupRuleId>sgr-%t%d</securityGroupRuleId><groupId>sg-0aaaaaaaaaaaaaaa1</groupId><groupOwnerId>123456789012</groupOwnerId>"+
+				"<isEgress>%t</isEgress><ipProtocol>%s</ipProtocol><fromPort>%s</fromPort><toPort>%s</toPort>%s</item>",
+				egress, i, egress, call.Get(p+"IpProtocol"), call.Get(p+"FromPort"), call.Get(p+"ToPort"), peer)
+		}
+		return answer{body: "<return>true</return><securityGroupRuleSet>" + items.String() + "</securityGroupRuleSet>"}
+	}
+}
+
+// Where AWS answers an authorize with every rule it made, a create is
+// four calls and describes nothing: the group, one authorize a direction,
+// and one revoke of the rules AWS put in it, by their content; its rules,
+// IDs and descriptions come from the answers, its owner from its ARN.
+func TestCreateSecurityGroupWithAWSAnswersDescribesNothing(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup": {replies(`<return>true</return><groupId>sg-0aaaaaaaaaaaaaaa1</groupId>` +
+			`<securityGroupArn>arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1</securityGroupArn>`)},
+		"AuthorizeSecurityGroupIngress": {authorizeAnswer(false)},
+		"AuthorizeSecurityGroupEgress":  {authorizeAnswer(true)},
+		"RevokeSecurityGroupEgress":     {replies(`<return>true</return>`)},
+	})
+	want, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
+		"management":     {CIDRBlocks: []string{"10.0.1.10/32"}, SecurityGroupIDs: []string{"sg-0bbbbbbbbbbbbbbb2"}},
+		"object_storage": {PrefixListIDs: []string{"pl-63a5400a"}},
+	}}, posture.GroupOptions{PrefixLists: map[string]posture.PrefixListWeight{"pl-63a5400a": {Weight: 1, Family: "IPv4", AWSManaged: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, rules, err := awsec2.CreateSecurityGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Rules: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if group.OwnerID != "123456789012" || group.ARN != "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1" {
+		t.Errorf("owner %q, ARN %q", group.OwnerID, group.ARN)
+	}
+	if n := awsec2.DiffRulesCount(rules, want); n != 0 || len(rules) != len(want) {
+		t.Errorf("%d rules, %d differing from the %d wanted", len(rules), n, len(want))
+	}
+	for _, r := range rules {
+		if r.ID == "" {
+			t.Errorf("rule %s has no ID", r.Rule)
+		}
+	}
+	var actions []string
+	for _, c := range fake.calls {
+		actions = append(actions, c.Get("Action"))
+	}
+	if want := []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress"}; !slices.Equal(actions, want) {
+		t.Errorf("calls %v, want %v", actions, want)
+	}
+	revoke := fake.callsOf("RevokeSecurityGroupEgress")[0]
+	if revoke.Get("IpPermissions.1.IpRanges.1.CidrIp") != "0.0.0.0/0" || revoke.Get("IpPermissions.2.Ipv6Ranges.1.CidrIpv6") != "::/0" || revoke.Has("SecurityGroupRuleId.1") {
+		t.Errorf("the defaults are not revoked by their content: %v", revoke)
+	}
+}
+
+// In a VPC without IPv6 a new group holds no ::/0 rule; where AWS refuses
+// the revoke of both defaults for it, the group's rules are read and the
+// 0.0.0.0/0 rule left is revoked by its ID.
+func TestCreateSecurityGroupRevokesTheDefaultsLeft(t *testing.T) {
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"CreateSecurityGroup": {replies(`<return>true</return><groupId>sg-0aaaaaaaaaaaaaaa1</groupId>` +
+			`<securityGroupArn>arn:aws:ec2:us-east-1:123456789012:security-group/sg-0aaaaaaaaaaaaaaa1</securityGroupArn>`)},
+		"AuthorizeSecurityGroupIngress": {authorizeAnswer(false)},
+		"RevokeSecurityGroupEgress":     {fails("InvalidPermission.NotFound"), replies(`<return>true</return>`)},
+		"DescribeSecurityGroupRules": {replies(`<securityGroupRuleSet><item><securityGroupRuleId>sgr-default</securityGroupRuleId>` +
+			`<groupId>sg-0aaaaaaaaaaaaaaa1</groupId><isEgress>true</isEgress><ipProtocol>-1</ipProtocol><fromPort>-1</fromPort><toPort>-1</toPort>` +
+			`<cidrIpv4>0.0.0.0/0</cidrIpv4></item></securityGroupRuleSet>`)},
+	})
+	want, err := posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{
+		"management": {CIDRBlocks: []string{"10.0.1.10/32"}},
+	}}, posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := awsec2.CreateSecurityGroup(context.Background(), client, awsec2.CreateGroupInput{Name: "ddve", Description: "d", VPCID: "vpc-1", Rules: want}); err != nil {
+		t.Fatal(err)
+	}
+	revokes := fake.callsOf("RevokeSecurityGroupEgress")
+	if len(revokes) != 2 || revokes[1].Get("SecurityGroupRuleId.1") != "sgr-default" || revokes[1].Has("SecurityGroupRuleId.2") {
+		t.Errorf("want the left default revoked by its ID: %v", revokes)
+	}
+}
+
+// Lookups of the subnets' ACLs asked while one is out go together in the
+// next call, and each gets the holders of its own subnets.
+func TestHolderLookupsGoTogether(t *testing.T) {
+	release := make(chan struct{})
+	holders := func(call url.Values) answer {
+		var items strings.Builder
+		for i := 1; call.Has(fmt.Sprintf("Filter.1.Value.%d", i)); i++ {
+			subnet := call.Get(fmt.Sprintf("Filter.1.Value.%d", i))
+			fmt.Fprintf(&items, `<item><networkAclId>acl-%s</networkAclId><vpcId>vpc-1</vpcId><default>false</default><associationSet><item>`+
+				`<networkAclAssociationId>aclassoc-%s</networkAclAssociationId><networkAclId>acl-%s</networkAclId><subnetId>%s</subnetId></item></associationSet></item>`,
+				subnet, subnet, subnet, subnet)
+		}
+		return answer{body: `<networkAclSet>` + items.String() + `</networkAclSet>`}
+	}
+	fake, client := newFakeEC2(t, map[string][]func(url.Values) answer{
+		"DescribeNetworkAcls": {func(call url.Values) answer { <-release; return holders(call) }, holders},
+	})
+	lookups := awsec2.NewHolderLookups()
+	ctx := context.Background()
+	type result struct {
+		subnet string
+		acl    string
+		err    error
+	}
+	results := make(chan result, 4)
+	ask := func(subnet string) {
+		found, err := lookups.Find(ctx, client, []string{subnet})
+		r := result{subnet: subnet, err: err}
+		if acl := found[subnet]; acl != nil {
+			r.acl = acl.ID
+		}
+		results <- r
+	}
+	go ask("subnet-a")
+	for len(fake.callsOf("DescribeNetworkAcls")) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for _, s := range []string{"subnet-b", "subnet-c", "subnet-d"} {
+		go ask(s)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	for range 4 {
+		r := <-results
+		if r.err != nil || r.acl != "acl-"+r.subnet {
+			t.Errorf("%s: %q, %v", r.subnet, r.acl, r.err)
+		}
+	}
+	calls := fake.callsOf("DescribeNetworkAcls")
+	if len(calls) != 2 || len(calls[1]["Filter.1.Value.3"]) == 0 {
+		t.Errorf("want the three lookups asked meanwhile in one second call: %v", calls)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,8 @@ type SecurityGroup struct {
 type GroupRule struct {
 	posture.Rule
 	ID string
+	// ownerID is the group's account, as an authorize answer names it.
+	ownerID string
 }
 
 // CreationTokenTag is the tag CreateSecurityGroup sends with a new group:
@@ -101,7 +104,7 @@ func ruleFromAWS(r types.SecurityGroupRule) GroupRule {
 	if r.ReferencedGroupInfo != nil {
 		rule.ReferencedGroupID = aws.ToString(r.ReferencedGroupInfo.GroupId)
 	}
-	return GroupRule{Rule: rule, ID: aws.ToString(r.SecurityGroupRuleId)}
+	return GroupRule{Rule: rule, ID: aws.ToString(r.SecurityGroupRuleId), ownerID: aws.ToString(r.GroupOwnerId)}
 }
 
 // rulesFromPermissions spreads the permissions of a described group into
@@ -171,45 +174,157 @@ type CreateGroupInput struct {
 	Rules                    []posture.Rule
 }
 
-// CreateSecurityGroup creates the group with its tags in one call, waits
-// until EC2 knows it, replaces the rules AWS put in it (allow-all egress
-// to 0.0.0.0/0, and to ::/0 in a VPC with IPv6) with the wanted rules and
-// reads them back. When a step after the create fails, the group is
-// returned with the error, so the caller can record it and the next apply
-// converges instead of leaving it orphaned.
+// CreateSecurityGroup creates the group with its tags in one call,
+// authorizes the wanted rules, one call per direction, and revokes the
+// rules AWS put in it (allow-all egress to 0.0.0.0/0, and to ::/0 in a VPC
+// with IPv6) by their content, in one call. A new group's ID may be
+// unknown to the calls that name it for a moment: each retries its
+// not-found code. The rules come from the authorize answers, which list
+// the rules they made with their IDs; where an answer lists fewer than it
+// made (moto 5.2 lists the last permission's rules only), they are read
+// back. When a step after the create fails, the group is returned with
+// the error, so the caller can record it and the next apply converges
+// instead of leaving it orphaned.
 func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (*SecurityGroup, []GroupRule, error) {
-	id, err := createGroup(ctx, client, in)
+	id, arn, err := createGroup(ctx, client, in)
 	if err != nil {
 		return nil, nil, err
 	}
 	tflog.Debug(ctx, "created security group", map[string]any{"id": id})
+	group := &SecurityGroup{ID: id, ARN: arn, OwnerID: ownerOfARN(arn), Name: in.Name, Description: in.Description, VPCID: in.VPCID, Tags: maps.Clone(in.Tags)}
+	if group.Tags == nil {
+		group.Tags = map[string]string{}
+	}
+	if keepsDefaultEgress(in.Rules) {
+		return createKeepingDefaults(ctx, client, group, in.Rules)
+	}
 
+	added, complete, err := authorize(ctx, client, id, in.Rules)
+	if err != nil {
+		return group, nil, err
+	}
+	if err := revokeDefaultEgress(ctx, client, id); err != nil {
+		return group, nil, err
+	}
+	var rules []GroupRule
+	if complete {
+		rules, err = keepDescriptions(ctx, client, id, added, in.Rules)
+	} else {
+		rules, err = readBack(ctx, client, id, in.Rules)
+	}
+	if err != nil {
+		return group, rules, err
+	}
+	if group.OwnerID == "" || group.ARN == "" {
+		// An answer without the group's ARN: the owner is in the rules.
+		for _, r := range rules {
+			if group.OwnerID = r.ownerID; group.OwnerID != "" {
+				break
+			}
+		}
+		if group.OwnerID == "" {
+			found, err := FindSecurityGroupByID(ctx, client, id)
+			if err != nil {
+				return group, rules, err
+			}
+			group.OwnerID = found.OwnerID
+		}
+		group.ARN = ec2ARN(client.Options().Region, group.OwnerID, "security-group/"+id)
+	}
+	return group, rules, nil
+}
+
+// defaultEgress are the rules AWS puts in a new group: allow-all egress to
+// 0.0.0.0/0, and to ::/0 when the VPC has IPv6.
+var defaultEgress = []posture.Rule{
+	{Direction: posture.Egress, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRIPv4: "0.0.0.0/0"},
+	{Direction: posture.Egress, Protocol: "-1", FromPort: -1, ToPort: -1, CIDRIPv6: "::/0"},
+}
+
+// keepsDefaultEgress reports whether the wanted rules hold one of the
+// rules AWS puts in a new group, which may or may not be there (::/0
+// only in a VPC with IPv6): those groups are diffed against what AWS
+// lists.
+func keepsDefaultEgress(want []posture.Rule) bool {
+	for _, w := range want {
+		for _, d := range defaultEgress {
+			if w.Key() == d.Key() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// revokeDefaultEgress revokes the rules AWS put in a new group, by their
+// content, in one call. AWS answers a revoke naming a rule the group does
+// not hold (::/0 in a VPC without IPv6) with success listing it as
+// unknown, or refuses the whole call with InvalidPermission.NotFound; the
+// emulator does the latter, and so does AWS to a repeat after a lost
+// reply. Then the group's rules are read, and what is left of the
+// defaults is revoked by ID.
+func revokeDefaultEgress(ctx context.Context, client *ec2.Client, groupID string) error {
+	permissions := make([]types.IpPermission, len(defaultEgress))
+	for i, r := range defaultEgress {
+		permissions[i] = ipPermission(r, false)
+	}
+	err := whileNew(ctx, groupNotFoundCodes, func() error {
+		_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
+		return err
+	})
+	if hasCode(err, codePermissionNotFound) {
+		var held []GroupRule
+		if held, err = FindGroupRules(ctx, client, groupID); err == nil {
+			var left []GroupRule
+			for _, h := range held {
+				for _, d := range defaultEgress {
+					if h.Key() == d.Key() {
+						left = append(left, h)
+					}
+				}
+			}
+			err = revoke(ctx, client, groupID, left)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("revoking the rules AWS put in security group %s: %w", groupID, err)
+	}
+	return nil
+}
+
+// createKeepingDefaults diffs a new group against the rules AWS put in it,
+// as the group's describe lists them, when the wanted rules keep one.
+func createKeepingDefaults(ctx context.Context, client *ec2.Client, group *SecurityGroup, want []posture.Rule) (*SecurityGroup, []GroupRule, error) {
 	waiter := ec2.NewSecurityGroupExistsWaiter(client, func(o *ec2.SecurityGroupExistsWaiterOptions) {
 		o.MinDelay = time.Second
 	})
-	described, err := waiter.WaitForOutput(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}}, propagationTimeout)
+	described, err := waiter.WaitForOutput(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group.ID}}, propagationTimeout)
 	if err != nil || len(described.SecurityGroups) != 1 {
-		return &SecurityGroup{ID: id, Name: in.Name, Description: in.Description, VPCID: in.VPCID, Tags: in.Tags},
-			nil, fmt.Errorf("waiting for security group %s to exist: %w", id, err)
+		return group, nil, fmt.Errorf("waiting for security group %s to exist: %w", group.ID, err)
 	}
 	created := described.SecurityGroups[0]
-	group := groupFromAWS(created, client.Options().Region)
-
-	// The resource owns every rule, so the ones AWS made go unless the
-	// wanted rules hold them. The waiter's answer lists them: diffing
-	// against it costs no call, and leaves no rule to the read-back.
+	group = groupFromAWS(created, client.Options().Region)
 	have := append(rulesFromPermissions(posture.Ingress, created.IpPermissions), rulesFromPermissions(posture.Egress, created.IpPermissionsEgress)...)
 	// Rules without IDs are not described in place: the read-back fixes
 	// the description of a default rule the posture keeps.
-	plan := diffRules(have, in.Rules)
-	if err := authorize(ctx, client, id, plan.authorize); err != nil {
+	plan := diffRules(have, want)
+	if _, _, err := authorize(ctx, client, group.ID, plan.authorize); err != nil {
 		return group, nil, err
 	}
-	if err := revoke(ctx, client, id, plan.revoke); err != nil {
+	if err := revoke(ctx, client, group.ID, plan.revoke); err != nil {
 		return group, nil, err
 	}
-	rules, err := readBack(ctx, client, id, in.Rules)
+	rules, err := readBack(ctx, client, group.ID, want)
 	return group, rules, err
+}
+
+// ownerOfARN is the account of an ARN, arn:partition:ec2:region:account:...
+func ownerOfARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
 }
 
 // createGroup sends CreateSecurityGroup with a fresh creation token and
@@ -217,10 +332,10 @@ func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroup
 // reply, AWS answers InvalidGroup.Duplicate: the group that carries the
 // token is the one this call made, and is adopted; a group of that name
 // without it is someone else's, and the error stands.
-func createGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (string, error) {
+func createGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (id, arn string, err error) {
 	token, err := newCreationToken()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	tags := maps.Clone(in.Tags)
 	if tags == nil {
@@ -234,18 +349,18 @@ func createGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (
 		TagSpecifications: tagSpecifications(types.ResourceTypeSecurityGroup, tags),
 	})
 	if err == nil {
-		return aws.ToString(out.GroupId), nil
+		return aws.ToString(out.GroupId), aws.ToString(out.SecurityGroupArn), nil
 	}
 	if !hasCode(err, codeGroupDuplicate) {
-		return "", fmt.Errorf("creating security group %q: %w", in.Name, err)
+		return "", "", fmt.Errorf("creating security group %q: %w", in.Name, err)
 	}
 	id, findErr := findGroupByToken(ctx, client, in.VPCID, in.Name, token)
 	if findErr != nil {
-		return "", fmt.Errorf("creating security group %q: a group of that name already exists in %s and was not made by this apply (%w): import it, or choose another name: %w",
+		return "", "", fmt.Errorf("creating security group %q: a group of that name already exists in %s and was not made by this apply (%w): import it, or choose another name: %w",
 			in.Name, in.VPCID, findErr, err)
 	}
 	tflog.Info(ctx, "CreateSecurityGroup was repeated after its reply was lost; adopting the group it made", map[string]any{"id": id})
-	return id, nil
+	return id, "", nil
 }
 
 func newCreationToken() (string, error) {
@@ -285,7 +400,10 @@ func findGroupByToken(ctx context.Context, client *ec2.Client, vpcID, name, toke
 // SyncGroupRules makes the group's rules equal to want. It authorizes what
 // is new before it revokes what is gone, so a flow that stays is never
 // dropped; rules that stay keep their IDs; a changed description is
-// modified in place. It returns the rules as AWS then holds them.
+// modified in place. It returns the rules as AWS then holds them: have
+// with the changes made, and the new rules as the authorize answers list
+// them, or, where an answer lists fewer rules than it made, as the group
+// then lists them.
 func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, have []GroupRule, want []posture.Rule) ([]GroupRule, error) {
 	plan := diffRules(have, want)
 	if plan.empty() {
@@ -294,7 +412,8 @@ func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, hav
 	tflog.Debug(ctx, "syncing security group rules", map[string]any{
 		"id": groupID, "authorize": len(plan.authorize), "revoke": len(plan.revoke), "describe": len(plan.describe),
 	})
-	if err := authorize(ctx, client, groupID, plan.authorize); err != nil {
+	added, complete, err := authorize(ctx, client, groupID, plan.authorize)
+	if err != nil {
 		return nil, err
 	}
 	if err := modifyDescriptions(ctx, client, groupID, plan.describe); err != nil {
@@ -303,7 +422,33 @@ func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, hav
 	if err := revoke(ctx, client, groupID, plan.revoke); err != nil {
 		return nil, err
 	}
-	return readBack(ctx, client, groupID, want)
+	if !complete {
+		return readBack(ctx, client, groupID, want)
+	}
+	kept := applyDiff(have, ruleDiff{revoke: plan.revoke, describe: plan.describe})
+	added, err = keepDescriptions(ctx, client, groupID, added, plan.authorize)
+	return append(kept, added...), err
+}
+
+// keepDescriptions sets, in place, the description of each rule an
+// authorize answer lists without the one asked for, and returns the rules
+// as AWS then holds them.
+func keepDescriptions(ctx context.Context, client *ec2.Client, groupID string, added []GroupRule, want []posture.Rule) ([]GroupRule, error) {
+	wanted := make(map[posture.RuleKey]string, len(want))
+	for _, w := range want {
+		wanted[w.Key()] = w.Description
+	}
+	var fix []GroupRule
+	for _, r := range added {
+		if desc, ok := wanted[r.Key()]; ok && desc != r.Description {
+			r.Description = desc
+			fix = append(fix, r)
+		}
+	}
+	if err := modifyDescriptions(ctx, client, groupID, fix); err != nil {
+		return nil, err
+	}
+	return applyDiff(added, ruleDiff{describe: fix}), nil
 }
 
 // readBack reads the rules AWS holds after a change (the authorize reply
@@ -406,16 +551,19 @@ func applyDiff(rules []GroupRule, d ruleDiff) []GroupRule {
 // go through the same steps, with these calls.
 type ruleCalls struct {
 	direction string
-	authorize func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error
+	authorize func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) ([]types.SecurityGroupRule, error)
 	revoke    func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error
 }
 
 var directions = []ruleCalls{
 	{
 		direction: posture.Ingress,
-		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error {
-			_, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
-			return err
+		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) ([]types.SecurityGroupRule, error) {
+			out, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
+			if err != nil {
+				return nil, err
+			}
+			return out.SecurityGroupRules, nil
 		},
 		revoke: func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error {
 			_, err := client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: ruleIDs, IpPermissions: permissions})
@@ -424,9 +572,12 @@ var directions = []ruleCalls{
 	},
 	{
 		direction: posture.Egress,
-		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) error {
-			_, err := client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
-			return err
+		authorize: func(ctx context.Context, client *ec2.Client, groupID string, permissions []types.IpPermission) ([]types.SecurityGroupRule, error) {
+			out, err := client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
+			if err != nil {
+				return nil, err
+			}
+			return out.SecurityGroupRules, nil
 		},
 		revoke: func(ctx context.Context, client *ec2.Client, groupID string, ruleIDs []string, permissions []types.IpPermission) error {
 			_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: ruleIDs, IpPermissions: permissions})
@@ -435,12 +586,17 @@ var directions = []ruleCalls{
 	},
 }
 
-// authorize adds rules with one call per direction. A call EC2 answers
-// with InvalidPermission.Duplicate (the SDK repeated it after a lost
-// reply, or AWS already held a rule) is done when the group now holds
-// every rule asked for; AWS refuses such a call whole, so what is still
-// missing is authorized once more.
-func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []posture.Rule) error {
+// authorize adds rules with one call per direction and returns the rules
+// the answers list, with their IDs, and whether they are all that was
+// asked: AWS lists every rule a call made, the emulator those of its last
+// permission only. A call EC2 answers with InvalidPermission.Duplicate
+// (the SDK repeated it after a lost reply, or AWS already held a rule) is
+// done when the group now holds every rule asked for; AWS refuses such a
+// call whole, so what is still missing is authorized once more, and the
+// rules are not complete: the caller reads them back.
+func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []posture.Rule) ([]GroupRule, bool, error) {
+	var added []GroupRule
+	complete := true
 	for _, calls := range directions {
 		var batch []posture.Rule
 		for _, r := range rules {
@@ -451,19 +607,25 @@ func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []
 		if len(batch) == 0 {
 			continue
 		}
-		send := func(batch []posture.Rule) error {
+		send := func(batch []posture.Rule) ([]types.SecurityGroupRule, error) {
 			permissions := make([]types.IpPermission, len(batch))
 			for i, r := range batch {
 				permissions[i] = ipPermission(r, true)
 			}
-			return whileNew(ctx, groupNotFoundCodes, func() error { return calls.authorize(ctx, client, groupID, permissions) })
+			var answer []types.SecurityGroupRule
+			err := whileNew(ctx, groupNotFoundCodes, func() (err error) {
+				answer, err = calls.authorize(ctx, client, groupID, permissions)
+				return err
+			})
+			return answer, err
 		}
-		err := send(batch)
+		answer, err := send(batch)
 		if hasCode(err, codePermissionDuplicate) {
+			complete = false
 			var held []GroupRule
 			if held, err = FindGroupRules(ctx, client, groupID); err == nil {
 				if missing := diffRules(held, batch).authorize; len(missing) > 0 {
-					err = send(missing)
+					_, err = send(missing)
 				}
 			}
 		}
@@ -471,10 +633,26 @@ func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []
 			if hasCode(err, codeRulesLimitExceeded) {
 				err = rulesLimit(ctx, client, groupID, calls.direction, len(batch), err)
 			}
-			return fmt.Errorf("authorizing %d %s rules in security group %s: %w", len(batch), calls.direction, groupID, err)
+			return nil, false, fmt.Errorf("authorizing %d %s rules in security group %s: %w", len(batch), calls.direction, groupID, err)
 		}
+		if !complete {
+			continue
+		}
+		listed := make([]GroupRule, 0, len(answer))
+		for _, r := range answer {
+			if rule := ruleFromAWS(r); rule.ID != "" && rule.Direction == calls.direction {
+				listed = append(listed, rule)
+			}
+		}
+		if len(listed) != len(batch) || len(diffRules(listed, batch).authorize) > 0 {
+			tflog.Debug(ctx, "the authorize answer lists fewer rules than it made; reading them back",
+				map[string]any{"id": groupID, "direction": calls.direction, "asked": len(batch), "listed": len(listed)})
+			complete = false
+			continue
+		}
+		added = append(added, listed...)
 	}
-	return nil
+	return added, complete, nil
 }
 
 // rulesLimit explains AWS's rules quota error, which the plan's count
@@ -627,3 +805,30 @@ func DeleteSecurityGroup(ctx context.Context, client *ec2.Client, id string, tim
 
 // errStillListed: a deleted resource is still listed.
 var errStillListed = errors.New("deleted, but still listed")
+
+// FindNewGroupAndRules reads a group and its rules. A group created less
+// than propagationTimeout ago (createdAt; zero for an older one, or one
+// read since) may not be listed yet, as the create read nothing back: the
+// read is then repeated while the group is not found, until the window
+// closes. Otherwise a group not found is gone. A rule the listing lacks
+// is not waited for: a rule revoked outside Terraform must show as
+// drift, and one listed late is authorized again, which finds it held.
+func FindNewGroupAndRules(ctx context.Context, client *ec2.Client, id string, createdAt time.Time) (*SecurityGroup, []GroupRule, error) {
+	var group *SecurityGroup
+	var rules []GroupRule
+	read := func() error {
+		var err error
+		if group, err = FindSecurityGroupByID(ctx, client, id); err != nil {
+			return err
+		}
+		rules, err = FindGroupRules(ctx, client, id)
+		return err
+	}
+	window := time.Until(createdAt.Add(propagationTimeout))
+	if createdAt.IsZero() || window <= 0 {
+		err := read()
+		return group, rules, err
+	}
+	err := retryWhen(ctx, window, IsNotFound, read)
+	return group, rules, err
+}

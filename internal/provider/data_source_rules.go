@@ -115,7 +115,7 @@ func (d *rulesDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 			return
 		}
 		tflog.Debug(ctx, "resolving prefix lists", map[string]any{"prefix_lists": ids})
-		warnings, err := e.resolvePrefixLists(ctx, d.data.client.EC2)
+		warnings, err := e.resolvePrefixLists(ctx, d.data.client.EC2, d.data.prefixLists)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
 			return

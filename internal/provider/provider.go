@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsclient"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
 )
 
 var (
@@ -66,6 +67,12 @@ type defaultTagsModel struct {
 type providerData struct {
 	client      *awsclient.Client
 	defaultTags map[string]string
+	// prefixLists keeps the prefix lists read in this process, so the
+	// resources of one plan read each list once.
+	prefixLists *awsec2.PrefixListCache
+	// subnetHolders sends the plans' lookups of which ACL holds a subnet
+	// together, one call for those asked while another is out.
+	subnetHolders *awsec2.HolderLookups
 	// defaultTagsUnknown is set while default tags are known only at
 	// apply: every tags_all in the plan is unknown then.
 	defaultTagsUnknown bool
@@ -164,7 +171,8 @@ func (p *ddveProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		resp.Diagnostics.Append(config.Endpoints.As(ctx, &endpoints, objectAsOptions)...)
 		settings.EC2Endpoint, settings.STSEndpoint = endpoints.EC2.ValueString(), endpoints.STS.ValueString()
 	}
-	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown()}
+	data := &providerData{defaultTags: map[string]string{}, defaultTagsUnknown: config.DefaultTags.IsUnknown(), prefixLists: awsec2.NewPrefixListCache(),
+		subnetHolders: awsec2.NewHolderLookups()}
 	if !config.DefaultTags.IsNull() && !config.DefaultTags.IsUnknown() {
 		var tags defaultTagsModel
 		resp.Diagnostics.Append(config.DefaultTags.As(ctx, &tags, objectAsOptions)...)

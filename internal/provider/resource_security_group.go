@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"regexp"
 	"slices"
@@ -37,6 +38,10 @@ var (
 )
 
 const defaultGroupDescription = "DDVE security group managed by Terraform"
+
+// createdAtKey is the private state that tells Read a group was created
+// moments ago, and may not be listed yet.
+const createdAtKey = "created_at"
 
 var groupTimeouts = operationTimeouts{create: 10 * time.Minute, update: 10 * time.Minute, delete: 15 * time.Minute}
 
@@ -187,7 +192,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	opts := posture.GroupOptions{RulesPerDirectionQuota: int(plan.RulesPerDirectionQuota.ValueInt64())}
 	if ids := prefixListIDs(intent); len(ids) > 0 && r.data != nil {
-		weights, warnings, err := awsec2.PrefixListWeights(ctx, r.client().EC2, ids)
+		weights, warnings, err := r.data.prefixLists.Weights(ctx, r.client().EC2, ids)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot read prefix lists", err.Error())
 			return
@@ -231,6 +236,10 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		Tags: tagsAll, Rules: want,
 	})
 	if group != nil {
+		// The first Read after the create waits for EC2 to list the
+		// group, as the create read nothing back.
+		created, _ := json.Marshal(time.Now().UTC())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdAtKey, created)...)
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
 		plan.Rules = rulesState(rules, profilesByKey(want))
 		tflog.Debug(ctx, "created DDVE security group", map[string]any{"id": group.ID, "rules": len(rules)})
@@ -280,7 +289,11 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	client := r.client().EC2
-	group, err := awsec2.FindSecurityGroupByID(ctx, client, state.ID.ValueString())
+	var createdAt time.Time
+	if raw, diags := req.Private.GetKey(ctx, createdAtKey); !diags.HasError() && len(raw) > 0 {
+		_ = json.Unmarshal(raw, &createdAt)
+	}
+	group, rules, err := awsec2.FindNewGroupAndRules(ctx, client, state.ID.ValueString(), createdAt)
 	if removeIfGone(ctx, err, resp, groupThing, state.ID.ValueString()) {
 		return
 	}
@@ -288,10 +301,10 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Reading "+groupThing+" "+state.ID.ValueString(), err.Error())
 		return
 	}
-	rules, err := awsec2.FindGroupRules(ctx, client, group.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Reading rules of "+groupThing+" "+group.ID, err.Error())
-		return
+	if !createdAt.IsZero() {
+		// Only the first read after the create waits: a group missing
+		// later was deleted outside Terraform.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdAtKey, nil)...)
 	}
 
 	imported := state.Rules.IsNull() && state.Profiles.IsNull() && state.CustomRules.IsNull()

@@ -277,7 +277,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	if ids := prefixListIDs(intent); len(ids) > 0 {
-		cidrs, err := awsec2.PrefixListCIDRs(ctx, r.client().EC2, ids)
+		cidrs, err := r.data.prefixLists.CIDRs(ctx, r.client().EC2, ids)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
 			return
@@ -468,7 +468,7 @@ func (r *subnetNACLResource) refuseClaimedSubnets(ctx context.Context, state, pl
 	if !known || len(added) == 0 {
 		return
 	}
-	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, added)
+	holders, err := r.data.subnetHolders.Find(ctx, r.client().EC2, added)
 	if err != nil {
 		diags.AddAttributeError(path.Root("subnet_ids"), "Cannot find the subnets' network ACLs", err.Error())
 		return
@@ -506,7 +506,7 @@ func (r *subnetNACLResource) warnOfClaimedSubnets(ctx context.Context, acl *awse
 	if len(gone) == 0 {
 		return
 	}
-	holders, err := awsec2.FindSubnetHolders(ctx, r.client().EC2, gone)
+	holders, err := r.data.subnetHolders.Find(ctx, r.client().EC2, gone)
 	if err != nil {
 		return // the plan shows the subnet coming back; the warning is a courtesy
 	}

@@ -85,16 +85,16 @@ func (e expansion) prefixListIDs() []string { return prefixListIDs(e.intent) }
 // intent's prefix lists, as the resources do at plan time: their weights
 // for the group quota, their CIDRs for the ACL entries. It returns the
 // warnings about AWS-managed lists whose weight is not known.
-func (e *expansion) resolvePrefixLists(ctx context.Context, client *ec2.Client) ([]string, error) {
+func (e *expansion) resolvePrefixLists(ctx context.Context, client *ec2.Client, cache *awsec2.PrefixListCache) ([]string, error) {
 	ids := e.prefixListIDs()
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	weights, warnings, err := awsec2.PrefixListWeights(ctx, client, ids)
+	weights, warnings, err := cache.Weights(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
-	cidrs, err := awsec2.PrefixListCIDRs(ctx, client, ids)
+	cidrs, err := cache.CIDRs(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
