@@ -80,16 +80,6 @@ func (rb *readBack) subnetsForRouter() []Subnet {
 	return out
 }
 
-// aclSubnet names the subnet an ACL ID belongs to, for messages.
-func (rb *readBack) aclSubnet(id string) string {
-	for name, acl := range rb.acls {
-		if aws.ToString(acl.NetworkAclId) == id {
-			return name
-		}
-	}
-	return "?"
-}
-
 // apply translates the posture and loads it into the DDVE and router
 // namespaces.
 func (l *lab) apply(rb *readBack) error {

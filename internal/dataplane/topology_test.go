@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"net/netip"
-	"slices"
 )
 
 // A subnet of the test's VPC (acctest.CreateNetwork's layout), as the
@@ -98,29 +97,4 @@ func (l *lab) addHost(router string, h *host) {
 	l.must("ip", "-n", name, "addr", "add", netip.PrefixFrom(h.addr, prefix.Bits()).String(), "dev", "eth0")
 	l.must("ip", "-n", name, "link", "set", "eth0", "up")
 	l.must("ip", "-n", name, "route", "add", "default", "via", gw.String())
-}
-
-// routerInterface is the router's interface towards a host's side: the
-// subnet's bridge, or the host's own veth outside the VPC.
-func routerInterface(h *host) string {
-	if h.subnet != nil {
-		return h.subnet.bridge()
-	}
-	return "v-" + h.role
-}
-
-// subnetOf names a host's VPC subnet, or "" outside the VPC.
-func subnetOf(h *host) string {
-	if h.subnet == nil {
-		return ""
-	}
-	return h.subnet.name
-}
-
-func hostByRole(role string) *host {
-	i := slices.IndexFunc(allHosts, func(h *host) bool { return h.role == role })
-	if i < 0 {
-		return nil
-	}
-	return allHosts[i]
 }
