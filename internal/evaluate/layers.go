@@ -100,6 +100,14 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 	}
 	rules := ruleSpaces(g)
 	entries := entrySpaces(a)
+	// Path MTU discovery: an ICMP error comes from whichever router has
+	// the small MTU, so both layers admit it from anywhere. Where the
+	// group has its rule and the ACL its entries, the ACL's denies that
+	// narrow it, and the ACL's outbound entry the group has no rule for
+	// (a group passes the errors of the connections it tracks), are the
+	// design, not a disagreement.
+	groupPMTU := pathMTUFamilies(g.Rules, nil)
+	aclPMTU := pathMTUFamilies(nil, a.Entries)
 	for _, d := range []struct {
 		direction, reverse string
 		group, acl, both   Space
@@ -119,6 +127,9 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 			}
 			mine := dropped.Intersect(r.space)
 			dropped = dropped.Subtract(mine)
+			if f, ok := pathMTURule(r.rule); ok && aclPMTU[f] {
+				continue
+			}
 			for _, tr := range trafficRanges(d.direction, mine) {
 				c.Mismatches = append(c.Mismatches, Mismatch{
 					TrafficRange: tr, Kind: "request", AllowedBy: LayerGroup, BlockedBy: LayerACL, Rule: r.rule,
@@ -147,6 +158,9 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 			}
 			mine := aclOnly.Intersect(e.space)
 			aclOnly = aclOnly.Subtract(mine)
+			if f, ok := pathMTUEntry(e.entry); ok && groupPMTU[f] {
+				continue
+			}
 			if allowsAll(e.entry) {
 				// A deny-list ACL's allow-all leaves filtering to the
 				// group on purpose: what it passes and the group drops is
@@ -162,6 +176,53 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		}
 	}
 	return c
+}
+
+// pathMTURule reports whether a rule admits path MTU discovery's message
+// from every address of its family, and which family (0 IPv4, 1 IPv6).
+func pathMTURule(r *posture.Rule) (int, bool) {
+	proto, _ := posture.ProtocolNumber(r.Protocol)
+	switch {
+	case r.Direction != posture.Ingress || !posture.IsPathMTU(proto, r.FromPort, r.ToPort):
+		return 0, false
+	case proto == posture.ProtoICMP && r.CIDRIPv4 == "0.0.0.0/0":
+		return 0, true
+	case proto == posture.ProtoICMPv6 && r.CIDRIPv6 == "::/0":
+		return 1, true
+	}
+	return 0, false
+}
+
+// pathMTUEntry reports whether an entry allows path MTU discovery's
+// message to or from every address of its family, and which family.
+func pathMTUEntry(e *posture.Entry) (int, bool) {
+	proto, _ := posture.ProtocolNumber(e.Protocol)
+	switch {
+	case e.Action != posture.Allow || !posture.IsPathMTU(proto, e.ICMPType, e.ICMPCode):
+		return 0, false
+	case proto == posture.ProtoICMP && e.CIDRBlock == "0.0.0.0/0":
+		return 0, true
+	case proto == posture.ProtoICMPv6 && e.IPv6CIDRBlock == "::/0":
+		return 1, true
+	}
+	return 0, false
+}
+
+// pathMTUFamilies says in which families the rules or the inbound entries
+// admit path MTU discovery's message from everywhere.
+func pathMTUFamilies(rules []posture.Rule, entries []posture.Entry) [2]bool {
+	var out [2]bool
+	for i := range rules {
+		if f, ok := pathMTURule(&rules[i]); ok {
+			out[f] = true
+		}
+	}
+	for i := range entries {
+		if f, ok := pathMTUEntry(&entries[i]); ok && !entries[i].Egress {
+			out[f] = true
+		}
+	}
+	return out
 }
 
 // allowsAll reports whether an entry allows every protocol from a whole

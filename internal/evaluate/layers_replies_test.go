@@ -25,7 +25,7 @@ func compileAlone(t *testing.T, profile string) (evaluate.Group, evaluate.ACL) {
 	t.Helper()
 	in := posture.Intent{Profiles: map[string]posture.Peers{
 		profile: {CIDRBlocks: []string{"10.1.0.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:1::/64"}},
-	}}
+	}, PathMTUDiscovery: true}
 	rules, err := posture.CompileGroup(in, posture.GroupOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -165,5 +165,34 @@ func TestCheckLayersAgreesBeyondOneProfile(t *testing.T) {
 				t.Errorf("%d request mismatches, want %d:\n%s", requests, c.requests, check.Table())
 			}
 		})
+	}
+}
+
+// Path MTU discovery: the group's rule from anywhere meets the ACL's deny
+// of a stranger, and the ACL's outbound entry has no group rule (a group
+// passes the errors of connections it tracks); neither is a mismatch. An
+// ACL without the entries is, and so is an ACL entry the group lacks.
+func TestCheckLayersPathMTU(t *testing.T) {
+	in := posture.Intent{Profiles: map[string]posture.Peers{"replication": {CIDRBlocks: []string{"10.1.0.0/16"}}}, PathMTUDiscovery: true}
+	rules, err := posture.CompileGroup(in, posture.GroupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := posture.CompileACL(in, posture.ACLOptions{Deny: []posture.DenyRule{{CIDRBlock: "5.5.5.5/32"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, acl := evaluate.Group{Rules: rules}, evaluate.ACL{Entries: entries}
+	opts := catalogLayerOptions()
+	if c := evaluate.CheckLayers(group, acl, opts); len(c.Mismatches) != 0 {
+		t.Fatalf("mismatches in a freshly compiled posture with path MTU discovery:\n%s", c.Table())
+	}
+	without := slices.DeleteFunc(slices.Clone(entries), func(e posture.Entry) bool { return e.Protocol == "1" && !e.Egress })
+	if c := evaluate.CheckLayers(group, evaluate.ACL{Entries: without}, opts); !strings.Contains(c.Table(), "icmp type 3 code 4 from") {
+		t.Errorf("the ACL without its path MTU entry is no mismatch:\n%s", c.Table())
+	}
+	noRule := slices.DeleteFunc(slices.Clone(rules), func(r posture.Rule) bool { return r.Protocol == "icmp" })
+	if c := evaluate.CheckLayers(evaluate.Group{Rules: noRule}, acl, opts); len(c.Mismatches) == 0 {
+		t.Errorf("the group without its path MTU rule is no mismatch:\n%s", c.Table())
 	}
 }

@@ -29,6 +29,7 @@ func mutationScenarios() map[string]scenario {
 			Direction: "egress", Protocol: "icmp", FromPort: ptr(8), ToPort: ptr(-1),
 			Peers: posture.Peers{CIDRBlocks: []string{"10.0.2.0/24"}}, Description: "ping",
 		}},
+		PathMTUDiscovery: true,
 	}
 	// ACLs refuse security groups: the ACL scenarios name the CIDR only.
 	aclIntent := intent
@@ -128,7 +129,9 @@ var mutants = []mutant{
 		return dropEntry(c, func(e posture.Entry) bool { return e.IPv6CIDRBlock == "::/0" && !e.Egress })
 	}},
 	{"wrong ICMP reply type", "subnet", func(c *compiled) bool {
-		return firstEntry(c.entries, func(e posture.Entry) bool { return e.Protocol == "1" && !e.Egress },
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return e.Protocol == "1" && !e.Egress && !strings.HasPrefix(e.Purpose, posture.PathMTUOrigin)
+		},
 			func(e *posture.Entry) { e.ICMPType = 8 })
 	}},
 	{"entry renumbered on update", "subnet", func(c *compiled) bool {
@@ -153,6 +156,26 @@ var mutants = []mutant{
 	}},
 	{"group rule dropped", "group", func(c *compiled) bool {
 		i := slices.IndexFunc(c.rules, func(r posture.Rule) bool { return r.ReferencedGroupID != "" })
+		if i < 0 {
+			return false
+		}
+		c.rules = slices.Delete(c.rules, i, i+1)
+		return true
+	}},
+	{"path MTU entry dropped", "subnet", func(c *compiled) bool {
+		return dropEntry(c, func(e posture.Entry) bool { return e.Purpose == "path_mtu_discovery: fragmentation needed" && e.Egress })
+	}},
+	{"path MTU entry scoped to a peer", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, entryOf("path_mtu_discovery", false), func(e *posture.Entry) {
+			// In the allows' band, so that only what it passes gives it away.
+			e.CIDRBlock, e.RuleNumber = "10.0.1.10/32", 1995
+		})
+	}},
+	{"ICMPv6 packet too big dropped", "subnet", func(c *compiled) bool {
+		return dropEntry(c, func(e posture.Entry) bool { return e.Protocol == "58" && e.ICMPType == 2 && !e.Egress })
+	}},
+	{"path MTU rule dropped from the group", "group", func(c *compiled) bool {
+		i := slices.IndexFunc(c.rules, func(r posture.Rule) bool { return r.Protocol == "icmp" && r.FromPort == 3 })
 		if i < 0 {
 			return false
 		}

@@ -88,7 +88,45 @@ func expectedGroup(s scenario) evaluate.Exposure {
 			}
 		}
 	}
+	if pmtu := pathMTUSpace(s, false); !pmtu.IsEmpty() {
+		in = append(in, pmtu)
+	}
 	return evaluate.Exposure{Ingress: evaluate.UnionAll(in...), Egress: evaluate.UnionAll(out...)}
+}
+
+// pathMTUSpace is what path MTU discovery needs, in each direction: from
+// the router with the small MTU, so from anywhere, ICMP "fragmentation
+// needed" (type 3 code 4, RFC 1191) and ICMPv6 "packet too big" (type 2,
+// RFC 8201, RFC 4890), for each family the peers use. A group counts
+// security groups and prefix lists as IPv4; an ACL counts a prefix list
+// in the families of its blocks.
+func pathMTUSpace(s scenario, acl bool) evaluate.Space {
+	if !s.intent.PathMTUDiscovery {
+		return evaluate.Space{}
+	}
+	var v4, v6 bool
+	for _, f := range s.flows() {
+		v4 = v4 || len(f.peers.CIDRBlocks) > 0
+		v6 = v6 || len(f.peers.IPv6CIDRBlocks) > 0
+		v4 = v4 || len(f.peers.SecurityGroupIDs) > 0
+		for _, id := range f.peers.PrefixListIDs {
+			if !acl {
+				v4 = true
+				continue
+			}
+			for _, c := range prefixLists[id] {
+				v4, v6 = v4 || prefix(c).Addr().Is4(), v6 || prefix(c).Addr().Is6()
+			}
+		}
+	}
+	var out []evaluate.Space
+	if v4 {
+		out = append(out, evaluate.Box(1, prefix("0.0.0.0/0"), 3, 4))
+	}
+	if v6 {
+		out = append(out, evaluate.Box(58, prefix("::/0"), 2, -1))
+	}
+	return evaluate.UnionAll(out...)
 }
 
 // expectedACL is what the ACL must pass: each flow's request and its
@@ -112,6 +150,9 @@ func expectedACL(s scenario) evaluate.Exposure {
 				}
 			}
 		}
+	}
+	if pmtu := pathMTUSpace(s, true); !pmtu.IsEmpty() {
+		in, out = append(in, pmtu), append(out, pmtu)
 	}
 	x := evaluate.Exposure{Ingress: evaluate.UnionAll(in...), Egress: evaluate.UnionAll(out...)}
 	if s.defaultAllow {
@@ -339,7 +380,8 @@ func checkQuotaEdge(what string, need int, atQuota, belowQuota error, summary st
 }
 
 // checkNumbers: numbers lie in 1-32766, once per direction, denies in
-// 1-999 below allows in 1000-31999, allow-all in 32000-32766.
+// 1-899 below path MTU discovery in 900-999 below allows in 1000-31999,
+// allow-all in 32000-32766.
 func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 	seen := map[string]bool{}
 	for _, e := range entries {
@@ -350,8 +392,12 @@ func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 		seen[slot] = true
 		allowAll := defaultAllow && e.RuleNumber >= 32000 && e.Action == posture.Allow && e.Protocol == "-1" &&
 			(e.CIDRBlock == "0.0.0.0/0" || e.IPv6CIDRBlock == "::/0")
+		pmtu := e.Action == posture.Allow && (e.Protocol == "1" && e.ICMPType == 3 && e.ICMPCode == 4 && e.CIDRBlock == "0.0.0.0/0" ||
+			e.Protocol == "58" && e.ICMPType == 2 && e.IPv6CIDRBlock == "::/0")
 		switch {
-		case e.Action == posture.Deny && (e.RuleNumber < 1 || e.RuleNumber > 999),
+		case pmtu && e.RuleNumber >= 900 && e.RuleNumber <= 999:
+			// Path MTU discovery's own band, after the denies.
+		case e.Action == posture.Deny && (e.RuleNumber < 1 || e.RuleNumber > 899),
 			allowAll && e.RuleNumber < 32000,
 			e.Action == posture.Allow && !allowAll && (e.RuleNumber < 1000 || e.RuleNumber > 31999),
 			e.RuleNumber > 32766:

@@ -108,6 +108,8 @@ func newScenario(data []byte) scenario {
 	}
 	s.client = clientKinds[src.next()%len(clientKinds)]
 	s.clientPick = src.next()*256 + src.next()
+	// Drawn last, so the earlier draws of a seed stay as they were.
+	s.intent.PathMTUDiscovery = src.next()%2 == 0
 	return s
 }
 

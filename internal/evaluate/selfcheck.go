@@ -26,6 +26,7 @@ func CheckGroup(intent posture.Intent, rules []posture.Rule) error {
 	if err != nil {
 		return err
 	}
+	flows = append(flows, posture.PathMTUFlows(intent, flows, nil, false)...)
 	// The rules by the ID they name, "" for CIDR rules, each list
 	// allocated once at its length.
 	counts := map[string]int{}
@@ -105,6 +106,9 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 	flows, err := posture.Flows(intent)
 	if err != nil {
 		return err
+	}
+	if opts.DefaultAction != posture.Allow {
+		flows = append(flows, posture.PathMTUFlows(intent, flows, opts.PrefixListCIDRs, true)...)
 	}
 	ephemeral := catalog.PortRange{From: opts.EphemeralFrom, To: opts.EphemeralTo}
 	if ephemeral.From == 0 && ephemeral.To == 0 {

@@ -124,6 +124,10 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 	}
 	if opts.DefaultAction == Allow {
 		list.addAllowAll()
+	} else if in.PathMTUDiscovery {
+		// A deny-list ACL's allow-all passes these messages already.
+		ipv4, ipv6 := pmtuFamilies(flows, opts.PrefixListCIDRs)
+		list.addPathMTU(pmtuFlows(ipv4, ipv6, true, 0))
 	}
 
 	entries, err := list.number(list.order(), opts.Previous)
@@ -278,6 +282,17 @@ func trafficText(proto int, ranges []catalog.PortRange) string {
 		parts[i] = r.String()
 	}
 	return protocolLabel(proto) + " " + strings.Join(parts, ", ")
+}
+
+// addPathMTU records path MTU discovery's entries, in their own band,
+// outside the public-ingress guard: an error message opens no port.
+func (l *entryList) addPathMTU(flows []flow) {
+	for _, f := range flows {
+		p := f.peers[0]
+		block := l.blocks.number(p.value, p.kind == peerIPv6)
+		class := l.class(newEntryClass(f.opener == Egress, false, f.proto, f.from, f.to))
+		l.add(newEntryID(class, block), bandPMTU, l.purposes.id(f.origin+": "+f.purpose))
+	}
 }
 
 // addAllowAll ends a deny-list ACL. IPv6 is allowed whether or not any peer

@@ -35,6 +35,11 @@ type Intent struct {
 	CustomRules []CustomRule
 	// AllowPublicIngress permits 0.0.0.0/0 and ::/0 as peers of inbound flows.
 	AllowPublicIngress bool
+	// PathMTUDiscovery admits the ICMP messages path MTU discovery needs
+	// (ICMP 3/4, ICMPv6 2) from any address, for the families the peers
+	// use: inbound in a security group, in and out in a network ACL. The
+	// resources default it to true.
+	PathMTUDiscovery bool
 }
 
 // Direction of a rule or entry, as AWS names it.

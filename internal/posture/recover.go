@@ -24,6 +24,10 @@ func IntentFromRules(rules []Rule) (Intent, bool) {
 	custom := map[customKey]*CustomRule{}
 	var customOrder []customKey
 	for _, r := range rules {
+		if isPathMTU := func(name string) bool { return name == PathMTUOrigin }; ProfilesFromDescription(r.Description, isPathMTU) != nil {
+			in.PathMTUDiscovery = true
+			continue
+		}
 		if r.Direction == Ingress && (r.CIDRIPv4 == "0.0.0.0/0" || r.CIDRIPv6 == "::/0") {
 			in.AllowPublicIngress = true
 		}

@@ -107,7 +107,7 @@ func TestValidationProblems(t *testing.T) {
 		{"ACL quota", mgmt(posture.Peers{CIDRBlocks: hosts(10)}), &posture.ACLOptions{}, posture.GroupOptions{},
 			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20. The quota is passed at ingress #1190 allow proto 6 10.0.0.10/32 443-443 (management: HTTPS)"},
 		{"deny band full", posture.Intent{}, &posture.ACLOptions{Deny: denies(1000), EntriesPerDirectionQuota: 2000}, posture.GroupOptions{},
-			`deny`, "need more numbers than 1-999 holds"},
+			`deny`, "need more numbers than 1-899 holds"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,8 +78,13 @@ func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.D
 // resources and the expansion; known is false when part of them is known
 // only at apply.
 func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, diag.Diagnostics) {
-	in := posture.Intent{Profiles: map[string]posture.Peers{}, AllowPublicIngress: m.AllowPublicIngress.ValueBool()}
-	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() {
+	in := posture.Intent{
+		Profiles: map[string]posture.Peers{}, AllowPublicIngress: m.AllowPublicIngress.ValueBool(),
+		// Null, as the expansion without a resource reads an argument
+		// left out, is the resources' default.
+		PathMTUDiscovery: m.PathMTUDiscovery.IsNull() || m.PathMTUDiscovery.ValueBool(),
+	}
+	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() || m.PathMTUDiscovery.IsUnknown() {
 		return in, false, nil
 	}
 	// A whole profile or rule may be unknown (from a variable known only at

@@ -15,6 +15,7 @@ type intentModel struct {
 	Profiles           types.Map  `tfsdk:"profiles"`
 	CustomRules        types.List `tfsdk:"custom_rules"`
 	AllowPublicIngress types.Bool `tfsdk:"allow_public_ingress"`
+	PathMTUDiscovery   types.Bool `tfsdk:"path_mtu_discovery"`
 }
 
 // aclSettingsModel holds the network ACL's settings beyond the intent,

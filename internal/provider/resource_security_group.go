@@ -103,6 +103,7 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			"profiles":             profilesAttribute(false),
 			"custom_rules":         customRulesAttribute(false),
 			"allow_public_ingress": allowPublicIngressAttribute(),
+			"path_mtu_discovery":   pathMTUDiscoveryAttribute(false),
 			"rules_per_direction_quota": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultRulesPerDirectionQuota),
 				Description: "Rules allowed per direction and IP family (AWS default 60). A plan needing more fails with the count. " +
@@ -314,6 +315,7 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 // read as an intent.
 func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec2.GroupRule) []posture.Rule {
 	state.AllowPublicIngress = types.BoolValue(false)
+	state.PathMTUDiscovery = types.BoolValue(false)
 	state.RulesPerDirectionQuota = types.Int64Value(posture.DefaultRulesPerDirectionQuota)
 	state.Profiles = types.MapNull(types.ObjectType{AttrTypes: peersAttrTypes})
 	state.CustomRules = types.ListNull(types.ObjectType{AttrTypes: customRuleAttrTypes})
@@ -327,6 +329,7 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 		return nil
 	}
 	state.AllowPublicIngress = types.BoolValue(intent.AllowPublicIngress)
+	state.PathMTUDiscovery = types.BoolValue(intent.PathMTUDiscovery)
 	if len(intent.Profiles) > 0 {
 		profiles := map[string]attr.Value{}
 		for name, p := range intent.Profiles {

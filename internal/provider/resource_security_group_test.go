@@ -80,6 +80,8 @@ func groupRuleKeys(n *acctest.Network, managementCIDR string) []string {
 		"egress tcp 443-443 prefix-list " + n.S3PrefixListID + s3,
 		"ingress tcp 22-22 cidr " + managementCIDR + ssh, "ingress tcp 22-22 group " + n.BastionGroupID + ssh,
 		"ingress tcp 443-443 cidr " + managementCIDR + https, "ingress tcp 443-443 group " + n.BastionGroupID + https,
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		`ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`,
 	}
 }
 

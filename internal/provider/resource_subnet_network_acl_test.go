@@ -50,6 +50,9 @@ func seedEntries(n *acctest.Network) []string {
 		"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 		"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
 		"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
 		out = append(out,
@@ -566,6 +569,80 @@ resource "ddve_subnet_nacl" "test" {
 				ImportState:             true,
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: append(purposeKeys(5), "timeouts", "custom_rules"),
+			},
+		},
+	})
+}
+
+// Path MTU discovery through Terraform: on by default, for the families
+// the peers use, in its own band and outside the public-ingress guard;
+// off, the entries go and nothing else moves.
+func TestAccSubnetNACL_pathMTUDiscovery(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(pmtu string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id     = %q
+  subnet_ids = [%q]
+  profiles = {
+    replication = { cidr_blocks = ["10.1.0.0/16"], ipv6_cidr_blocks = ["2001:db8:1::/64"] }
+  }
+  deny = [{ cidr_block = "5.5.5.5/32" }]
+  %s
+}
+
+resource "ddve_security_group" "test" {
+  name   = "ddve-pmtu"
+  vpc_id = %q
+  profiles = {
+    replication = { cidr_blocks = ["10.1.0.0/16"] }
+  }
+  %s
+}
+`, n.VPCID, n.DDVESubnetID, pmtu, n.VPCID, pmtu)
+	}
+	replication := []string{
+		"ingress 10 deny -1 5.5.5.5/32 ports - icmp -",
+		"ingress 1000 allow 6 10.1.0.0/16 ports 2051-2051 icmp -",
+		"ingress 1010 allow 6 2001:db8:1::/64 ports 2051-2051 icmp -",
+		"ingress 1020 allow 6 10.1.0.0/16 ports 1024-65535 icmp -",
+		"ingress 1030 allow 6 2001:db8:1::/64 ports 1024-65535 icmp -",
+		"egress 1000 allow 6 10.1.0.0/16 ports 1024-65535 icmp -",
+		"egress 1010 allow 6 2001:db8:1::/64 ports 1024-65535 icmp -",
+		"egress 1020 allow 6 10.1.0.0/16 ports 2051-2051 icmp -",
+		"egress 1030 allow 6 2001:db8:1::/64 ports 2051-2051 icmp -",
+	}
+	pmtu := []string{
+		"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"ingress 910 allow 58 ::/0 ports - icmp 2/-1",
+		"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"egress 910 allow 58 ::/0 ports - icmp 2/-1",
+	}
+	groupRules := []string{
+		`ingress tcp 2051-2051 cidr 10.1.0.0/16 description "ddve replication: replication"`,
+		`egress tcp 2051-2051 cidr 10.1.0.0/16 description "ddve replication: replication"`,
+	}
+	pmtuRule := `ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, slices.Concat(replication, pmtu)),
+					acctest.ExpectGroupRules(testEC2(), "ddve_security_group.test", append(slices.Clone(groupRules), pmtuRule)),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("path_mtu_discovery"), knownvalue.Bool(true)),
+				},
+			},
+			{
+				Config: config("path_mtu_discovery = false"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, replication),
+					acctest.ExpectGroupRules(testEC2(), "ddve_security_group.test", groupRules),
+				},
 			},
 		},
 	})

@@ -34,6 +34,7 @@ var rulesInputAttrTypes = map[string]attr.Type{
 	"profiles":                    types.MapType{ElemType: types.ObjectType{AttrTypes: peersAttrTypes}},
 	"custom_rules":                types.ListType{ElemType: types.ObjectType{AttrTypes: customRuleAttrTypes}},
 	"allow_public_ingress":        types.BoolType,
+	"path_mtu_discovery":          types.BoolType,
 	"ephemeral_ports":             types.ObjectType{AttrTypes: portRangeAttrTypes},
 	"deny":                        types.ListType{ElemType: types.ObjectType{AttrTypes: denyAttrTypes}},
 	"default_action":              types.StringType,

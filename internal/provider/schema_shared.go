@@ -114,6 +114,24 @@ func allowPublicIngressAttribute() schema.BoolAttribute {
 	}
 }
 
+func pathMTUDiscoveryAttribute(forACL bool) schema.BoolAttribute {
+	what := "an inbound rule for ICMP type 3 code 4 (fragmentation needed) from `0.0.0.0/0`, and for ICMPv6 type 2 (packet too big) from `::/0`, " +
+		"as the EC2 guide's \"Path MTU Discovery\" rule"
+	if forACL {
+		what = "entries for ICMP type 3 code 4 (fragmentation needed) in and out for `0.0.0.0/0`, and ICMPv6 type 2 (packet too big) in and out for `::/0`, " +
+			"numbered in their own band, 900-999, after the denies (which still block a denied block) and before the profiles' allows; " +
+			"a deny-list ACL (`default_action = \"allow\"`) passes them already and gets none"
+	}
+	return schema.BoolAttribute{
+		Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+		Description: "Let path MTU discovery work (default true): " + what + ", each only for the IP families the peers use " +
+			"(security group references and, in a security group, prefix lists count as IPv4). " +
+			"The message comes from whichever router has the smaller MTU (a VPN, an internet gateway, another region), not from the peer, " +
+			"so it cannot be scoped to the peers; an error message opens no port, so this needs no `allow_public_ingress`. " +
+			"It counts against the quota. Without it, connections whose segments exceed a smaller MTU on the path stall (RFC 1191, RFC 8201, RFC 4890).",
+	}
+}
+
 func tagsAttributes() (schema.MapAttribute, schema.MapAttribute) {
 	return schema.MapAttribute{
 			Optional: true, ElementType: types.StringType,
