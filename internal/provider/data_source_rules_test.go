@@ -63,7 +63,7 @@ output "entry_keys" {
 `, n.VPCID, n.S3PrefixListID, bastion)
 }
 
-// TestAccRules_seedPosture: the seed posture's 3 rules and its entries are
+// TestAccRules_seedPosture: the seed posture's 4 rules and its entries are
 // what ddve_security_group and ddve_subnet_nacl plan for the same input,
 // and a key names what its rule or entry does.
 func TestAccRules_seedPosture(t *testing.T) {
@@ -83,6 +83,8 @@ func TestAccRules_seedPosture(t *testing.T) {
 				knownvalue.StringExact("egress allow tcp 443 "+c),
 				knownvalue.StringExact("ingress allow tcp 1024-65535 "+c))
 		}
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		checks = append(checks, knownvalue.StringExact("ingress allow icmp type 3 code 4 0.0.0.0/0"), knownvalue.StringExact("egress allow icmp type 3 code 4 0.0.0.0/0"))
 		return append(checks, knownvalue.StringExact("ingress deny all 5.5.5.5/32"))
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -92,11 +94,12 @@ func TestAccRules_seedPosture(t *testing.T) {
 			{
 				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(3)),
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(4+2*s3)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(4)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(6+2*s3)),
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("entries_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0"),
 						knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
 						knownvalue.StringExact("ingress tcp 443 10.0.1.10/32"),
 						knownvalue.StringExact("egress tcp 443 " + n.S3PrefixListID),
@@ -114,7 +117,7 @@ func TestAccRules_seedPosture(t *testing.T) {
 				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32", "10.0.1.11/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(5)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(6)),
 					statecheck.ExpectKnownOutputValue("entry_keys", knownvalue.SetExact(entryKeys("10.0.1.10/32", "10.0.1.11/32"))),
 				},
 			},
@@ -153,6 +156,7 @@ output "rule_keys" {
 				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("network_acl_entries"), knownvalue.Null()),
 				statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0"),
 					knownvalue.StringExact("ingress icmp type 8 code -1 10.0.9.0/24"),
 					knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
 					knownvalue.StringExact("ingress tcp 22 sg-0123456789abcdef0"),
@@ -181,6 +185,7 @@ output "entry_keys" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("security_group_rules"), knownvalue.ListExact([]knownvalue.Check{
+					groupRule("ingress icmp type 3 code 4 0.0.0.0/0", "icmp", 3, 4, "0.0.0.0/0", "path_mtu_discovery", "ddve path_mtu_discovery: fragmentation needed"),
 					groupRule("ingress icmp type 8 code -1 10.0.9.0/24", "icmp", 8, -1, "10.0.9.0/24", "custom", "ddve custom: icmp type 8 code -1"),
 					groupRule("ingress tcp 22 10.0.1.10/32", "tcp", 22, 22, "10.0.1.10/32", "management", "ddve management: SSH"),
 					groupRule("ingress tcp 443 10.0.1.10/32", "tcp", 443, 443, "10.0.1.10/32", "management", "ddve management: HTTPS"),

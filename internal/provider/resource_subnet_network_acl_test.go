@@ -142,7 +142,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]"),
 						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH"),
 					})),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(4+2*len(n.S3PrefixListCIDR))),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(6+2*len(n.S3PrefixListCIDR))), // path MTU discovery in and out
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
@@ -211,7 +211,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				ResourceName:      aclAddress,
 				ImportState:       true,
 				ImportStateVerify: true,
-				ImportStateVerifyIgnore: append(purposeKeys(4+2*len(n.S3PrefixListCIDR)+3),
+				ImportStateVerifyIgnore: append(purposeKeys(6+2*len(n.S3PrefixListCIDR)+3),
 					"timeouts", "profiles", "deny", "subnet_ids"),
 			},
 		},
@@ -241,7 +241,7 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 			{
 				PreConfig: func() {
 					var err error
-					if aclID, err = acctest.CreateSeedACL(context.Background(), testEC2(), n); err != nil {
+					if aclID, err = acctest.CreateSeedACL(context.Background(), acctest.EC2Client(rec.URL), n); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -392,7 +392,7 @@ resource "ddve_subnet_nacl" "test" {
 				plancheck.ExpectUnknownValue(aclAddress, tfjsonpath.New("entries")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(2*len(n.S3PrefixListCIDR))),
+				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(2*len(n.S3PrefixListCIDR)+2)), // and path MTU discovery in and out
 			},
 		}},
 	})
@@ -436,10 +436,10 @@ resource "ddve_subnet_nacl" "test" {
 		{fmt.Sprintf(`profiles = { management = { security_group_ids = [%q] } }`, n.BastionGroupID),
 			"Network ACL entries take CIDR blocks only"},
 		{fmt.Sprintf(`profiles = { management = { cidr_blocks = %s } }`, hclList(hostCIDRs(10))),
-			"needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
+			"needs 21 IPv4 ingress entries plus the built-in deny-all, 22 in all, over the quota of 20"},
 		{`deny = [for i in range(1000) : { cidr_block = "5.${floor(i / 250)}.${i % 250}.0/24" }]
 entries_per_direction_quota = 1000`,
-			"need more numbers than 1-999 holds"},
+			"need more numbers than 1-899 holds"},
 		{`profiles = { management = { cidr_blocks = ["10.0.1.300/32"] } }`, `"10.0.1.300/32" is not a CIDR block`},
 		{`deny = [{ cidr_block = "5.5.5.5/24" }]`, "write 5.5.5.0/24 for the network"},
 		{`profiles = { ntp = { cidr_blocks = ["10.0.0.2/32"] } }
@@ -509,6 +509,8 @@ resource "ddve_subnet_nacl" "test" {
 					"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
 					"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 					"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+					"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 				})},
 			},
 			{
@@ -522,6 +524,8 @@ resource "ddve_subnet_nacl" "test" {
 						"egress 1000 allow 6 10.0.1.10/32 ports 32768-60999 icmp -",
 						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+						"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+						"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 					}),
 					acctest.ExpectMutatingCalls(rec, map[string]int{"ReplaceNetworkAclEntry": 1}),
 				},
@@ -561,6 +565,11 @@ resource "ddve_subnet_nacl" "test" {
 					"ingress 1000 allow 1 10.0.9.0/24 ports - icmp 0/-1",
 					"ingress 1010 allow 58 2001:db8:9::/64 ports - icmp 128/0",
 					"ingress 1020 allow 1 10.0.9.0/24 ports - icmp 3/4",
+					// Path MTU discovery for both families the peers use.
+					"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"ingress 910 allow 58 ::/0 ports - icmp 2/-1",
+					"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"egress 910 allow 58 ::/0 ports - icmp 2/-1",
 				})},
 			},
 			{
@@ -568,7 +577,7 @@ resource "ddve_subnet_nacl" "test" {
 				ResourceName:            aclAddress,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: append(purposeKeys(5), "timeouts", "custom_rules"),
+				ImportStateVerifyIgnore: append(purposeKeys(9), "timeouts", "custom_rules"),
 			},
 		},
 	})
