@@ -25,9 +25,10 @@ func TestProfilesMatchReference(t *testing.T) {
 		"smtp":              {"out tcp 25"},
 		"dns":               {"out tcp 53", "out udp 53"},
 		"ntp":               {"out udp 123"},
-		"directory":         {"out tcp 88", "out udp 88", "out tcp 389", "out udp 389", "out tcp 464", "out udp 464", "out tcp 636", "out tcp 3268"},
-		"kmip":              {"out tcp 5696"},
-		"cifs":              {"in udp 137-138", "in tcp 139", "in tcp 445"},
+		"directory": {"out tcp 88", "out udp 88", "out tcp 135", "out tcp 389", "out udp 389", "out tcp 445", "out tcp 464", "out udp 464",
+			"out tcp 636", "out tcp 3268", "out tcp 3269", "out tcp 49152-65535"},
+		"kmip": {"out tcp 5696"},
+		"cifs": {"in udp 137-138", "in tcp 139", "in tcp 445"},
 	}
 	if got := len(catalog.All()); got != len(want) {
 		t.Fatalf("catalog has %d profiles, reference has %d", got, len(want))
@@ -111,6 +112,11 @@ func TestRepliesMatchReference(t *testing.T) {
 		"out tcp 636":    "",
 		"out tcp 53":     "",
 		"in tcp 443":     "",
+		// NTLM pass-through (Dell KB 000204265, Microsoft KB 179442).
+		"out tcp 135":         "",
+		"out tcp 445":         "",
+		"out tcp 3269":        "",
+		"out tcp 49152-65535": "",
 	}
 	for _, p := range catalog.All() {
 		for _, f := range p.Flows {
@@ -167,5 +173,26 @@ func TestOmittedPorts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The flows NTLM pass-through added name their sources, and the dynamic
+// RPC range names the setting that narrows it.
+func TestDirectoryNetlogonSources(t *testing.T) {
+	p, _ := catalog.Lookup("directory")
+	for _, f := range p.Flows {
+		switch f.String() {
+		case "out tcp 135", "out tcp 445", "out tcp 3269":
+			if f.Source == "" {
+				t.Errorf("%s names no source", f)
+			}
+		case "out tcp 49152-65535":
+			if f.Setting != catalog.RPCDynamicPorts || !strings.Contains(f.Source, "179442") {
+				t.Errorf("%s: setting %q, source %q", f, f.Setting, f.Source)
+			}
+		}
+	}
+	if !strings.Contains(p.Source, "000204265") {
+		t.Errorf("directory's source %q does not name Dell KB 000204265", p.Source)
 	}
 }

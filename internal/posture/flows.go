@@ -72,6 +72,12 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		}
 	}
 	slices.Sort(names)
+	rpcDynamic := catalog.PortRange{From: in.RPCDynamicFrom, To: in.RPCDynamicTo}
+	if rpcDynamic.From == 0 && rpcDynamic.To == 0 {
+		rpcDynamic = catalog.PortRange{From: catalog.RPCDynamicFrom, To: catalog.RPCDynamicTo}
+	} else {
+		checkPortRange(Root(catalog.RPCDynamicPorts), rpcDynamic.From, rpcDynamic.To, &problems)
+	}
 	flows := make([]flow, 0, count)
 	for _, name := range names {
 		at := Root("profiles").MapKey(name)
@@ -96,9 +102,13 @@ func intentFlows(in Intent) ([]flow, Problems) {
 				opener = Egress
 			}
 			proto, _ := ProtocolNumber(string(f.Protocol))
+			from, to := f.FromPort, f.ToPort
+			if f.Setting == catalog.RPCDynamicPorts {
+				from, to = rpcDynamic.From, rpcDynamic.To
+			}
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
+				from: from, to: to, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
 			})
 		}
 		peerSets++

@@ -40,6 +40,10 @@ type Intent struct {
 	// use: inbound in a security group, in and out in a network ACL. The
 	// resources default it to true.
 	PathMTUDiscovery bool
+	// RPCDynamicFrom and RPCDynamicTo are the domain controllers' dynamic
+	// RPC range the directory profile reaches Netlogon on; both zero means
+	// the Windows default, 49152-65535.
+	RPCDynamicFrom, RPCDynamicTo int
 }
 
 // Direction of a rule or entry, as AWS names it.

@@ -154,3 +154,46 @@ func TestPathMTURecoveredOnImport(t *testing.T) {
 		t.Errorf("recovered %+v, ok %v: want path MTU discovery on and no public ingress", got, ok)
 	}
 }
+
+// NTLM pass-through: the directory profile reaches the domain controller
+// on SMB 445, the RPC endpoint mapper 135, the global catalog over TLS
+// 3269 and the dynamic RPC range, which rpc_dynamic_ports narrows.
+func TestDirectoryNetlogon(t *testing.T) {
+	dc := posture.Peers{CIDRBlocks: []string{"10.0.7.10/32"}}
+	egress := func(in posture.Intent) []string {
+		rules, err := posture.CompileGroup(in, posture.GroupOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rules {
+			if r.Direction == "egress" && r.Protocol == "tcp" {
+				out = append(out, strconv.Itoa(r.FromPort)+"-"+strconv.Itoa(r.ToPort))
+			}
+		}
+		return out
+	}
+	got := strings.Join(egress(posture.Intent{Profiles: map[string]posture.Peers{"directory": dc}}), " ")
+	if want := "88-88 135-135 389-389 445-445 464-464 636-636 3268-3268 3269-3269 49152-65535"; got != want {
+		t.Errorf("directory's TCP egress: %s, want %s", got, want)
+	}
+	pinned := posture.Intent{Profiles: map[string]posture.Peers{"directory": dc}, RPCDynamicFrom: 50001, RPCDynamicTo: 50001}
+	if got := strings.Join(egress(pinned), " "); !strings.HasSuffix(got, "3269-3269 50001-50001") {
+		t.Errorf("with rpc_dynamic_ports 50001: %s", got)
+	}
+	entries, err := posture.CompileACL(pinned, posture.ACLOptions{EntriesPerDirectionQuota: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || e.Egress && e.FromPort == 50001 && e.Purpose == "directory: RPC dynamic ports"
+	}
+	if !found {
+		t.Errorf("no egress entry to the pinned RPC port: %v", entries)
+	}
+	_, err = posture.CompileGroup(posture.Intent{Profiles: map[string]posture.Peers{"directory": dc}, RPCDynamicFrom: 60000, RPCDynamicTo: 50000}, posture.GroupOptions{})
+	if err == nil || !strings.Contains(err.Error(), "rpc_dynamic_ports") || !strings.Contains(err.Error(), "from_port 60000 is above to_port 50000") {
+		t.Errorf("a reversed range: %v", err)
+	}
+}

@@ -84,8 +84,18 @@ func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, di
 		// left out, is the resources' default.
 		PathMTUDiscovery: m.PathMTUDiscovery.IsNull() || m.PathMTUDiscovery.ValueBool(),
 	}
-	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() || m.PathMTUDiscovery.IsUnknown() {
+	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() || m.PathMTUDiscovery.IsUnknown() || m.RPCDynamicPorts.IsUnknown() {
 		return in, false, nil
+	}
+	if !m.RPCDynamicPorts.IsNull() {
+		var ports portRangeModel
+		if diags := m.RPCDynamicPorts.As(ctx, &ports, objectAsOptions); diags.HasError() {
+			return in, false, diags
+		}
+		if ports.FromPort.IsUnknown() || ports.ToPort.IsUnknown() {
+			return in, false, nil
+		}
+		in.RPCDynamicFrom, in.RPCDynamicTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
 	}
 	// A whole profile or rule may be unknown (from a variable known only at
 	// apply); decoding it would read as an empty one.

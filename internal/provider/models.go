@@ -12,10 +12,11 @@ import (
 // intentModel holds what both resources and the expansion without a
 // resource (data "ddve_rules", the functions) read as the posture.
 type intentModel struct {
-	Profiles           types.Map  `tfsdk:"profiles"`
-	CustomRules        types.List `tfsdk:"custom_rules"`
-	AllowPublicIngress types.Bool `tfsdk:"allow_public_ingress"`
-	PathMTUDiscovery   types.Bool `tfsdk:"path_mtu_discovery"`
+	Profiles           types.Map    `tfsdk:"profiles"`
+	CustomRules        types.List   `tfsdk:"custom_rules"`
+	AllowPublicIngress types.Bool   `tfsdk:"allow_public_ingress"`
+	PathMTUDiscovery   types.Bool   `tfsdk:"path_mtu_discovery"`
+	RPCDynamicPorts    types.Object `tfsdk:"rpc_dynamic_ports"`
 }
 
 // aclSettingsModel holds the network ACL's settings beyond the intent,

@@ -104,6 +104,7 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			"custom_rules":         customRulesAttribute(false),
 			"allow_public_ingress": allowPublicIngressAttribute(),
 			"path_mtu_discovery":   pathMTUDiscoveryAttribute(false),
+			"rpc_dynamic_ports":    rpcDynamicPortsAttribute(),
 			"rules_per_direction_quota": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultRulesPerDirectionQuota),
 				Description: "Rules allowed per direction and IP family (AWS default 60). A plan needing more fails with the count. " +
@@ -316,6 +317,7 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec2.GroupRule) []posture.Rule {
 	state.AllowPublicIngress = types.BoolValue(false)
 	state.PathMTUDiscovery = types.BoolValue(false)
+	state.RPCDynamicPorts = defaultRPCDynamicPorts()
 	state.RulesPerDirectionQuota = types.Int64Value(posture.DefaultRulesPerDirectionQuota)
 	state.Profiles = types.MapNull(types.ObjectType{AttrTypes: peersAttrTypes})
 	state.CustomRules = types.ListNull(types.ObjectType{AttrTypes: customRuleAttrTypes})

@@ -98,6 +98,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"custom_rules":         customRulesAttribute(true),
 			"allow_public_ingress": allowPublicIngressAttribute(),
 			"path_mtu_discovery":   pathMTUDiscoveryAttribute(true),
+			"rpc_dynamic_ports":    rpcDynamicPortsAttribute(),
 			"ephemeral_ports": schema.SingleNestedAttribute{
 				Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEphemeralPorts()),
 				Description: "Port range that return traffic goes to, besides the fixed ports some clients use. The default 1024-65535 covers Linux (32768-60999), " +
@@ -386,6 +387,7 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 		state.PathMTUDiscovery = types.BoolValue(slices.ContainsFunc(acl.Entries, func(e posture.Entry) bool {
 			return !e.Egress && e.Action == posture.Allow && e.Protocol == "1" && e.ICMPType == 3 && e.ICMPCode == 4 && e.CIDRBlock == "0.0.0.0/0"
 		}))
+		state.RPCDynamicPorts = defaultRPCDynamicPorts()
 		state.DefaultAction = types.StringValue(posture.Deny)
 		state.EntriesPerDirectionQuota = types.Int64Value(posture.DefaultEntriesPerDirectionQuota)
 		state.EphemeralPorts = defaultEphemeralPorts()

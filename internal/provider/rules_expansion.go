@@ -35,6 +35,7 @@ var rulesInputAttrTypes = map[string]attr.Type{
 	"custom_rules":                types.ListType{ElemType: types.ObjectType{AttrTypes: customRuleAttrTypes}},
 	"allow_public_ingress":        types.BoolType,
 	"path_mtu_discovery":          types.BoolType,
+	"rpc_dynamic_ports":           types.ObjectType{AttrTypes: portRangeAttrTypes},
 	"ephemeral_ports":             types.ObjectType{AttrTypes: portRangeAttrTypes},
 	"deny":                        types.ListType{ElemType: types.ObjectType{AttrTypes: denyAttrTypes}},
 	"default_action":              types.StringType,

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -129,6 +131,26 @@ func pathMTUDiscoveryAttribute(forACL bool) schema.BoolAttribute {
 			"The message comes from whichever router has the smaller MTU (a VPN, an internet gateway, another region), not from the peer, " +
 			"so it cannot be scoped to the peers; an error message opens no port, so this needs no `allow_public_ingress`. " +
 			"It counts against the quota. Without it, connections whose segments exceed a smaller MTU on the path stall (RFC 1191, RFC 8201, RFC 4890).",
+	}
+}
+
+func defaultRPCDynamicPorts() types.Object {
+	return types.ObjectValueMust(portRangeAttrTypes, map[string]attr.Value{
+		"from_port": types.Int64Value(catalog.RPCDynamicFrom),
+		"to_port":   types.Int64Value(catalog.RPCDynamicTo),
+	})
+}
+
+func rpcDynamicPortsAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultRPCDynamicPorts()),
+		Description: "The domain controllers' dynamic RPC range, which the `directory` profile opens towards them for Netlogon " +
+			"(NTLM pass-through of CIFS clients, Dell KB 000204265): the RPC endpoint mapper on TCP 135 hands out a port of it (Microsoft KB 179442). " +
+			"The default 49152-65535 is Windows Server's; a team that pins Netlogon's RPC port on its domain controllers narrows it to that port.",
+		Attributes: map[string]schema.Attribute{
+			"from_port": schema.Int64Attribute{Required: true, Description: "First port of the range."},
+			"to_port":   schema.Int64Attribute{Required: true, Description: "Last port of the range."},
+		},
 	}
 }
 

@@ -1,0 +1,109 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ddvelabs/terraform-provider-ddve/internal/acctest"
+)
+
+// NTLM pass-through through Terraform: the directory profile opens SMB
+// 445, the endpoint mapper 135, the global catalog over TLS 3269 and the
+// domain controller's dynamic RPC range, which rpc_dynamic_ports narrows
+// in the group and the ACL alike.
+func TestAccDirectory_netlogon(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(rpc string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name               = "ddve-netlogon"
+  vpc_id             = %[1]q
+  profiles           = { directory = { cidr_blocks = ["10.0.7.10/32"] } }
+  path_mtu_discovery = false
+  %[3]s
+}
+
+resource "ddve_subnet_nacl" "test" {
+  vpc_id                      = %[1]q
+  subnet_ids                  = [%[2]q]
+  profiles                    = { directory = { cidr_blocks = ["10.0.7.10/32"] } }
+  path_mtu_discovery          = false
+  entries_per_direction_quota = 40
+  %[3]s
+}
+`, n.VPCID, n.DDVESubnetID, rpc)
+	}
+	rule := func(port string) string {
+		return "egress tcp " + port + " cidr 10.0.7.10/32 description \"ddve directory: "
+	}
+	hasRules := func(want map[string]bool) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			keys, err := acctest.GroupRules(context.Background(), testEC2(), s.RootModule().Resources["ddve_security_group.test"].Primary.ID)
+			if err != nil {
+				return err
+			}
+			for prefix, present := range want {
+				found := slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, prefix) })
+				if found != present {
+					return fmt.Errorf("rule %q present %v, want %v: %v", prefix, found, present, keys)
+				}
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				Check: hasRules(map[string]bool{
+					rule("135-135") + "RPC endpoint mapper\"":       true,
+					rule("445-445") + "SMB and Netlogon\"":          true,
+					rule("3269-3269") + "global catalog over TLS\"": true,
+					rule("49152-65535") + "RPC dynamic ports\"":     true,
+				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("rpc_dynamic_ports"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"from_port": knownvalue.Int64Exact(49152), "to_port": knownvalue.Int64Exact(65535),
+					})),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"egress": knownvalue.Bool(true), "from_port": knownvalue.Int64Exact(49152), "to_port": knownvalue.Int64Exact(65535)}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"egress": knownvalue.Bool(true), "from_port": knownvalue.Int64Exact(445), "to_port": knownvalue.Int64Exact(445)}),
+					})),
+				},
+			},
+			{
+				// The domain controllers pin Netlogon's RPC port.
+				Config: config("rpc_dynamic_ports = { from_port = 50001, to_port = 50001 }"),
+				Check: hasRules(map[string]bool{
+					rule("49152-65535"):                         false,
+					rule("50001-50001") + "RPC dynamic ports\"": true,
+				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"egress": knownvalue.Bool(true), "from_port": knownvalue.Int64Exact(50001), "to_port": knownvalue.Int64Exact(50001)}),
+					})),
+				},
+			},
+			{
+				Config:      config("rpc_dynamic_ports = { from_port = 60000, to_port = 50000 }"),
+				PlanOnly:    true,
+				ExpectError: wrapped("from_port 60000 is above to_port 50000"),
+			},
+			// Back to the default, for the destroy.
+			{Config: config("")},
+		},
+	})
+}
