@@ -82,6 +82,10 @@ type Flow struct {
 	Setting string
 	// Source documents the flow when it is not the profile's Source.
 	Source string
+	// IPv4Only flows run over IPv4 alone: NetBIOS (RFC 1001, RFC 1002)
+	// has no IPv6 transport, and Windows does not run it over IPv6. They
+	// get no rule or entry towards IPv6 peers.
+	IPv4Only bool
 }
 
 // RPCDynamicPorts is the setting of the domain controllers' dynamic RPC
@@ -267,8 +271,9 @@ var profiles = []Profile{
 		Name: "cifs", Summary: "CIFS/SMB shares",
 		TypicalPeer: "CIFS clients", Source: "A, D",
 		Flows: []Flow{
-			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS", Replies: netbiosReplies},
-			in(TCP, 139, "NetBIOS session"),
+			// NetBIOS is IPv4 only (RFC 1001, RFC 1002); SMB 445 runs over both.
+			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS", Replies: netbiosReplies, IPv4Only: true},
+			{Direction: Inbound, Protocol: TCP, FromPort: 139, ToPort: 139, Purpose: "NetBIOS session", IPv4Only: true},
 			in(TCP, 445, "SMB"),
 		},
 	},

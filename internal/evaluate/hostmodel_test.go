@@ -74,3 +74,12 @@ func clientPort(kind string, proto, serverPort int, pick int) (int, bool) {
 	span := ephemeralRanges[kind]
 	return span.from + pick%(span.to-span.from+1), true
 }
+
+// ipv4Only reports whether a service runs over IPv4 alone: NetBIOS's name
+// and datagram services (UDP 137-138) and session service (TCP 139) have
+// no IPv6 transport (RFC 1001, RFC 1002), and Windows runs SMB over IPv6
+// on 445 only.
+func ipv4Only(proto, from, to int) bool {
+	const tcp, udp = 6, 17
+	return proto == udp && from >= 137 && to <= 138 || proto == tcp && from == 139 && to == 139
+}

@@ -24,6 +24,7 @@ func mutationScenarios() map[string]scenario {
 			"ntp":            {CIDRBlocks: []string{"10.1.0.0/16"}},
 			"syslog":         {CIDRBlocks: []string{"172.16.4.0/22"}},
 			"replication":    {SecurityGroupIDs: []string{peerGroup}, CIDRBlocks: []string{"10.1.0.0/16"}},
+			"cifs":           {CIDRBlocks: []string{"10.0.2.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:2::10/128"}},
 		},
 		CustomRules: []posture.CustomRule{{
 			Direction: "egress", Protocol: "icmp", FromPort: ptr(8), ToPort: ptr(-1),
@@ -180,6 +181,16 @@ var mutants = []mutant{
 			return false
 		}
 		c.rules = slices.Delete(c.rules, i, i+1)
+		return true
+	}},
+	{"NetBIOS towards an IPv6 peer", "subnet", func(c *compiled) bool {
+		c.entries = append(c.entries,
+			posture.Entry{RuleNumber: 31000, Action: posture.Allow, Protocol: "17", IPv6CIDRBlock: "2001:db8:2::10/128", FromPort: 137, ToPort: 138, Purpose: "cifs: NetBIOS"},
+			posture.Entry{RuleNumber: 31000, Egress: true, Action: posture.Allow, Protocol: "17", IPv6CIDRBlock: "2001:db8:2::10/128", FromPort: 137, ToPort: 138, Purpose: "cifs: return traffic"})
+		return true
+	}},
+	{"NetBIOS session rule towards an IPv6 peer", "group", func(c *compiled) bool {
+		c.rules = append(c.rules, posture.Rule{Direction: "ingress", Protocol: "tcp", FromPort: 139, ToPort: 139, CIDRIPv6: "2001:db8:2::10/128", Profiles: []string{"cifs"}})
 		return true
 	}},
 	{"public guard lifted", "public", func(c *compiled) bool {

@@ -43,6 +43,23 @@ func peerPrefixes(p posture.Peers, members bool) []netip.Prefix {
 	return out
 }
 
+// flowPrefixes returns the addresses behind a flow's peers, as
+// peerPrefixes does, less the IPv6 ones of an IPv4-only service: typed,
+// and in an ACL, which resolves prefix lists, resolved too (a group rule
+// naming a list or a group cannot be narrowed to a family).
+func flowPrefixes(f flowSpec, members, acl bool) []netip.Prefix {
+	if !f.ipv4Only {
+		return peerPrefixes(f.peers, members)
+	}
+	peers := f.peers
+	peers.IPv6CIDRBlocks = nil
+	out := peerPrefixes(peers, members)
+	if acl {
+		out = slices.DeleteFunc(out, func(p netip.Prefix) bool { return p.Addr().Is6() })
+	}
+	return out
+}
+
 // replySpace returns where the answers of flow f from or to peer go, as
 // real clients send them: TCP and UDP to the ephemeral range the user
 // named plus the fixed ports the host model knows for the service; ICMP to
@@ -79,7 +96,7 @@ func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Spa
 func expectedGroup(s scenario) evaluate.Exposure {
 	var in, out []evaluate.Space
 	for _, f := range s.flows() {
-		for _, p := range peerPrefixes(f.peers, true) {
+		for _, p := range flowPrefixes(f, true, false) {
 			box := evaluate.Box(f.proto, p, f.from, f.to)
 			if f.inbound {
 				in = append(in, box)
@@ -135,7 +152,7 @@ func pathMTUSpace(s scenario, acl bool) evaluate.Space {
 func expectedACL(s scenario) evaluate.Exposure {
 	var in, out []evaluate.Space
 	for _, f := range s.flows() {
-		for _, p := range peerPrefixes(f.peers, false) {
+		for _, p := range flowPrefixes(f, false, true) {
 			request := evaluate.Box(f.proto, p, f.from, f.to)
 			reply, answered := replySpace(f, p, s.ephemeral)
 			if f.inbound {
@@ -437,7 +454,7 @@ func checkRealClients(s scenario, passes func(evaluate.Packet, bool) bool, state
 		}
 		port := f.from + s.clientPick%(f.to-f.from+1)
 		_, answered := fixedSourcePorts(f.proto, port)
-		for _, p := range peerPrefixes(f.peers, !stateless) {
+		for _, p := range flowPrefixes(f, !stateless, stateless) {
 			peer := p.Addr()
 			if denyIn.Contains(f.proto, peer, port) || denyOut.Contains(f.proto, peer, port) || p.Bits() == 0 {
 				continue

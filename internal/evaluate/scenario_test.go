@@ -239,6 +239,8 @@ type flowSpec struct {
 	proto    int
 	from, to int // ICMP: type and code
 	peers    posture.Peers
+	// ipv4Only services have no IPv6 peer (the host model's ipv4Only).
+	ipv4Only bool
 }
 
 func (f flowSpec) String() string {
@@ -255,7 +257,7 @@ func (s scenario) flows() []flowSpec {
 		profile, _ := catalog.Lookup(name)
 		for _, f := range profile.Flows {
 			proto, _ := posture.ProtocolNumber(string(f.Protocol))
-			out = append(out, flowSpec{name, f.Direction == catalog.Inbound, proto, f.FromPort, f.ToPort, peers})
+			out = append(out, flowSpec{name, f.Direction == catalog.Inbound, proto, f.FromPort, f.ToPort, peers, ipv4Only(proto, f.FromPort, f.ToPort)})
 		}
 	}
 	for _, c := range s.intent.CustomRules {
@@ -264,7 +266,7 @@ func (s scenario) flows() []flowSpec {
 		if c.FromPort != nil {
 			from, to = *c.FromPort, *c.ToPort
 		}
-		out = append(out, flowSpec{"custom", c.Direction == "ingress", proto, from, to, c.Peers})
+		out = append(out, flowSpec{"custom", c.Direction == "ingress", proto, from, to, c.Peers, false})
 	}
 	return out
 }

@@ -176,7 +176,9 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 		}
 		for _, id := range f.PrefixListIDs {
 			for _, p := range lists.prefixes(id) {
-				peer(p)
+				if !f.IPv4Only || p.Addr().Is4() {
+					peer(p)
+				}
 			}
 		}
 	}

@@ -42,6 +42,9 @@ type flow struct {
 	// theirs, so what a compiler derives from the peers alone (resolved
 	// blocks, the whole-internet check) is worked out once per list.
 	peerSet int
+	// ipv4Only flows (NetBIOS) leave IPv6 peers out, typed or resolved
+	// from a prefix list.
+	ipv4Only bool
 }
 
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
@@ -96,7 +99,24 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		if profile.HasInbound() && !in.AllowPublicIngress {
 			refuseWholeFamily(at, name, parsed, peerBlock, &problems)
 		}
+		// The IPv4-only flows of the profile share a list of their own.
+		mainSet := peerSets
+		peerSets++
+		var ipv4Peers []peer
+		ipv4Set := -1
 		for _, f := range profile.Flows {
+			peers, set := parsed, mainSet
+			if f.IPv4Only {
+				if ipv4Set < 0 {
+					ipv4Peers = slices.DeleteFunc(slices.Clone(parsed), func(p peer) bool { return p.kind == peerIPv6 })
+					ipv4Set = peerSets
+					peerSets++
+				}
+				if len(ipv4Peers) == 0 {
+					continue
+				}
+				peers, set = ipv4Peers, ipv4Set
+			}
 			opener := Ingress
 			if f.Direction == catalog.Outbound {
 				opener = Egress
@@ -108,10 +128,9 @@ func intentFlows(in Intent) ([]flow, Problems) {
 			}
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: from, to: to, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
+				from: from, to: to, purpose: f.Purpose, replies: f.Replies, peers: peers, peerSet: set, ipv4Only: f.IPv4Only,
 			})
 		}
-		peerSets++
 	}
 
 	for i, rule := range in.CustomRules {

@@ -314,6 +314,9 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 			case peerPrefixList:
 				for _, s := range opts.PrefixListCIDRs[p.value] {
 					prefix := netip.MustParsePrefix(s).Masked()
+					if f.ipv4Only && prefix.Addr().Is6() {
+						continue // NetBIOS has no IPv6 peer
+					}
 					blocks = append(blocks, block{prefix.String(), prefix.Addr().Is6()})
 				}
 			}

@@ -107,3 +107,51 @@ resource "ddve_subnet_nacl" "test" {
 		},
 	})
 }
+
+// NetBIOS is IPv4 only (RFC 1001, RFC 1002): a dual-stack cifs peer gets
+// SMB over both families and NetBIOS over IPv4 alone, in AWS.
+func TestAccCIFS_netbiosIPv4Only(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_security_group" "test" {
+  name               = "ddve-cifs"
+  vpc_id             = %[1]q
+  profiles           = { cifs = { cidr_blocks = ["10.0.4.0/24"], ipv6_cidr_blocks = ["2001:db8:4::/64"] } }
+  path_mtu_discovery = false
+}
+
+resource "ddve_subnet_nacl" "test" {
+  vpc_id             = %[1]q
+  subnet_ids         = [%[2]q]
+  profiles           = { cifs = { cidr_blocks = ["10.0.4.0/24"], ipv6_cidr_blocks = ["2001:db8:4::/64"] } }
+  path_mtu_discovery = false
+}
+`, n.VPCID, n.DDVESubnetID)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkGroupsDestroyed, checkACLsDestroyed(n)),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.ExpectACLEntries(rec, aclAddress, []string{
+					"ingress 1000 allow 17 10.0.4.0/24 ports 137-138 icmp -",
+					"ingress 1010 allow 6 10.0.4.0/24 ports 139-139 icmp -",
+					"ingress 1020 allow 6 10.0.4.0/24 ports 445-445 icmp -",
+					"ingress 1030 allow 6 2001:db8:4::/64 ports 445-445 icmp -",
+					"egress 1000 allow 17 10.0.4.0/24 ports 137-138 icmp -",
+					"egress 1010 allow 17 10.0.4.0/24 ports 1024-65535 icmp -",
+					"egress 1020 allow 6 10.0.4.0/24 ports 1024-65535 icmp -",
+					"egress 1030 allow 6 2001:db8:4::/64 ports 1024-65535 icmp -",
+				}),
+				acctest.ExpectGroupRules(testEC2(), "ddve_security_group.test", []string{
+					`ingress udp 137-138 cidr 10.0.4.0/24 description "ddve cifs: NetBIOS"`,
+					`ingress tcp 139-139 cidr 10.0.4.0/24 description "ddve cifs: NetBIOS session"`,
+					`ingress tcp 445-445 cidr 10.0.4.0/24 description "ddve cifs: SMB"`,
+					`ingress tcp 445-445 ipv6 2001:db8:4::/64 description "ddve cifs: SMB"`,
+				}),
+			},
+		}},
+	})
+}
