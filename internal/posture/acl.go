@@ -12,6 +12,11 @@ import (
 // Defaults of the network ACL compiler.
 const (
 	DefaultEntriesPerDirectionQuota = 20
+	// MaxEntriesPerDirectionQuota is the most AWS allows: the quota of 20
+	// can be raised to 40, and no further (VPC quotas page).
+	MaxEntriesPerDirectionQuota = 40
+	// MinEntriesPerDirectionQuota holds one entry and the built-in deny.
+	MinEntriesPerDirectionQuota = 2
 	DefaultEphemeralFrom            = 1024
 	DefaultEphemeralTo              = 65535
 )

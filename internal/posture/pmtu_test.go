@@ -197,3 +197,19 @@ func TestDirectoryNetlogon(t *testing.T) {
 		t.Errorf("a reversed range: %v", err)
 	}
 }
+
+// At AWS's maximum of 40 the quota error does not advise raising it.
+func TestACLQuotaAtAWSMaximum(t *testing.T) {
+	var denies []posture.DenyRule
+	for i := range 40 {
+		denies = append(denies, posture.DenyRule{CIDRBlock: "5.5." + strconv.Itoa(i) + ".0/24"})
+	}
+	_, err := posture.CompileACL(posture.Intent{}, posture.ACLOptions{Deny: denies, EntriesPerDirectionQuota: 40})
+	if err == nil || !strings.Contains(err.Error(), "AWS allows no more than 40") || strings.Contains(err.Error(), "raise entries_per_direction_quota") {
+		t.Errorf("at 40: %v", err)
+	}
+	_, err = posture.CompileACL(posture.Intent{}, posture.ACLOptions{Deny: denies})
+	if err == nil || !strings.Contains(err.Error(), "raise entries_per_direction_quota after raising the quota in AWS (at most 40)") {
+		t.Errorf("at 20: %v", err)
+	}
+}

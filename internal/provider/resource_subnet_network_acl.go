@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -136,8 +135,9 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			},
 			"entries_per_direction_quota": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultEntriesPerDirectionQuota),
-				Description: "Entries allowed per direction and IP family, AWS's built-in deny-all included (AWS default 20, at most 40).",
-				Validators:  []validatorInt64{int64validator.Between(2, 1000)},
+				Description: "Entries allowed per direction and IP family, AWS's built-in deny-all included: 2 to 40. AWS's default is 20, " +
+					"which Service Quotas can raise to 40 and no further; set this after raising it in AWS. A plan needing more fails with the count.",
+				Validators: []validatorInt64{entriesQuotaValidator{}},
 			},
 			"tags": tags,
 
@@ -183,6 +183,13 @@ func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, b
 		EntriesPerDirectionQuota: int(m.EntriesPerDirectionQuota.ValueInt64()),
 	}
 	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown()
+	// The schema holds the resources and the data source to AWS's range;
+	// the functions' options reach here unvalidated.
+	if q := m.EntriesPerDirectionQuota; !q.IsNull() && !q.IsUnknown() {
+		if d := entriesQuotaProblem(q.ValueInt64()); d != "" {
+			diags.AddAttributeError(path.Root("entries_per_direction_quota"), "Network ACL entry quota out of range", d)
+		}
+	}
 	if !m.EphemeralPorts.IsNull() && !m.EphemeralPorts.IsUnknown() {
 		var ports portRangeModel
 		diags.Append(m.EphemeralPorts.As(ctx, &ports, objectAsOptions)...)
@@ -550,4 +557,36 @@ func (r *subnetNACLResource) Delete(ctx context.Context, req resource.DeleteRequ
 
 func (r *subnetNACLResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByID(ctx, req, resp, aclIDPattern, aclThing, "acl-0123456789abcdef0")
+}
+
+// entriesQuotaValidator holds entries_per_direction_quota to what AWS can
+// grant: 2 (an entry and the built-in deny) to 40.
+type entriesQuotaValidator struct{}
+
+func (entriesQuotaValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be between %d and %d, AWS's maximum", posture.MinEntriesPerDirectionQuota, posture.MaxEntriesPerDirectionQuota)
+}
+
+func (v entriesQuotaValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (entriesQuotaValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d := entriesQuotaProblem(req.ConfigValue.ValueInt64()); d != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Network ACL entry quota out of range", d)
+	}
+}
+
+// entriesQuotaProblem explains a quota AWS cannot grant, or returns "".
+func entriesQuotaProblem(n int64) string {
+	switch {
+	case n > posture.MaxEntriesPerDirectionQuota:
+		return fmt.Sprintf("entries_per_direction_quota is %d, but AWS allows at most %d entries per direction and IP family in a network ACL, the built-in deny-all included "+
+			"(the default quota of 20 can be raised to 40 and no further). Set at most %d; a posture that needs more must use fewer, wider peer blocks or split its subnets.",
+			n, posture.MaxEntriesPerDirectionQuota, posture.MaxEntriesPerDirectionQuota)
+	case n < posture.MinEntriesPerDirectionQuota:
+		return fmt.Sprintf("entries_per_direction_quota is %d: it counts AWS's built-in deny-all as well, so it must be at least %d.", n, posture.MinEntriesPerDirectionQuota)
+	}
+	return ""
 }

@@ -437,9 +437,15 @@ resource "ddve_subnet_nacl" "test" {
 			"Network ACL entries take CIDR blocks only"},
 		{fmt.Sprintf(`profiles = { management = { cidr_blocks = %s } }`, hclList(hostCIDRs(10))),
 			"needs 21 IPv4 ingress entries plus the built-in deny-all, 22 in all, over the quota of 20"},
-		{`deny = [for i in range(1000) : { cidr_block = "5.${floor(i / 250)}.${i % 250}.0/24" }]
-entries_per_direction_quota = 1000`,
-			"need more numbers than 1-899 holds"},
+		// AWS grants at most 40 entries per direction, so a deny band of
+		// 899 numbers never fills: the quota is what stops a long list.
+		{`entries_per_direction_quota = 1000`,
+			"AWS allows at most 40 entries per direction and IP family in a network ACL"},
+		{`entries_per_direction_quota = 1`, "must be at least 2"},
+		{`profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+deny = [for i in range(40) : { cidr_block = "5.5.${i}.0/24" }]
+entries_per_direction_quota = 40`,
+			"needs 43 IPv4 ingress entries plus the built-in deny-all, 44 in all, over the quota of 40. The quota is passed at"},
 		{`profiles = { management = { cidr_blocks = ["10.0.1.300/32"] } }`, `"10.0.1.300/32" is not a CIDR block`},
 		{`deny = [{ cidr_block = "5.5.5.5/24" }]`, "write 5.5.5.0/24 for the network"},
 		{`profiles = { ntp = { cidr_blocks = ["10.0.0.2/32"] } }
