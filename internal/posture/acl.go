@@ -17,8 +17,8 @@ const (
 	MaxEntriesPerDirectionQuota = 40
 	// MinEntriesPerDirectionQuota holds one entry and the built-in deny.
 	MinEntriesPerDirectionQuota = 2
-	DefaultEphemeralFrom            = 1024
-	DefaultEphemeralTo              = 65535
+	DefaultEphemeralFrom        = 1024
+	DefaultEphemeralTo          = 65535
 )
 
 // Entry actions.

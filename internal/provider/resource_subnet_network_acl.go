@@ -567,7 +567,9 @@ func (entriesQuotaValidator) Description(context.Context) string {
 	return fmt.Sprintf("must be between %d and %d, AWS's maximum", posture.MinEntriesPerDirectionQuota, posture.MaxEntriesPerDirectionQuota)
 }
 
-func (v entriesQuotaValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v entriesQuotaValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (entriesQuotaValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
