@@ -303,9 +303,10 @@ func CreateSeedACL(ctx context.Context, client *ec2.Client, n *Network) (string,
 		{1000, true, types.RuleActionAllow, "6", "10.0.1.10/32", 1024, 65535},
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
-		entries = append(entries,
-			entry{int32(1020 + 10*i), false, types.RuleActionAllow, "6", cidr, 1024, 65535},
-			entry{int32(1010 + 10*i), true, types.RuleActionAllow, "6", cidr, 443, 443})
+		entries = append(entries, entry{int32(1010 + 10*i), true, types.RuleActionAllow, "6", cidr, 443, 443})
+		for j, r := range ddveReturnRanges {
+			entries = append(entries, entry{int32(1020 + 10*(len(ddveReturnRanges)*i+j)), false, types.RuleActionAllow, "6", cidr, r[0], r[1]})
+		}
 	}
 	for _, e := range entries {
 		in := &ec2.CreateNetworkAclEntryInput{
@@ -369,3 +370,17 @@ func DeleteACL(ctx context.Context, client *ec2.Client, aclID, defaultACLID stri
 	_, err = client.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: aws.String(aclID)})
 	return err
 }
+
+// ddveReturnRanges are where the answers to DDVE's own connections come
+// back in the seed, ddve_ephemeral_ports unset: 1024-65535 less the ports
+// DDVE listens on (2049, 2051, 2052, 3009; 111 lies below).
+var ddveReturnRanges = [][2]int32{{1024, 2048}, {2050, 2050}, {2053, 3008}, {3010, 65535}}
+
+// DDVEReturnPorts are ddveReturnRanges as "from-to".
+var DDVEReturnPorts = func() []string {
+	out := make([]string, len(ddveReturnRanges))
+	for i, r := range ddveReturnRanges {
+		out[i] = fmt.Sprintf("%d-%d", r[0], r[1])
+	}
+	return out
+}()

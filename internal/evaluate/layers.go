@@ -63,8 +63,14 @@ type LayerCheck struct {
 
 // LayerOptions say what CheckLayers cannot read from the rules.
 type LayerOptions struct {
-	// Ephemeral is the range clients send from, where answers go.
+	// Ephemeral is the range peers' clients send from, where the answers
+	// to the connections peers open go.
 	Ephemeral PortRange
+	// DDVEEphemeral is the range DDVE's own connections come back to; nil
+	// means DD OS's, which runs Linux: 32768-60999 (LinuxEphemeral). The
+	// ACL compiler's default, 1024-65535 less the ports DDVE listens on,
+	// holds it.
+	DDVEEphemeral []PortRange
 	// Services are the requests whose answers go elsewhere as well, or
 	// nowhere: NFS clients' reserved ports, ntpd's 123, NetBIOS, one-way
 	// syslog and SNMP traps. The ACL compiler's return entries follow
@@ -74,6 +80,10 @@ type LayerOptions struct {
 	// network ACL, so it is no mismatch.
 	Local []netip.Prefix
 }
+
+// LinuxEphemeral is Linux's ephemeral range (net.ipv4.ip_local_port_range),
+// DD OS's, where the answers to DDVE's own connections go.
+var LinuxEphemeral = PortRange{From: 32768, To: 60999}
 
 // CheckLayers compares a group and an ACL, both ways. Three kinds of
 // disagreement are mismatches:
@@ -94,9 +104,13 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 	// Traffic the ACL passes is no mismatch when it answers a request the
 	// group admits, even one the ACL itself drops (a deny inside a peer's
 	// block leaves that peer's return entry in place).
+	// DDVE's own connections may be answered anywhere in Ephemeral: a
+	// return entry wider than DD OS's real range is no disagreement.
+	wide := opts
+	wide.DDVEEphemeral = []PortRange{opts.Ephemeral}
 	answersToGroup := Exposure{
-		Ingress: answersNeeded(c.Group.Egress, false, opts),
-		Egress:  answersNeeded(c.Group.Ingress, true, opts),
+		Ingress: answersNeeded(c.Group.Egress, false, wide),
+		Egress:  answersNeeded(c.Group.Ingress, true, wide),
 	}
 	rules := ruleSpaces(g)
 	entries := entrySpaces(a)
@@ -296,7 +310,17 @@ func fromOrTo(direction string) string {
 // as their reply type with the same codes; any other protocol as itself.
 // inbound says the peers opened the requests.
 func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
-	ephemeral := catalog.PortRange{From: opts.Ephemeral.From, To: opts.Ephemeral.To}
+	clients := []catalog.PortRange{{From: opts.Ephemeral.From, To: opts.Ephemeral.To}}
+	if !inbound {
+		ddve := opts.DDVEEphemeral
+		if ddve == nil {
+			ddve = []PortRange{LinuxEphemeral}
+		}
+		clients = clients[:0]
+		for _, r := range ddve {
+			clients = append(clients, catalog.PortRange{From: r.From, To: r.To})
+		}
+	}
 	var out []Space
 	// Requests on every protocol are answered on every protocol and port,
 	// services or not: take them before the services split them up.
@@ -315,7 +339,10 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 		box := UnionAll(Box(svc.Protocol, netip.PrefixFrom(netip.IPv4Unspecified(), 0), svc.From, svc.To),
 			Box(svc.Protocol, netip.PrefixFrom(netip.IPv6Unspecified(), 0), svc.From, svc.To))
 		services = append(services, box)
-		replies := posture.ReplyPorts(svc.Replies, ephemeral)
+		var replies []catalog.PortRange
+		if !svc.Replies.OneWay {
+			replies = append(slices.Clone(clients), svc.Replies.ClientPorts...)
+		}
 		for _, row := range s.Intersect(box).Rows() {
 			for _, prefix := range row.Prefixes {
 				for _, r := range replies {
@@ -329,7 +356,9 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 		for _, prefix := range row.Prefixes {
 			switch {
 			case row.Protocol == 6 || row.Protocol == 17:
-				out = append(out, Box(row.Protocol, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
+				for _, r := range clients {
+					out = append(out, Box(row.Protocol, prefix, r.From, r.To))
+				}
 			case posture.IsICMP(row.Protocol):
 				out = append(out, icmpReplies(row.Protocol, prefix, row.ICMP)...)
 			case row.Protocol == -1:

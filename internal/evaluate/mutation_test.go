@@ -193,6 +193,18 @@ var mutants = []mutant{
 		c.rules = append(c.rules, posture.Rule{Direction: "ingress", Protocol: "tcp", FromPort: 139, ToPort: 139, CIDRIPv6: "2001:db8:2::10/128", Profiles: []string{"cifs"}})
 		return true
 	}},
+	{"DDVE-side return entry covering 2049 for S3", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && !e.Egress && e.CIDRBlock == "3.5.0.0/19" && e.FromPort == 1024
+		},
+			func(e *posture.Entry) { e.ToPort = 65535 })
+	}},
+	{"peers' ephemeral range used for DDVE's own connections", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && !e.Egress && e.CIDRBlock == "10.1.0.0/16" && e.FromPort == 2053
+		},
+			func(e *posture.Entry) { e.FromPort = 2052 })
+	}},
 	{"public guard lifted", "public", func(c *compiled) bool {
 		if c.aclErr == nil {
 			return false

@@ -64,10 +64,21 @@ func flowPrefixes(f flowSpec, members, acl bool) []netip.Prefix {
 // real clients send them: TCP and UDP to the ephemeral range the user
 // named plus the fixed ports the host model knows for the service; ICMP to
 // the reply message's type; other protocols back on the same protocol.
-func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Space, bool) {
+//
+// The answers to a peer's connection go to the peer's client, whose
+// ephemeral range the user names; those to DDVE's own connections go to
+// DDVE, whose range is ddve.
+func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan, ddve []portSpan) (evaluate.Space, bool) {
 	switch f.proto {
 	case tcp, udp:
-		space := evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
+		var space evaluate.Space
+		if f.inbound {
+			space = evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
+		} else {
+			for _, r := range ddve {
+				space = space.Union(evaluate.Box(f.proto, peer, r.from, r.to))
+			}
+		}
 		for port := f.from; port <= f.to; port++ {
 			fixed, answered := fixedSourcePorts(f.proto, port)
 			if !answered {
@@ -151,10 +162,11 @@ func pathMTUSpace(s scenario, acl bool) evaluate.Space {
 // less exactly what the denies name.
 func expectedACL(s scenario) evaluate.Exposure {
 	var in, out []evaluate.Space
+	ddve := s.ddvePorts()
 	for _, f := range s.flows() {
 		for _, p := range flowPrefixes(f, false, true) {
 			request := evaluate.Box(f.proto, p, f.from, f.to)
-			reply, answered := replySpace(f, p, s.ephemeral)
+			reply, answered := replySpace(f, p, s.ephemeral, ddve)
 			if f.inbound {
 				in = append(in, request)
 				if answered {
@@ -231,7 +243,8 @@ func expectedProblems(s scenario, acl bool) []string {
 		if !acl {
 			peers = peerPrefixes(posture.Peers{CIDRBlocks: f.peers.CIDRBlocks, IPv6CIDRBlocks: f.peers.IPv6CIDRBlocks}, false)
 		}
-		_, answered := replySpace(f, prefix("10.0.0.0/8"), s.ephemeral)
+		// Whether the flow is answered at all does not depend on where.
+		_, answered := replySpace(f, prefix("10.0.0.0/8"), s.ephemeral, nil)
 		if (f.inbound || (acl && answered)) && coversAFamily(peers) {
 			want = append(want, "Public ingress refused")
 		}

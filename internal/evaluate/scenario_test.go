@@ -49,10 +49,12 @@ var (
 // scenario is a posture drawn from fuzz bytes, with everything the
 // compilers and the oracle need beside it.
 type scenario struct {
-	intent       posture.Intent
-	ephemeral    portSpan
-	deny         []posture.DenyRule
-	defaultAllow bool
+	intent    posture.Intent
+	ephemeral portSpan
+	// ddveEphemeral is ddve_ephemeral_ports, or zero for the default.
+	ddveEphemeral portSpan
+	deny          []posture.DenyRule
+	defaultAllow  bool
 	// client is the kind of client and the draw of its port that the
 	// packet-level check sends from.
 	client     string
@@ -110,6 +112,9 @@ func newScenario(data []byte) scenario {
 	s.clientPick = src.next()*256 + src.next()
 	// Drawn last, so the earlier draws of a seed stay as they were.
 	s.intent.PathMTUDiscovery = src.next()%2 == 0
+	if src.next()%3 == 0 {
+		s.ddveEphemeral = ephemeralRanges["linux"]
+	}
 	return s
 }
 
@@ -274,6 +279,7 @@ func (s scenario) flows() []flowSpec {
 func (s scenario) aclOptions(quota int) posture.ACLOptions {
 	opts := posture.ACLOptions{
 		EphemeralFrom: s.ephemeral.from, EphemeralTo: s.ephemeral.to,
+		DDVEEphemeralFrom: s.ddveEphemeral.from, DDVEEphemeralTo: s.ddveEphemeral.to,
 		Deny:                     s.deny,
 		EntriesPerDirectionQuota: quota,
 		PrefixListCIDRs:          prefixLists,

@@ -119,18 +119,55 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 		return err
 	}
 	lists := newPrefixLists(opts.PrefixListCIDRs)
-	want := aclWant(flows, lists, ephemeral, denies, opts.DefaultAction == posture.Allow)
+	ddve := ddveEphemeral(flows, opts)
+	want := aclWant(flows, lists, ephemeral, ddve, denies, opts.DefaultAction == posture.Allow)
 	got := ACLExposure(ACL{Entries: entries})
 	return compareExposures("network ACL", flows, want, got, func(f posture.Flow) Exposure {
-		return aclWant([]posture.Flow{f}, lists, ephemeral, denies, false)
+		return aclWant([]posture.Flow{f}, lists, ephemeral, ddve, denies, false)
 	})
+}
+
+// ddveServicePorts are what DDVE listens on whatever the posture: the
+// portmapper 111, NFS and DD Boost 2049, replication 2051, mountd 2052
+// (Dell's port wording) and the REST API 3009 (Dell's PPDM guide).
+var ddveServicePorts = []int{111, 2049, 2051, 2052, 3009}
+
+// ddveEphemeral is where the answers to DDVE's own connections may go:
+// ddve_ephemeral_ports, or 1024-65535 less every port DDVE listens on,
+// its services' and those the intent's inbound profiles open.
+func ddveEphemeral(flows []posture.Flow, opts posture.ACLOptions) []catalog.PortRange {
+	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
+		return []catalog.PortRange{{From: opts.DDVEEphemeralFrom, To: opts.DDVEEphemeralTo}}
+	}
+	var listening [65536]bool
+	for _, p := range ddveServicePorts {
+		listening[p] = true
+	}
+	for _, f := range flows {
+		if f.Inbound && posture.HasPorts(f.Protocol) && f.Origin != posture.CustomOrigin {
+			for p := max(f.From, 0); p <= min(f.To, 65535); p++ {
+				listening[p] = true
+			}
+		}
+	}
+	var out []catalog.PortRange
+	for p := posture.DefaultEphemeralFrom; p <= posture.DefaultEphemeralTo; p++ {
+		switch n := len(out); {
+		case listening[p]:
+		case n > 0 && out[n-1].To == p-1:
+			out[n-1].To = p
+		default:
+			out = append(out, catalog.PortRange{From: p, To: p})
+		}
+	}
+	return out
 }
 
 // IntendedACLFlow is what one flow needs from a stateless ACL: its request
 // towards each peer, and the answers back on the ports its clients send
 // from (ICMP: the reply message; other protocols: the same protocol).
 func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral catalog.PortRange) Exposure {
-	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, nil, false)
+	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, []catalog.PortRange{ephemeral}, nil, false)
 }
 
 // aclWant is what the flows need from a stateless ACL, as IntendedACLFlow
@@ -138,7 +175,10 @@ func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral 
 // denies do not name. It is built in one sweep: the boxes of the flows'
 // requests and answers first, the denies' after them, which the builder
 // subtracts.
-func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRange, denies []denyBox, allowAll bool) Exposure {
+//
+// The answers to a peer's connections go to ephemeral, those to DDVE's
+// own to the ranges of ddve.
+func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRange, ddve []catalog.PortRange, denies []denyBox, allowAll bool) Exposure {
 	in, out := newBuilders()
 	defer func() { release(in, out) }()
 	if allowAll {
@@ -160,7 +200,13 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 			case posture.HasPorts(f.Protocol):
 				// The builder unites the boxes, so the ephemeral range and
 				// the client ports need no merging first (ReplyPorts).
-				reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
+				if f.Inbound {
+					reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
+				} else {
+					for _, r := range ddve {
+						reply.add(f.Protocol, p, r.From, r.To, false)
+					}
+				}
 				for _, r := range f.Replies.ClientPorts {
 					reply.add(f.Protocol, p, r.From, r.To, false)
 				}

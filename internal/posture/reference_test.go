@@ -338,7 +338,14 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 					returns = append(returns, returnTraffic{egress: !egress, proto: f.proto, block: b.text, ipv6: b.ipv6, placeholder: len(list)})
 					list = append(list, pending{band: bandAllow, returns: i})
 				}
-				returns[i].ports = append(returns[i].ports, ReplyPorts(f.replies, ephemeral)...)
+				clients := []catalog.PortRange{ephemeral}
+				if egress {
+					clients = ddveEphemeralPorts(flows, opts)
+				}
+				if !f.replies.OneWay {
+					returns[i].ports = append(returns[i].ports, clients...)
+					returns[i].ports = append(returns[i].ports, f.replies.ClientPorts...)
+				}
 				if !slices.Contains(returns[i].purposes, purpose) {
 					returns[i].purposes = append(returns[i].purposes, purpose)
 				}

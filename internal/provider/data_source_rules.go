@@ -55,6 +55,7 @@ func (d *rulesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest
 		"rpc_dynamic_ports":           acl["rpc_dynamic_ports"],
 		"rules_per_direction_quota":   group["rules_per_direction_quota"],
 		"ephemeral_ports":             acl["ephemeral_ports"],
+		"ddve_ephemeral_ports":        acl["ddve_ephemeral_ports"],
 		"deny":                        acl["deny"],
 		"default_action":              acl["default_action"],
 		"entries_per_direction_quota": acl["entries_per_direction_quota"],

@@ -79,9 +79,13 @@ func TestAccRules_seedPosture(t *testing.T) {
 				knownvalue.StringExact("egress allow tcp 1024-65535 "+b))
 		}
 		for _, c := range n.S3PrefixListCIDR {
-			checks = append(checks,
-				knownvalue.StringExact("egress allow tcp 443 "+c),
-				knownvalue.StringExact("ingress allow tcp 1024-65535 "+c))
+			checks = append(checks, knownvalue.StringExact("egress allow tcp 443 "+c))
+			for _, ports := range acctest.DDVEReturnPorts {
+				if from, to, _ := strings.Cut(ports, "-"); from == to {
+					ports = from // a key names a single port once
+				}
+				checks = append(checks, knownvalue.StringExact("ingress allow tcp "+ports+" "+c))
+			}
 		}
 		// Path MTU discovery, on by default, for the IPv4 peers.
 		checks = append(checks, knownvalue.StringExact("ingress allow icmp type 3 code 4 0.0.0.0/0"), knownvalue.StringExact("egress allow icmp type 3 code 4 0.0.0.0/0"))
@@ -95,7 +99,7 @@ func TestAccRules_seedPosture(t *testing.T) {
 				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(4)),
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(6+2*s3)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(6+(1+len(acctest.DDVEReturnPorts))*s3)),
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("entries_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.ListExact([]knownvalue.Check{
@@ -196,7 +200,7 @@ output "entry_keys" {
 				// reply.
 				statecheck.ExpectKnownOutputValue("entry_keys", knownvalue.SetPartial([]knownvalue.Check{
 					knownvalue.StringExact("ingress allow udp 123 10.0.5.0/24"),
-					knownvalue.StringExact("ingress allow udp 1024-65535 10.0.5.0/24"),
+					knownvalue.StringExact("ingress allow udp 3010-65535 10.0.5.0/24"),
 					knownvalue.StringExact("egress allow icmp type 0 code -1 10.0.9.0/24"),
 				})),
 			},

@@ -23,6 +23,7 @@ type intentModel struct {
 // shared by ddve_subnet_nacl and the expansion.
 type aclSettingsModel struct {
 	EphemeralPorts           types.Object `tfsdk:"ephemeral_ports"`
+	DDVEEphemeralPorts       types.Object `tfsdk:"ddve_ephemeral_ports"`
 	Deny                     types.List   `tfsdk:"deny"`
 	DefaultAction            types.String `tfsdk:"default_action"`
 	EntriesPerDirectionQuota types.Int64  `tfsdk:"entries_per_direction_quota"`

@@ -155,3 +155,67 @@ resource "ddve_subnet_nacl" "test" {
 		}},
 	})
 }
+
+// DDVE's own connections come back to ddve_ephemeral_ports, or, unset, to
+// 1024-65535 less the ports DDVE listens on: a DNS server DDVE only asks
+// never reaches NFS, replication or the REST API through a return entry,
+// while the answers to a client of DDVE still go to ephemeral_ports.
+func TestAccSubnetNACL_ddveEphemeralPorts(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(extra string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id             = %q
+  subnet_ids         = [%q]
+  profiles = {
+    dns               = { cidr_blocks = ["10.0.0.53/32"] }
+    remote_management = { cidr_blocks = ["10.0.6.0/24"] }
+  }
+  path_mtu_discovery = false
+  %s
+}
+`, n.VPCID, n.DDVESubnetID, extra)
+	}
+	// The profiles in name order: dns, then remote_management.
+	dnsRequests := []string{
+		"egress 1000 allow 6 10.0.0.53/32 ports 53-53 icmp -",
+		"egress 1010 allow 17 10.0.0.53/32 ports 53-53 icmp -",
+	}
+	var dnsReturns []string
+	number := 1000
+	for _, proto := range []string{"6", "17"} {
+		for _, ports := range acctest.DDVEReturnPorts {
+			dnsReturns = append(dnsReturns, fmt.Sprintf("ingress %d allow %s 10.0.0.53/32 ports %s icmp -", number, proto, ports))
+			number += 10
+		}
+	}
+	management := []string{
+		"ingress 1080 allow 6 10.0.6.0/24 ports 3009-3009 icmp -",
+		"egress 1020 allow 6 10.0.6.0/24 ports 1024-65535 icmp -",
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, slices.Concat(management, dnsRequests, dnsReturns)),
+				},
+			},
+			{
+				// DD OS's range named: one return entry per protocol, and
+				// the answers to the REST API's clients stay on 1024-65535.
+				Config: config(`ddve_ephemeral_ports = { from_port = 32768, to_port = 60999 }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, slices.Concat(management, dnsRequests, []string{
+						"ingress 1000 allow 6 10.0.0.53/32 ports 32768-60999 icmp -",
+						"ingress 1010 allow 17 10.0.0.53/32 ports 32768-60999 icmp -",
+					})),
+				},
+			},
+		},
+	})
+}

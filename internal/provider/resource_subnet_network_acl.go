@@ -100,11 +100,23 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"rpc_dynamic_ports":    rpcDynamicPortsAttribute(),
 			"ephemeral_ports": schema.SingleNestedAttribute{
 				Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEphemeralPorts()),
-				Description: "Port range that return traffic goes to, besides the fixed ports some clients use. The default 1024-65535 covers Linux (32768-60999), " +
-					"Windows (49152-65535), NAT gateways and load balancers.",
+				Description: "Port range peers' clients send from, where the answers to the connections peers open go, besides the fixed ports some clients use. " +
+					"The default 1024-65535 covers Linux (32768-60999), Windows (49152-65535), NAT gateways and load balancers. " +
+					"The answers to DDVE's own connections follow `ddve_ephemeral_ports`.",
 				Attributes: map[string]schema.Attribute{
 					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
 					"to_port":   schema.Int64Attribute{Required: true, Description: "Last ephemeral port."},
+				},
+			},
+			"ddve_ephemeral_ports": schema.SingleNestedAttribute{
+				Optional: true,
+				Description: "Port range DDVE's own connections come back to: the return entries of outbound flows (DNS, NTP, KMIP, directory, S3, replication out...) allow it from their peers. " +
+					"Unset, since DD OS does not document its range, it is 1024-65535 less the ports DDVE listens on: 111, 2049, 2051, 2052, 3009 and every port an inbound profile of this ACL opens, " +
+					"so a peer DDVE only connects to never reaches them through a return entry; that takes up to four entries per peer and protocol. " +
+					"Set it to DD OS's range (Linux: 32768-60999) for one.",
+				Attributes: map[string]schema.Attribute{
+					"from_port": schema.Int64Attribute{Required: true, Description: "First port."},
+					"to_port":   schema.Int64Attribute{Required: true, Description: "Last port."},
 				},
 			},
 			"deny": schema.ListNestedAttribute{
@@ -182,7 +194,16 @@ func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, b
 		DefaultAction:            m.DefaultAction.ValueString(),
 		EntriesPerDirectionQuota: int(m.EntriesPerDirectionQuota.ValueInt64()),
 	}
-	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown()
+	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown() && !m.DDVEEphemeralPorts.IsUnknown()
+	if !m.DDVEEphemeralPorts.IsNull() && !m.DDVEEphemeralPorts.IsUnknown() {
+		var ports portRangeModel
+		diags.Append(m.DDVEEphemeralPorts.As(ctx, &ports, objectAsOptions)...)
+		known = known && !ports.FromPort.IsUnknown() && !ports.ToPort.IsUnknown()
+		opts.DDVEEphemeralFrom, opts.DDVEEphemeralTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
+		if opts.DDVEEphemeralFrom == 0 && opts.DDVEEphemeralTo == 0 {
+			diags.AddAttributeError(path.Root("ddve_ephemeral_ports"), "Invalid DDVE ephemeral range", "0-0 holds no port DDVE sends from: give a range such as 32768-60999, or leave ddve_ephemeral_ports out.")
+		}
+	}
 	// The schema holds the resources and the data source to AWS's range;
 	// the functions' options reach here unvalidated.
 	if q := m.EntriesPerDirectionQuota; !q.IsNull() && !q.IsUnknown() {

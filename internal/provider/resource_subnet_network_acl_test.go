@@ -55,9 +55,12 @@ func seedEntries(n *acctest.Network) []string {
 		"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
-		out = append(out,
-			fmt.Sprintf("ingress %d allow 6 %s ports 1024-65535 icmp -", 1020+10*i, cidr),
-			fmt.Sprintf("egress %d allow 6 %s ports 443-443 icmp -", 1010+10*i, cidr))
+		out = append(out, fmt.Sprintf("egress %d allow 6 %s ports 443-443 icmp -", 1010+10*i, cidr))
+		// The answers to DDVE's connections come back to 1024-65535 less
+		// the ports DDVE listens on (ddve_ephemeral_ports unset).
+		for j, ports := range acctest.DDVEReturnPorts {
+			out = append(out, fmt.Sprintf("ingress %d allow 6 %s ports %s icmp -", 1020+10*(len(acctest.DDVEReturnPorts)*i+j), cidr, ports))
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -142,11 +145,11 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]"),
 						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH"),
 					})),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(6+2*len(n.S3PrefixListCIDR))), // path MTU discovery in and out
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(6+(1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR))), // path MTU discovery in and out
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
-						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic"),
+						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 2048, "object_storage: return traffic"),
 					})),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("default_network_acl_id"), knownvalue.StringExact(n.DefaultACLID)),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
@@ -211,7 +214,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				ResourceName:      aclAddress,
 				ImportState:       true,
 				ImportStateVerify: true,
-				ImportStateVerifyIgnore: append(purposeKeys(6+2*len(n.S3PrefixListCIDR)+3),
+				ImportStateVerifyIgnore: append(purposeKeys(6+(1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR)+3),
 					"timeouts", "profiles", "deny", "subnet_ids"),
 			},
 		},
@@ -392,7 +395,7 @@ resource "ddve_subnet_nacl" "test" {
 				plancheck.ExpectUnknownValue(aclAddress, tfjsonpath.New("entries")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(2*len(n.S3PrefixListCIDR)+2)), // and path MTU discovery in and out
+				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact((1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR)+2)), // and path MTU discovery in and out
 			},
 		}},
 	})
@@ -604,6 +607,8 @@ resource "ddve_subnet_nacl" "test" {
     replication = { cidr_blocks = ["10.1.0.0/16"], ipv6_cidr_blocks = ["2001:db8:1::/64"] }
   }
   deny = [{ cidr_block = "5.5.5.5/32" }]
+  # One return range, so that the entries are few.
+  ddve_ephemeral_ports = { from_port = 1024, to_port = 65535 }
   %s
 }
 

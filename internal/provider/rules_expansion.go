@@ -37,6 +37,7 @@ var rulesInputAttrTypes = map[string]attr.Type{
 	"path_mtu_discovery":          types.BoolType,
 	"rpc_dynamic_ports":           types.ObjectType{AttrTypes: portRangeAttrTypes},
 	"ephemeral_ports":             types.ObjectType{AttrTypes: portRangeAttrTypes},
+	"ddve_ephemeral_ports":        types.ObjectType{AttrTypes: portRangeAttrTypes},
 	"deny":                        types.ListType{ElemType: types.ObjectType{AttrTypes: denyAttrTypes}},
 	"default_action":              types.StringType,
 	"rules_per_direction_quota":   types.Int64Type,

@@ -165,11 +165,13 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 				// once which ACL holds the subnets it adds (a subnet claimed
 				// by another DDVE ACL fails the plan), and Terraform plans
 				// twice in an apply: 4 DescribeNetworkAcls. The DDVE ACL's
-				// path MTU discovery entries, in and out, are one call each.
-				ConfigStateChecks: phase("create", 42, map[string]int{
+				// path MTU discovery entries, in and out, are one call each,
+				// and each S3 block's answers take four entries (1024-65535
+				// less the ports DDVE listens on).
+				ConfigStateChecks: phase("create", 42+3*s3, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1, "ModifySecurityGroupRules": 1, // moto drops descriptions of non-CIDR rules
-					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
+					"CreateNetworkAcl": 2, "CreateNetworkAclEntry": 4 + 2 + (1+len(acctest.DDVEReturnPorts))*s3 + 5, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},
 			{
