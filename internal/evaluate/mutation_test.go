@@ -29,6 +29,10 @@ func mutationScenarios() map[string]scenario {
 		CustomRules: []posture.CustomRule{{
 			Direction: "egress", Protocol: "icmp", FromPort: ptr(8), ToPort: ptr(-1),
 			Peers: posture.Peers{CIDRBlocks: []string{"10.0.2.0/24"}}, Description: "ping",
+		}, {
+			Direction: "ingress", Protocol: "udp", FromPort: ptr(2049), ToPort: ptr(2049),
+			Peers: posture.Peers{CIDRBlocks: []string{"10.0.9.0/24"}}, Description: "nfs over udp",
+			ReplyPorts: []posture.PortRange{{From: 665, To: 1023}},
 		}},
 		PathMTUDiscovery: true,
 	}
@@ -204,6 +208,10 @@ var mutants = []mutant{
 			return isReturn(e) && !e.Egress && e.CIDRBlock == "10.1.0.0/16" && e.FromPort == 2053
 		},
 			func(e *posture.Entry) { e.FromPort = 2052 })
+	}},
+	{"custom rule's reply ports ignored", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool { return isReturn(e) && e.Egress && e.CIDRBlock == "10.0.9.0/24" && e.FromPort == 665 },
+			func(e *posture.Entry) { e.FromPort, e.ToPort = 1024, 65535 })
 	}},
 	{"public guard lifted", "public", func(c *compiled) bool {
 		if c.aclErr == nil {

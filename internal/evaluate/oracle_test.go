@@ -69,9 +69,19 @@ func flowPrefixes(f flowSpec, members, acl bool) []netip.Prefix {
 // ephemeral range the user names; those to DDVE's own connections go to
 // DDVE, whose range is ddve.
 func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan, ddve []portSpan) (evaluate.Space, bool) {
+	if f.oneWay {
+		return evaluate.Space{}, false
+	}
 	switch f.proto {
 	case tcp, udp:
 		var space evaluate.Space
+		if f.replyPorts != nil {
+			// The user's word on where the clients send from.
+			for _, r := range f.replyPorts {
+				space = space.Union(evaluate.Box(f.proto, peer, r.from, r.to))
+			}
+			return space, true
+		}
 		if f.inbound {
 			space = evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
 		} else {
@@ -467,6 +477,7 @@ func checkRealClients(s scenario, passes func(evaluate.Packet, bool) bool, state
 		}
 		port := f.from + s.clientPick%(f.to-f.from+1)
 		_, answered := fixedSourcePorts(f.proto, port)
+		answered = answered && !f.oneWay
 		for _, p := range flowPrefixes(f, !stateless, stateless) {
 			peer := p.Addr()
 			if denyIn.Contains(f.proto, peer, port) || denyOut.Contains(f.proto, peer, port) || p.Bits() == 0 {
@@ -494,6 +505,10 @@ func checkRealClients(s scenario, passes func(evaluate.Packet, bool) bool, state
 				request = evaluate.Packet{Src: ddve, Dst: peer, Protocol: f.proto, SrcPort: source, DstPort: port}
 			}
 			if denyIn.Contains(f.proto, peer, source) || denyOut.Contains(f.proto, peer, source) {
+				continue
+			}
+			if f.replyPorts != nil && !slices.ContainsFunc(f.replyPorts, func(r portSpan) bool { return r.from <= source && source <= r.to }) {
+				// A client the rule's reply_ports do not promise to answer.
 				continue
 			}
 			if !passes(request, !f.inbound) {

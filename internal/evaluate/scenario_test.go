@@ -115,6 +115,22 @@ func newScenario(data []byte) scenario {
 	if src.next()%3 == 0 {
 		s.ddveEphemeral = ephemeralRanges["linux"]
 	}
+	// A custom TCP or UDP rule says where its clients send from, or that
+	// nothing answers.
+	for i := range s.intent.CustomRules {
+		r := &s.intent.CustomRules[i]
+		if r.Protocol != "tcp" && r.Protocol != "udp" {
+			continue
+		}
+		switch src.next() % 4 {
+		case 0:
+			r.ReplyPorts = []posture.PortRange{{From: 665, To: 1023}}
+		case 1:
+			r.ReplyPorts = []posture.PortRange{{From: 514, To: 514}, {From: 32768, To: 60999}}
+		case 2:
+			r.OneWay = true
+		}
+	}
 	return s
 }
 
@@ -246,6 +262,9 @@ type flowSpec struct {
 	peers    posture.Peers
 	// ipv4Only services have no IPv6 peer (the host model's ipv4Only).
 	ipv4Only bool
+	// A custom rule's own word on its answers: reply_ports, or one_way.
+	replyPorts []portSpan
+	oneWay     bool
 }
 
 func (f flowSpec) String() string {
@@ -262,7 +281,7 @@ func (s scenario) flows() []flowSpec {
 		profile, _ := catalog.Lookup(name)
 		for _, f := range profile.Flows {
 			proto, _ := posture.ProtocolNumber(string(f.Protocol))
-			out = append(out, flowSpec{name, f.Direction == catalog.Inbound, proto, f.FromPort, f.ToPort, peers, ipv4Only(proto, f.FromPort, f.ToPort)})
+			out = append(out, flowSpec{origin: name, inbound: f.Direction == catalog.Inbound, proto: proto, from: f.FromPort, to: f.ToPort, peers: peers, ipv4Only: ipv4Only(proto, f.FromPort, f.ToPort)})
 		}
 	}
 	for _, c := range s.intent.CustomRules {
@@ -271,7 +290,11 @@ func (s scenario) flows() []flowSpec {
 		if c.FromPort != nil {
 			from, to = *c.FromPort, *c.ToPort
 		}
-		out = append(out, flowSpec{"custom", c.Direction == "ingress", proto, from, to, c.Peers, false})
+		f := flowSpec{origin: "custom", inbound: c.Direction == "ingress", proto: proto, from: from, to: to, peers: c.Peers, oneWay: c.OneWay}
+		for _, r := range c.ReplyPorts {
+			f.replyPorts = append(f.replyPorts, portSpan{r.From, r.To})
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -200,9 +200,14 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 			case posture.HasPorts(f.Protocol):
 				// The builder unites the boxes, so the ephemeral range and
 				// the client ports need no merging first (ReplyPorts).
-				if f.Inbound {
+				switch {
+				case f.ReplyPorts != nil:
+					for _, r := range f.ReplyPorts {
+						reply.add(f.Protocol, p, r.From, r.To, false)
+					}
+				case f.Inbound:
 					reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
-				} else {
+				default:
 					for _, r := range ddve {
 						reply.add(f.Protocol, p, r.From, r.To, false)
 					}

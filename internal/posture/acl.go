@@ -133,7 +133,10 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 	ddveEphemeral := ddveEphemeralPorts(flows, opts)
 	for _, f := range flows {
 		clients := []catalog.PortRange{ephemeral}
-		if f.opener == Egress {
+		switch {
+		case f.replyPorts != nil:
+			clients = f.replyPorts
+		case f.opener == Egress:
 			clients = ddveEphemeral
 		}
 		list.addFlow(f, clients, opts.PrefixListCIDRs, in.AllowPublicIngress, &problems)

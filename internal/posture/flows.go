@@ -45,6 +45,9 @@ type flow struct {
 	// ipv4Only flows (NetBIOS) leave IPv6 peers out, typed or resolved
 	// from a prefix list.
 	ipv4Only bool
+	// replyPorts, when set, are where the answers go instead of the
+	// opener's ephemeral range (a custom rule's reply_ports), merged.
+	replyPorts []catalog.PortRange
 }
 
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
@@ -192,6 +195,33 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	if known && IsICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
 		ok = false
 	}
+	replies := customReplies(proto, from)
+	var replyPorts []catalog.PortRange
+	switch {
+	case rule.OneWay && len(rule.ReplyPorts) > 0:
+		problems.add(at.Name("reply_ports"), "Reply ports on a one-way rule",
+			"one_way = true means the flow is never answered, so it takes no reply_ports: remove one of them.")
+		ok = false
+	case rule.OneWay:
+		replies = catalog.Replies{OneWay: true, Source: "custom rule: one_way"}
+	case rule.ReplyPorts != nil && known && !HasPorts(proto):
+		problems.add(at.Name("reply_ports"), "Reply ports without ports",
+			"reply_ports name the ports TCP and UDP clients send from; %s answers by message type (ICMP) or not by port at all: remove reply_ports.", protocolLabel(proto))
+		ok = false
+	case rule.ReplyPorts != nil && len(rule.ReplyPorts) == 0:
+		problems.add(at.Name("reply_ports"), "Empty reply ports",
+			"reply_ports is empty, which would drop every answer: name the ports the clients send from, set one_way = true if nothing answers, or leave reply_ports out for the ephemeral range.")
+		ok = false
+	case rule.ReplyPorts != nil:
+		for _, r := range rule.ReplyPorts {
+			if _, _, good := checkPortRange(at.Name("reply_ports"), r.From, r.To, problems); !good {
+				ok = false
+			}
+		}
+		if ok {
+			replyPorts = mergeRanges(rule.ReplyPorts)
+		}
+	}
 	purpose := rule.Description
 	if purpose == "" {
 		switch {
@@ -205,7 +235,7 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	}
 	return flow{
 		origin: CustomOrigin, at: at, opener: rule.Direction, proto: proto, from: from, to: to,
-		purpose: purpose, description: rule.Description, replies: customReplies(proto, from), peers: peers,
+		purpose: purpose, description: rule.Description, replies: replies, peers: peers, replyPorts: replyPorts,
 	}, ok
 }
 

@@ -339,7 +339,10 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 					list = append(list, pending{band: bandAllow, returns: i})
 				}
 				clients := []catalog.PortRange{ephemeral}
-				if egress {
+				switch {
+				case f.replyPorts != nil:
+					clients = f.replyPorts
+				case egress:
 					clients = ddveEphemeralPorts(flows, opts)
 				}
 				if !f.replies.OneWay {

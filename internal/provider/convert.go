@@ -127,14 +127,37 @@ func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, di
 		peers, ok, d := expandPeers(ctx, peersModel{rule.CIDRBlocks, rule.IPv6CIDRBlocks, rule.SecurityGroupIDs, rule.PrefixListIDs})
 		diags.Append(d...)
 		known = known && ok && !rule.Direction.IsUnknown() && !rule.Protocol.IsUnknown() &&
-			!rule.FromPort.IsUnknown() && !rule.ToPort.IsUnknown() && !rule.Description.IsUnknown()
+			!rule.FromPort.IsUnknown() && !rule.ToPort.IsUnknown() && !rule.Description.IsUnknown() &&
+			!rule.ReplyPorts.IsUnknown() && !rule.OneWay.IsUnknown()
+		replyPorts, replyKnown, d := expandPortRanges(ctx, rule.ReplyPorts)
+		diags.Append(d...)
+		known = known && replyKnown
 		in.CustomRules = append(in.CustomRules, posture.CustomRule{
 			Direction: rule.Direction.ValueString(), Protocol: rule.Protocol.ValueString(),
 			FromPort: optionalInt(rule.FromPort), ToPort: optionalInt(rule.ToPort),
 			Peers: peers, Description: rule.Description.ValueString(),
+			ReplyPorts: replyPorts, OneWay: rule.OneWay.ValueBool(),
 		})
 	}
 	return in, known, diags
+}
+
+// expandPortRanges reads a list of {from_port, to_port}: nil when null,
+// an empty slice when empty.
+func expandPortRanges(ctx context.Context, list types.List) ([]posture.PortRange, bool, diag.Diagnostics) {
+	if list.IsNull() || list.IsUnknown() {
+		return nil, !list.IsUnknown(), nil
+	}
+	var models []portRangeModel
+	diags := list.ElementsAs(ctx, &models, false)
+	out := make([]posture.PortRange, 0, len(models))
+	for _, m := range models {
+		if m.FromPort.IsUnknown() || m.ToPort.IsUnknown() {
+			return nil, false, diags
+		}
+		out = append(out, posture.PortRange{From: int(m.FromPort.ValueInt64()), To: int(m.ToPort.ValueInt64())})
+	}
+	return out, true, diags
 }
 
 func optionalInt(v types.Int64) *int {

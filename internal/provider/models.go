@@ -53,6 +53,8 @@ type customRuleModel struct {
 	SecurityGroupIDs types.Set    `tfsdk:"security_group_ids"`
 	PrefixListIDs    types.Set    `tfsdk:"prefix_list_ids"`
 	Description      types.String `tfsdk:"description"`
+	ReplyPorts       types.List   `tfsdk:"reply_ports"`
+	OneWay           types.Bool   `tfsdk:"one_way"`
 }
 
 var customRuleAttrTypes = map[string]attr.Type{
@@ -65,6 +67,8 @@ var customRuleAttrTypes = map[string]attr.Type{
 	"security_group_ids": types.SetType{ElemType: types.StringType},
 	"prefix_list_ids":    types.SetType{ElemType: types.StringType},
 	"description":        types.StringType,
+	"reply_ports":        types.ListType{ElemType: types.ObjectType{AttrTypes: portRangeAttrTypes}},
+	"one_way":            types.BoolType,
 }
 
 type ruleModel struct {

@@ -219,3 +219,55 @@ resource "ddve_subnet_nacl" "test" {
 		},
 	})
 }
+
+// Custom rules say where their clients send from (reply_ports) and that
+// nothing answers (one_way): NFS over UDP answered on Linux clients'
+// reserved ports, syslog out without a return entry. Bad combinations
+// fail the plan at the rule.
+func TestAccCustomRules_replyPortsAndOneWay(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(rules string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id             = %q
+  subnet_ids         = [%q]
+  path_mtu_discovery = false
+  custom_rules       = [%s]
+}
+`, n.VPCID, n.DDVESubnetID, rules)
+	}
+	good := `
+    { direction = "ingress", protocol = "udp", from_port = 2049, to_port = 2049, cidr_blocks = ["10.9.0.0/24"], description = "nfs over udp",
+      reply_ports = [{ from_port = 665, to_port = 1023 }] },
+    { direction = "egress", protocol = "udp", from_port = 514, to_port = 514, cidr_blocks = ["10.8.0.0/24"], description = "syslog", one_way = true },
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config(good),
+				ConfigStateChecks: []statecheck.StateCheck{acctest.ExpectACLEntries(rec, aclAddress, []string{
+					"ingress 1000 allow 17 10.9.0.0/24 ports 2049-2049 icmp -",
+					"egress 1000 allow 17 10.9.0.0/24 ports 665-1023 icmp -",
+					"egress 1010 allow 17 10.8.0.0/24 ports 514-514 icmp -",
+				})},
+			},
+			{
+				Config: config(`{ direction = "egress", protocol = "udp", from_port = 514, to_port = 514, cidr_blocks = ["10.8.0.0/24"],
+      one_way = true, reply_ports = [{ from_port = 514, to_port = 514 }] }`),
+				PlanOnly:    true,
+				ExpectError: wrapped("one_way = true means the flow is never answered"),
+			},
+			{
+				Config: config(`{ direction = "egress", protocol = "icmp", from_port = 8, to_port = -1, cidr_blocks = ["10.8.0.0/24"],
+      reply_ports = [{ from_port = 1, to_port = 2 }] }`),
+				PlanOnly:    true,
+				ExpectError: wrapped("remove reply_ports"),
+			},
+			{Config: config(good), PlanOnly: true},
+		},
+	})
+}

@@ -346,6 +346,8 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 				"direction": types.StringValue(c.Direction), "protocol": types.StringValue(c.Protocol),
 				"from_port": optionalInt64(c.FromPort), "to_port": optionalInt64(c.ToPort),
 				"description": optString(c.Description),
+				"reply_ports": types.ListNull(types.ObjectType{AttrTypes: portRangeAttrTypes}),
+				"one_way":     types.BoolNull(),
 			}
 			for k, v := range peersObject(c.Peers).Attributes() {
 				values[k] = v

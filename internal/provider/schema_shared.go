@@ -95,6 +95,22 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 			Optional:    true,
 			Description: "Rule description, kept by AWS: up to 255 characters of letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`.",
 		},
+		"reply_ports": schema.ListNestedAttribute{
+			Optional: true,
+			Description: "TCP and UDP only: the ports the flow's clients send from, where a network ACL lets the answers back, " +
+				"such as `[{ from_port = 665, to_port = 1023 }]` for NFS over UDP from Linux clients mounting with `resvport` (512-1023 for other systems). " +
+				"Default: the ephemeral range of whoever opens the flow (`ephemeral_ports` for ingress, `ddve_ephemeral_ports` for egress). " +
+				"A security group tracks connections and needs none; there it is checked and has no effect.",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"from_port": schema.Int64Attribute{Required: true, Description: "First port."},
+				"to_port":   schema.Int64Attribute{Required: true, Description: "Last port."},
+			}},
+		},
+		"one_way": schema.BoolAttribute{
+			Optional: true,
+			Description: "True for a flow nothing answers (syslog over UDP, SNMP traps): a network ACL gets no return entry for it. " +
+				"Not with `reply_ports`. A security group needs no return rule either way.",
+		},
 	}
 	for k, v := range peers {
 		attrs[k] = v
