@@ -210,7 +210,9 @@ var mutants = []mutant{
 			func(e *posture.Entry) { e.FromPort = 2052 })
 	}},
 	{"custom rule's reply ports ignored", "subnet", func(c *compiled) bool {
-		return firstEntry(c.entries, func(e posture.Entry) bool { return isReturn(e) && e.Egress && e.CIDRBlock == "10.0.9.0/24" && e.FromPort == 665 },
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && e.Egress && e.CIDRBlock == "10.0.9.0/24" && e.FromPort == 665
+		},
 			func(e *posture.Entry) { e.FromPort, e.ToPort = 1024, 65535 })
 	}},
 	{"public guard lifted", "public", func(c *compiled) bool {
