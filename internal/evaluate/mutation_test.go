@@ -215,6 +215,11 @@ var mutants = []mutant{
 		},
 			func(e *posture.Entry) { e.FromPort, e.ToPort = 1024, 65535 })
 	}},
+	{"covered entry kept", "subnet", func(c *compiled) bool {
+		c.entries = append(c.entries, posture.Entry{RuleNumber: 31000, Action: posture.Allow, Protocol: "6",
+			CIDRBlock: "10.0.2.128/25", FromPort: 2049, ToPort: 2049, Purpose: "nfs: NFS and DD Boost data"})
+		return true
+	}},
 	{"public guard lifted", "public", func(c *compiled) bool {
 		if c.aclErr == nil {
 			return false

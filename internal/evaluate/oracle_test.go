@@ -362,6 +362,9 @@ func verifyACL(s scenario, c compiled) error {
 	if err := checkNumbers(c.entries, s.defaultAllow); err != nil {
 		return err
 	}
+	if err := checkNoCoveredEntry(c.entries); err != nil {
+		return err
+	}
 	acl := evaluate.ACL{Entries: c.entries}
 	if got, want := evaluate.ACLExposure(acl), expectedACL(s); !got.Equal(want) {
 		return fmt.Errorf("network ACL exposure differs from the intent:\ngot\n%s\nwant\n%s\nmissing:\n%s\nextra:\n%s",
@@ -442,6 +445,41 @@ func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 			e.Action == posture.Allow && !allowAll && (e.RuleNumber < 1000 || e.RuleNumber > 31999),
 			e.RuleNumber > 32766:
 			return fmt.Errorf("entry %v lies outside its band", e)
+		}
+	}
+	return nil
+}
+
+// checkNoCoveredEntry: no allow entry passes only what another allow entry
+// of its direction passes, which would spend quota on an entry that can
+// never match (every deny comes before every allow).
+func checkNoCoveredEntry(entries []posture.Entry) error {
+	space := func(e posture.Entry) evaluate.Space {
+		e.Action, e.RuleNumber = posture.Allow, 1
+		x := evaluate.ACLExposure(evaluate.ACL{Entries: []posture.Entry{e}})
+		if e.Egress {
+			return x.Egress
+		}
+		return x.Ingress
+	}
+	spaces := make([]evaluate.Space, len(entries))
+	blocks := make([]netip.Prefix, len(entries))
+	for i, e := range entries {
+		spaces[i], blocks[i] = space(e), prefix(e.CIDR())
+	}
+	for i, e := range entries {
+		if e.Action != posture.Allow {
+			continue
+		}
+		for j, o := range entries {
+			// Only a block that holds e's, on its protocol or all, can.
+			if j == i || o.Action != posture.Allow || o.Egress != e.Egress || o.Protocol != e.Protocol && o.Protocol != "-1" ||
+				blocks[j].Bits() > blocks[i].Bits() || !blocks[j].Contains(blocks[i].Addr()) {
+				continue
+			}
+			if spaces[i].Subtract(spaces[j]).IsEmpty() {
+				return fmt.Errorf("entry %v (%s) can never match: %v (%s) passes all it does", e, e.Purpose, o, o.Purpose)
+			}
 		}
 	}
 	return nil

@@ -152,7 +152,7 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 		list.addPathMTU(pmtuFlows(ipv4, ipv6, true, 0))
 	}
 
-	entries, err := list.number(list.order(), opts.Previous)
+	entries, err := list.number(list.dropCovered(list.order()), opts.Previous)
 	if err != nil {
 		return nil, err
 	}

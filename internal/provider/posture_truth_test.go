@@ -271,3 +271,63 @@ resource "ddve_subnet_nacl" "test" {
 		},
 	})
 }
+
+// Entries that can never match are left out: the replication peer's
+// request entry on 2051 lies inside the answers to its own connections
+// (egress 1024-65535), and a deny-list ACL's allow-all covers every
+// profile allow; the covering entry's purpose names what it covers.
+func TestAccSubnetNACL_coveredEntriesLeftOut(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(action string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id               = %q
+  subnet_ids           = [%q]
+  profiles             = { replication = { cidr_blocks = ["10.1.0.0/16"] } }
+  path_mtu_discovery   = false
+  ddve_ephemeral_ports = { from_port = 32768, to_port = 60999 }
+  default_action       = %q
+}
+`, n.VPCID, n.DDVESubnetID, action)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config("deny"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, []string{
+						"ingress 1000 allow 6 10.1.0.0/16 ports 2051-2051 icmp -",
+						"ingress 1010 allow 6 10.1.0.0/16 ports 32768-60999 icmp -",
+						"egress 1000 allow 6 10.1.0.0/16 ports 1024-65535 icmp -",
+					}),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"egress": knownvalue.Bool(true), "purpose": knownvalue.StringExact("replication: return traffic; replication: replication"),
+						}),
+					})),
+				},
+			},
+			{
+				Config: config("allow"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, []string{
+						"ingress 32000 allow -1 0.0.0.0/0 ports - icmp -",
+						"ingress 32010 allow -1 ::/0 ports - icmp -",
+						"egress 32000 allow -1 0.0.0.0/0 ports - icmp -",
+						"egress 32010 allow -1 ::/0 ports - icmp -",
+					}),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"egress": knownvalue.Bool(false), "cidr_block": knownvalue.StringExact("0.0.0.0/0"),
+							"purpose": knownvalue.StringExact("default_action allow; replication: replication; replication: return traffic"),
+						}),
+					})),
+				},
+			},
+		},
+	})
+}
