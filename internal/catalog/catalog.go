@@ -279,19 +279,34 @@ var profiles = []Profile{
 	},
 }
 
-// All returns every profile, in catalog order.
+// All returns every profile, in catalog order. The profiles are copies,
+// their flows and reply ports included: changing one changes nothing of
+// the catalog.
 func All() []Profile {
-	return slices.Clone(profiles)
+	out := make([]Profile, len(profiles))
+	for i, p := range profiles {
+		out[i] = p.clone()
+	}
+	return out
 }
 
-// Lookup returns the named profile.
+// Lookup returns a copy of the named profile, as All does.
 func Lookup(name string) (Profile, bool) {
 	for _, p := range profiles {
 		if p.Name == name {
-			return p, true
+			return p.clone(), true
 		}
 	}
 	return Profile{}, false
+}
+
+// clone copies a profile down to its flows' client ports.
+func (p Profile) clone() Profile {
+	p.Flows = slices.Clone(p.Flows)
+	for i := range p.Flows {
+		p.Flows[i].Replies.ClientPorts = slices.Clone(p.Flows[i].Replies.ClientPorts)
+	}
+	return p
 }
 
 // Names returns the profile names, sorted, for error messages and validators.

@@ -196,3 +196,31 @@ func TestDirectoryNetlogonSources(t *testing.T) {
 		t.Errorf("directory's source %q does not name Dell KB 000204265", p.Source)
 	}
 }
+
+// Lookup and All hand out copies: changing a returned profile, its flows
+// or its reply ports changes nothing of the catalog.
+func TestReturnedProfilesAreCopies(t *testing.T) {
+	ntp, _ := catalog.Lookup("ntp")
+	ntp.Flows[0].FromPort, ntp.Flows[0].Replies.ClientPorts[0].From = 124, 124
+	ntp.Flows = append(ntp.Flows, catalog.Flow{Purpose: "extra"})
+	ntp.Summary = "changed"
+	for _, p := range catalog.All() {
+		if p.Name == "nfs" {
+			p.Flows[0].Replies.ClientPorts[0] = catalog.PortRange{From: 1, To: 2}
+			p.Flows[1].Protocol = catalog.TCP
+		}
+	}
+	all := catalog.All()
+	all[0].Flows = nil
+	again, _ := catalog.Lookup("ntp")
+	if again.Summary == "changed" || len(again.Flows) != 1 || again.Flows[0].FromPort != 123 || again.Flows[0].Replies.ClientPorts[0].From != 123 {
+		t.Errorf("the catalog's ntp changed: %+v", again)
+	}
+	nfs, _ := catalog.Lookup("nfs")
+	if nfs.Flows[0].Replies.ClientPorts[0] != (catalog.PortRange{From: 512, To: 1023}) || nfs.Flows[1].Protocol != catalog.UDP {
+		t.Errorf("the catalog's nfs changed: %+v", nfs.Flows)
+	}
+	if first := catalog.All()[0]; len(first.Flows) == 0 {
+		t.Errorf("the catalog's %s lost its flows", first.Name)
+	}
+}

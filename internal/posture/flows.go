@@ -50,6 +50,16 @@ type flow struct {
 	replyPorts []catalog.PortRange
 }
 
+// catalogProfiles is the compilers' copy of the catalog, taken once: the
+// catalog hands out copies, and the compilers only read theirs.
+var catalogProfiles = func() map[string]catalog.Profile {
+	out := map[string]catalog.Profile{}
+	for _, p := range catalog.All() {
+		out[p.Name] = p
+	}
+	return out
+}()
+
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
 const CustomOrigin = "custom"
 
@@ -73,7 +83,7 @@ func intentFlows(in Intent) ([]flow, Problems) {
 	count := len(in.CustomRules)
 	for name := range in.Profiles {
 		names = append(names, name)
-		if profile, ok := catalog.Lookup(name); ok {
+		if profile, ok := catalogProfiles[name]; ok {
 			count += len(profile.Flows)
 		}
 	}
@@ -87,7 +97,7 @@ func intentFlows(in Intent) ([]flow, Problems) {
 	flows := make([]flow, 0, count)
 	for _, name := range names {
 		at := Root("profiles").MapKey(name)
-		profile, ok := catalog.Lookup(name)
+		profile, ok := catalogProfiles[name]
 		if !ok {
 			problems.add(at, "Unknown port profile", "%s", UnknownProfileDetail(name))
 			continue
