@@ -258,7 +258,7 @@ var profiles = []Profile{
 			// The endpoint mapper hands out a port of the domain
 			// controller's dynamic range; a team that pins Netlogon's
 			// port narrows it with rpc_dynamic_ports.
-			Flow{Direction: Outbound, Protocol: TCP, FromPort: RPCDynamicFrom, ToPort: RPCDynamicTo, Purpose: "RPC dynamic ports",
+			{Direction: Outbound, Protocol: TCP, FromPort: RPCDynamicFrom, ToPort: RPCDynamicTo, Purpose: "RPC dynamic ports",
 				Setting: RPCDynamicPorts, Source: netlogonSource},
 		},
 	},
