@@ -139,28 +139,29 @@ func ddveEphemeral(flows []posture.Flow, opts posture.ACLOptions) []catalog.Port
 	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
 		return []catalog.PortRange{{From: opts.DDVEEphemeralFrom, To: opts.DDVEEphemeralTo}}
 	}
-	var listening [65536]bool
+	listening := make([]catalog.PortRange, 0, len(ddveServicePorts)+len(flows))
 	for _, p := range ddveServicePorts {
-		listening[p] = true
+		listening = append(listening, catalog.PortRange{From: p, To: p})
 	}
 	for _, f := range flows {
 		if f.Inbound && posture.HasPorts(f.Protocol) && f.Origin != posture.CustomOrigin {
-			for p := max(f.From, 0); p <= min(f.To, 65535); p++ {
-				listening[p] = true
-			}
+			listening = append(listening, catalog.PortRange{From: f.From, To: f.To})
 		}
 	}
+	slices.SortFunc(listening, func(a, b catalog.PortRange) int { return cmp.Compare(a.From, b.From) })
+	// What 1024-65535 keeps between the listening ranges.
 	var out []catalog.PortRange
-	for p := posture.DefaultEphemeralFrom; p <= posture.DefaultEphemeralTo; p++ {
-		switch n := len(out); {
-		case listening[p]:
-		case n > 0 && out[n-1].To == p-1:
-			out[n-1].To = p
-		default:
-			out = append(out, catalog.PortRange{From: p, To: p})
+	next := posture.DefaultEphemeralFrom
+	for _, r := range listening {
+		if r.From > next {
+			out = append(out, catalog.PortRange{From: next, To: min(r.From-1, posture.DefaultEphemeralTo)})
 		}
+		next = max(next, r.To+1)
 	}
-	return out
+	if next <= posture.DefaultEphemeralTo {
+		out = append(out, catalog.PortRange{From: next, To: posture.DefaultEphemeralTo})
+	}
+	return slices.DeleteFunc(out, func(r catalog.PortRange) bool { return r.From > r.To })
 }
 
 // IntendedACLFlow is what one flow needs from a stateless ACL: its request
