@@ -178,7 +178,8 @@ func CreateOtherVPCSubnet(ctx context.Context, client *ec2.Client) (string, erro
 // configuration makes with management from 10.0.1.10/32 and the bastion
 // group and object storage through the S3 prefix list: SSH and HTTPS in
 // from both, HTTPS out to S3, the default egress revoked, each rule with
-// the description the provider writes, and a Name tag.
+// the description the provider writes, path MTU discovery's ICMP 3/4 in
+// from anywhere, and a Name tag.
 func CreateSeedGroup(ctx context.Context, client *ec2.Client, n *Network, name, description string) (string, error) {
 	group, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName: aws.String(name), Description: aws.String(description), VpcId: aws.String(n.VPCID),
@@ -188,7 +189,7 @@ func CreateSeedGroup(ctx context.Context, client *ec2.Client, n *Network, name, 
 		return "", fmt.Errorf("creating group %s: %w", name, err)
 	}
 	id := group.GroupId
-	descriptions := map[int32]string{22: "ddve management: SSH", 443: "ddve management: HTTPS"}
+	descriptions := map[int32]string{22: "ddve management: SSH", 443: "ddve management: HTTPS", 3: "ddve path_mtu_discovery: fragmentation needed"}
 	var ingress []types.IpPermission
 	for _, port := range []int32{22, 443} {
 		ingress = append(ingress, types.IpPermission{
@@ -197,6 +198,10 @@ func CreateSeedGroup(ctx context.Context, client *ec2.Client, n *Network, name, 
 			UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(n.BastionGroupID), Description: aws.String(descriptions[port])}},
 		})
 	}
+	ingress = append(ingress, types.IpPermission{
+		IpProtocol: aws.String("icmp"), FromPort: aws.Int32(3), ToPort: aws.Int32(4),
+		IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0"), Description: aws.String(descriptions[3])}},
+	})
 	if _, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id, IpPermissions: ingress}); err != nil {
 		return "", fmt.Errorf("authorizing ingress: %w", err)
 	}
@@ -269,7 +274,8 @@ func RevokeGroupIngress(ctx context.Context, client *ec2.Client, groupID string,
 
 // CreateSeedACL makes, through the SDK, the ACL the seed's DDVE subnet
 // configuration makes with management from 10.0.1.10/32, object storage
-// through the S3 prefix list and 5.5.5.5 denied, tagged ddve-private and
+// through the S3 prefix list, 5.5.5.5 denied and path MTU discovery's
+// ICMP 3/4 in and out, tagged ddve-private and
 // associated with the DDVE subnet.
 func CreateSeedACL(ctx context.Context, client *ec2.Client, n *Network) (string, error) {
 	acl, err := client.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{
@@ -290,21 +296,28 @@ func CreateSeedACL(ctx context.Context, client *ec2.Client, n *Network) (string,
 	}
 	entries := []entry{
 		{10, false, types.RuleActionDeny, "-1", "5.5.5.5/32", 0, 0},
+		{900, false, types.RuleActionAllow, "1", "0.0.0.0/0", 3, 4},
+		{900, true, types.RuleActionAllow, "1", "0.0.0.0/0", 3, 4},
 		{1000, false, types.RuleActionAllow, "6", "10.0.1.10/32", 22, 22},
 		{1010, false, types.RuleActionAllow, "6", "10.0.1.10/32", 443, 443},
 		{1000, true, types.RuleActionAllow, "6", "10.0.1.10/32", 1024, 65535},
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
-		entries = append(entries,
-			entry{int32(1020 + 10*i), false, types.RuleActionAllow, "6", cidr, 1024, 65535},
-			entry{int32(1010 + 10*i), true, types.RuleActionAllow, "6", cidr, 443, 443})
+		entries = append(entries, entry{int32(1010 + 10*i), true, types.RuleActionAllow, "6", cidr, 443, 443})
+		for j, r := range ddveReturnRanges {
+			entries = append(entries, entry{int32(1020 + 10*(len(ddveReturnRanges)*i+j)), false, types.RuleActionAllow, "6", cidr, r[0], r[1]})
+		}
 	}
 	for _, e := range entries {
 		in := &ec2.CreateNetworkAclEntryInput{
 			NetworkAclId: id, RuleNumber: aws.Int32(e.number), Egress: aws.Bool(e.egress),
 			Protocol: aws.String(e.protocol), RuleAction: e.action, CidrBlock: aws.String(e.cidr),
 		}
-		if e.protocol != "-1" {
+		switch e.protocol {
+		case "-1":
+		case "1":
+			in.IcmpTypeCode = &types.IcmpTypeCode{Type: aws.Int32(e.from), Code: aws.Int32(e.to)}
+		default:
 			in.PortRange = &types.PortRange{From: aws.Int32(e.from), To: aws.Int32(e.to)}
 		}
 		if _, err := client.CreateNetworkAclEntry(ctx, in); err != nil {
@@ -357,3 +370,17 @@ func DeleteACL(ctx context.Context, client *ec2.Client, aclID, defaultACLID stri
 	_, err = client.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: aws.String(aclID)})
 	return err
 }
+
+// ddveReturnRanges are where the answers to DDVE's own connections come
+// back in the seed, ddve_ephemeral_ports unset: 1024-65535 less the ports
+// DDVE listens on (2049, 2051, 2052, 3009; 111 lies below).
+var ddveReturnRanges = [][2]int32{{1024, 2048}, {2050, 2050}, {2053, 3008}, {3010, 65535}}
+
+// DDVEReturnPorts are ddveReturnRanges as "from-to".
+var DDVEReturnPorts = func() []string {
+	out := make([]string, len(ddveReturnRanges))
+	for i, r := range ddveReturnRanges {
+		out[i] = fmt.Sprintf("%d-%d", r[0], r[1])
+	}
+	return out
+}()

@@ -77,7 +77,24 @@ type Flow struct {
 	// Replies is how the answers travel; the zero value means the client's
 	// ephemeral port, the common case.
 	Replies Replies
+	// Setting names the argument of the resources that replaces FromPort
+	// and ToPort, which are then its default (rpc_dynamic_ports).
+	Setting string
+	// Source documents the flow when it is not the profile's Source.
+	Source string
+	// IPv4Only flows run over IPv4 alone: NetBIOS (RFC 1001, RFC 1002)
+	// has no IPv6 transport, and Windows does not run it over IPv6. They
+	// get no rule or entry towards IPv6 peers.
+	IPv4Only bool
 }
+
+// RPCDynamicPorts is the setting of the domain controllers' dynamic RPC
+// range, and its default: Windows Server 2008 and later (Microsoft KB
+// 929851, KB 179442).
+const (
+	RPCDynamicPorts              = "rpc_dynamic_ports"
+	RPCDynamicFrom, RPCDynamicTo = 49152, 65535
+)
 
 // String reads like "in tcp 22" or "out udp 137-138".
 func (f Flow) String() string {
@@ -133,6 +150,14 @@ var (
 	syslogReplies   = Replies{OneWay: true, Source: "D (RFC 5426)"}
 	snmpTrapReplies = Replies{OneWay: true, Source: "D (RFC 3416)"}
 )
+
+// netlogonSource documents the flows NTLM pass-through needs.
+const netlogonSource = "Dell KB 000204265 (NTLM pass-through), Microsoft KB 179442 (Netlogon over SMB 445 or RPC 135 and the dynamic range)"
+
+func (f Flow) from(source string) Flow {
+	f.Source = source
+	return f
+}
 
 func (f Flow) with(r Replies) Flow {
 	f.Replies = r
@@ -211,16 +236,30 @@ var profiles = []Profile{
 	{
 		// Template A lists 389 and 464 inbound only, which does not cover the
 		// connections DDVE opens to its domain controllers: this follows D.
-		Name: "directory", Summary: "Active Directory, LDAP and Kerberos towards domain controllers",
-		TypicalPeer: "domain controllers", Source: "D (CLDAP: MS-ADTS)",
+		Name: "directory", Summary: "Active Directory, LDAP, Kerberos and NTLM pass-through (Netlogon) towards domain controllers",
+		TypicalPeer: "domain controllers",
+		Source:      "D (CLDAP: MS-ADTS); NTLM pass-through: Dell KB 000204265, Microsoft KB 179442",
 		Flows: []Flow{
 			out(TCP, 88, "Kerberos"), out(UDP, 88, "Kerberos"),
+			// Netlogon's RPC starts at the endpoint mapper (Microsoft KB
+			// 179442), used for NTLM pass-through of CIFS clients that
+			// DD OS does not authenticate by Kerberos (Dell KB 000204265).
+			out(TCP, 135, "RPC endpoint mapper").from(netlogonSource),
 			out(TCP, 389, "LDAP"),
 			// The domain-controller locator pings over CLDAP (MS-ADTS).
 			out(UDP, 389, "CLDAP"),
+			// Netlogon over SMB (named pipes), the other way NTLM
+			// pass-through reaches the domain controller.
+			out(TCP, 445, "SMB and Netlogon").from(netlogonSource),
 			out(TCP, 464, "Kerberos password"), out(UDP, 464, "Kerberos password"),
 			out(TCP, 636, "LDAPS"),
 			out(TCP, 3268, "global catalog"),
+			out(TCP, 3269, "global catalog over TLS").from("D (Microsoft KB 179442)"),
+			// The endpoint mapper hands out a port of the domain
+			// controller's dynamic range; a team that pins Netlogon's
+			// port narrows it with rpc_dynamic_ports.
+			{Direction: Outbound, Protocol: TCP, FromPort: RPCDynamicFrom, ToPort: RPCDynamicTo, Purpose: "RPC dynamic ports",
+				Setting: RPCDynamicPorts, Source: netlogonSource},
 		},
 	},
 	{
@@ -232,26 +271,42 @@ var profiles = []Profile{
 		Name: "cifs", Summary: "CIFS/SMB shares",
 		TypicalPeer: "CIFS clients", Source: "A, D",
 		Flows: []Flow{
-			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS", Replies: netbiosReplies},
-			in(TCP, 139, "NetBIOS session"),
+			// NetBIOS is IPv4 only (RFC 1001, RFC 1002); SMB 445 runs over both.
+			{Direction: Inbound, Protocol: UDP, FromPort: 137, ToPort: 138, Purpose: "NetBIOS", Replies: netbiosReplies, IPv4Only: true},
+			{Direction: Inbound, Protocol: TCP, FromPort: 139, ToPort: 139, Purpose: "NetBIOS session", IPv4Only: true},
 			in(TCP, 445, "SMB"),
 		},
 	},
 }
 
-// All returns every profile, in catalog order.
+// All returns every profile, in catalog order. The profiles are copies,
+// their flows and reply ports included: changing one changes nothing of
+// the catalog.
 func All() []Profile {
-	return slices.Clone(profiles)
+	out := make([]Profile, len(profiles))
+	for i, p := range profiles {
+		out[i] = p.clone()
+	}
+	return out
 }
 
-// Lookup returns the named profile.
+// Lookup returns a copy of the named profile, as All does.
 func Lookup(name string) (Profile, bool) {
 	for _, p := range profiles {
 		if p.Name == name {
-			return p, true
+			return p.clone(), true
 		}
 	}
 	return Profile{}, false
+}
+
+// clone copies a profile down to its flows' client ports.
+func (p Profile) clone() Profile {
+	p.Flows = slices.Clone(p.Flows)
+	for i := range p.Flows {
+		p.Flows[i].Replies.ClientPorts = slices.Clone(p.Flows[i].Replies.ClientPorts)
+	}
+	return p
 }
 
 // Names returns the profile names, sorted, for error messages and validators.

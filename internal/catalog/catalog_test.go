@@ -25,9 +25,10 @@ func TestProfilesMatchReference(t *testing.T) {
 		"smtp":              {"out tcp 25"},
 		"dns":               {"out tcp 53", "out udp 53"},
 		"ntp":               {"out udp 123"},
-		"directory":         {"out tcp 88", "out udp 88", "out tcp 389", "out udp 389", "out tcp 464", "out udp 464", "out tcp 636", "out tcp 3268"},
-		"kmip":              {"out tcp 5696"},
-		"cifs":              {"in udp 137-138", "in tcp 139", "in tcp 445"},
+		"directory": {"out tcp 88", "out udp 88", "out tcp 135", "out tcp 389", "out udp 389", "out tcp 445", "out tcp 464", "out udp 464",
+			"out tcp 636", "out tcp 3268", "out tcp 3269", "out tcp 49152-65535"},
+		"kmip": {"out tcp 5696"},
+		"cifs": {"in udp 137-138", "in tcp 139", "in tcp 445"},
 	}
 	if got := len(catalog.All()); got != len(want) {
 		t.Fatalf("catalog has %d profiles, reference has %d", got, len(want))
@@ -111,6 +112,11 @@ func TestRepliesMatchReference(t *testing.T) {
 		"out tcp 636":    "",
 		"out tcp 53":     "",
 		"in tcp 443":     "",
+		// NTLM pass-through (Dell KB 000204265, Microsoft KB 179442).
+		"out tcp 135":         "",
+		"out tcp 445":         "",
+		"out tcp 3269":        "",
+		"out tcp 49152-65535": "",
 	}
 	for _, p := range catalog.All() {
 		for _, f := range p.Flows {
@@ -167,5 +173,54 @@ func TestOmittedPorts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The flows NTLM pass-through added name their sources, and the dynamic
+// RPC range names the setting that narrows it.
+func TestDirectoryNetlogonSources(t *testing.T) {
+	p, _ := catalog.Lookup("directory")
+	for _, f := range p.Flows {
+		switch f.String() {
+		case "out tcp 135", "out tcp 445", "out tcp 3269":
+			if f.Source == "" {
+				t.Errorf("%s names no source", f)
+			}
+		case "out tcp 49152-65535":
+			if f.Setting != catalog.RPCDynamicPorts || !strings.Contains(f.Source, "179442") {
+				t.Errorf("%s: setting %q, source %q", f, f.Setting, f.Source)
+			}
+		}
+	}
+	if !strings.Contains(p.Source, "000204265") {
+		t.Errorf("directory's source %q does not name Dell KB 000204265", p.Source)
+	}
+}
+
+// Lookup and All hand out copies: changing a returned profile, its flows
+// or its reply ports changes nothing of the catalog.
+func TestReturnedProfilesAreCopies(t *testing.T) {
+	ntp, _ := catalog.Lookup("ntp")
+	ntp.Flows[0].FromPort, ntp.Flows[0].Replies.ClientPorts[0].From = 124, 124
+	ntp.Flows = append(ntp.Flows, catalog.Flow{Purpose: "extra"})
+	ntp.Summary = "changed"
+	for _, p := range catalog.All() {
+		if p.Name == "nfs" {
+			p.Flows[0].Replies.ClientPorts[0] = catalog.PortRange{From: 1, To: 2}
+			p.Flows[1].Protocol = catalog.TCP
+		}
+	}
+	all := catalog.All()
+	all[0].Flows = nil
+	again, _ := catalog.Lookup("ntp")
+	if again.Summary == "changed" || len(again.Flows) != 1 || again.Flows[0].FromPort != 123 || again.Flows[0].Replies.ClientPorts[0].From != 123 {
+		t.Errorf("the catalog's ntp changed: %+v", again)
+	}
+	nfs, _ := catalog.Lookup("nfs")
+	if nfs.Flows[0].Replies.ClientPorts[0] != (catalog.PortRange{From: 512, To: 1023}) || nfs.Flows[1].Protocol != catalog.UDP {
+		t.Errorf("the catalog's nfs changed: %+v", nfs.Flows)
+	}
+	if first := catalog.All()[0]; len(first.Flows) == 0 {
+		t.Errorf("the catalog's %s lost its flows", first.Name)
 	}
 }

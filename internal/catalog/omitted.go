@@ -23,6 +23,18 @@ const (
 		"the %s profile is for servers of your own."
 )
 
+// udpNFSReason says why nfs and ddboost open NFS and mountd on TCP only.
+// Dell's sources name TCP alone (the PPDM guide: "DD Boost (TCP 111,
+// 2049, 2052)"). A client given no proto= asks rpcbind, which both
+// profiles open on TCP and UDP 111, for the transports mountd and nfsd
+// registered (nfs(5), "mountproto"; mount.nfs probes UDP first only
+// where the server registered it), and takes TCP when UDP is not there:
+// answering the rpcbind query is what matters, and the profiles do.
+const udpNFSReason = "Dell's sources name NFS and DD Boost over TCP only. NFS clients that name no proto= ask rpcbind " +
+	"(UDP and TCP 111, which nfs and ddboost open) which transports the server registered, and use TCP when UDP is not offered (nfs(5), mountproto). " +
+	"If your DD system serves NFS over UDP, add a custom rule for UDP 2049 and 2052 with reply_ports = [{ from_port = 665, to_port = 1023 }] " +
+	"(Linux clients' reserved ports with resvport; 512-1023 for other systems), so its network ACL answers those clients."
+
 var resolverReason = "The Amazon-provided DNS resolver (the VPC base + 2, 169.254.169.253). " + fmt.Sprintf(unfilteredReason, "dns")
 
 // omitted is the list in the order of the project's port reference: ports
@@ -32,8 +44,8 @@ var omitted = []OmittedPort{
 	{Protocol: "tcp", Ports: "20-21", Reason: "FTP. " + insecureReason},
 	{Protocol: "tcp", Ports: "23", Reason: "Telnet. " + insecureReason},
 	{Protocol: "tcp", Ports: "80", Reason: "HTTP. " + redirectReason},
-	{Protocol: "udp", Ports: "2049", Reason: "NFS over UDP. " + unconfirmedReason},
-	{Protocol: "udp", Ports: "2052", Reason: "mountd over UDP. " + unconfirmedReason},
+	{Protocol: "udp", Ports: "2049", Reason: "NFS over UDP. " + udpNFSReason},
+	{Protocol: "udp", Ports: "2052", Reason: "mountd over UDP. " + udpNFSReason},
 	{Protocol: "tcp", Ports: "3008", Reason: unconfirmedReason},
 	{Protocol: "tcp", Ports: "5001", Reason: unconfirmedReason},
 	{Protocol: "tcp", Ports: "27000", Reason: "Avamar. " + unconfirmedReason},

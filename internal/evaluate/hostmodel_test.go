@@ -74,3 +74,49 @@ func clientPort(kind string, proto, serverPort int, pick int) (int, bool) {
 	span := ephemeralRanges[kind]
 	return span.from + pick%(span.to-span.from+1), true
 }
+
+// ipv4Only reports whether a service runs over IPv4 alone: NetBIOS's name
+// and datagram services (UDP 137-138) and session service (TCP 139) have
+// no IPv6 transport (RFC 1001, RFC 1002), and Windows runs SMB over IPv6
+// on 445 only.
+func ipv4Only(proto, from, to int) bool {
+	const tcp, udp = 6, 17
+	return proto == udp && from >= 137 && to <= 138 || proto == tcp && from == 139 && to == 139
+}
+
+// ddveListening are the ports DDVE's services listen on whatever the
+// posture (Dell's port wording: the portmapper, NFS and DD Boost,
+// replication, mountd; the DD REST API).
+var ddveListening = []int{111, 2049, 2051, 2052, 3009}
+
+// ddvePorts is where the answers to DDVE's own connections may go: the
+// range the scenario names, or, as DD OS documents none, 1024-65535 less
+// every port DDVE listens on, its services' and those the scenario's
+// inbound profiles open, so that no return entry reaches them.
+func (s scenario) ddvePorts() []portSpan {
+	if s.ddveEphemeral != (portSpan{}) {
+		return []portSpan{s.ddveEphemeral}
+	}
+	listening := map[int]bool{}
+	for _, p := range ddveListening {
+		listening[p] = true
+	}
+	for _, f := range s.flows() {
+		if f.inbound && f.origin != "custom" && (f.proto == 6 || f.proto == 17) {
+			for p := f.from; p <= f.to; p++ {
+				listening[p] = true
+			}
+		}
+	}
+	var out []portSpan
+	for p := 1024; p <= 65535; p++ {
+		switch n := len(out); {
+		case listening[p]:
+		case n > 0 && out[n-1].to == p-1:
+			out[n-1].to = p
+		default:
+			out = append(out, portSpan{p, p})
+		}
+	}
+	return out
+}

@@ -63,8 +63,14 @@ type LayerCheck struct {
 
 // LayerOptions say what CheckLayers cannot read from the rules.
 type LayerOptions struct {
-	// Ephemeral is the range clients send from, where answers go.
+	// Ephemeral is the range peers' clients send from, where the answers
+	// to the connections peers open go.
 	Ephemeral PortRange
+	// DDVEEphemeral is the range DDVE's own connections come back to; nil
+	// means DD OS's, which runs Linux: 32768-60999 (LinuxEphemeral). The
+	// ACL compiler's default, 1024-65535 less the ports DDVE listens on,
+	// holds it.
+	DDVEEphemeral []PortRange
 	// Services are the requests whose answers go elsewhere as well, or
 	// nowhere: NFS clients' reserved ports, ntpd's 123, NetBIOS, one-way
 	// syslog and SNMP traps. The ACL compiler's return entries follow
@@ -74,6 +80,10 @@ type LayerOptions struct {
 	// network ACL, so it is no mismatch.
 	Local []netip.Prefix
 }
+
+// LinuxEphemeral is Linux's ephemeral range (net.ipv4.ip_local_port_range),
+// DD OS's, where the answers to DDVE's own connections go.
+var LinuxEphemeral = PortRange{From: 32768, To: 60999}
 
 // CheckLayers compares a group and an ACL, both ways. Three kinds of
 // disagreement are mismatches:
@@ -94,12 +104,24 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 	// Traffic the ACL passes is no mismatch when it answers a request the
 	// group admits, even one the ACL itself drops (a deny inside a peer's
 	// block leaves that peer's return entry in place).
+	// DDVE's own connections may be answered anywhere in Ephemeral: a
+	// return entry wider than DD OS's real range is no disagreement.
+	wide := opts
+	wide.DDVEEphemeral = []PortRange{opts.Ephemeral}
 	answersToGroup := Exposure{
-		Ingress: answersNeeded(c.Group.Egress, false, opts),
-		Egress:  answersNeeded(c.Group.Ingress, true, opts),
+		Ingress: answersNeeded(c.Group.Egress, false, wide),
+		Egress:  answersNeeded(c.Group.Ingress, true, wide),
 	}
 	rules := ruleSpaces(g)
 	entries := entrySpaces(a)
+	// Path MTU discovery: an ICMP error comes from whichever router has
+	// the small MTU, so both layers admit it from anywhere. Where the
+	// group has its rule and the ACL its entries, the ACL's denies that
+	// narrow it, and the ACL's outbound entry the group has no rule for
+	// (a group passes the errors of the connections it tracks), are the
+	// design, not a disagreement.
+	groupPMTU := pathMTUFamilies(g.Rules, nil)
+	aclPMTU := pathMTUFamilies(nil, a.Entries)
 	for _, d := range []struct {
 		direction, reverse string
 		group, acl, both   Space
@@ -119,6 +141,9 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 			}
 			mine := dropped.Intersect(r.space)
 			dropped = dropped.Subtract(mine)
+			if f, ok := pathMTURule(r.rule); ok && aclPMTU[f] {
+				continue
+			}
 			for _, tr := range trafficRanges(d.direction, mine) {
 				c.Mismatches = append(c.Mismatches, Mismatch{
 					TrafficRange: tr, Kind: "request", AllowedBy: LayerGroup, BlockedBy: LayerACL, Rule: r.rule,
@@ -147,6 +172,9 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 			}
 			mine := aclOnly.Intersect(e.space)
 			aclOnly = aclOnly.Subtract(mine)
+			if f, ok := pathMTUEntry(e.entry); ok && groupPMTU[f] {
+				continue
+			}
 			if allowsAll(e.entry) {
 				// A deny-list ACL's allow-all leaves filtering to the
 				// group on purpose: what it passes and the group drops is
@@ -162,6 +190,53 @@ func CheckLayers(g Group, a ACL, opts LayerOptions) LayerCheck {
 		}
 	}
 	return c
+}
+
+// pathMTURule reports whether a rule admits path MTU discovery's message
+// from every address of its family, and which family (0 IPv4, 1 IPv6).
+func pathMTURule(r *posture.Rule) (int, bool) {
+	proto, _ := posture.ProtocolNumber(r.Protocol)
+	switch {
+	case r.Direction != posture.Ingress || !posture.IsPathMTU(proto, r.FromPort, r.ToPort):
+		return 0, false
+	case proto == posture.ProtoICMP && r.CIDRIPv4 == "0.0.0.0/0":
+		return 0, true
+	case proto == posture.ProtoICMPv6 && r.CIDRIPv6 == "::/0":
+		return 1, true
+	}
+	return 0, false
+}
+
+// pathMTUEntry reports whether an entry allows path MTU discovery's
+// message to or from every address of its family, and which family.
+func pathMTUEntry(e *posture.Entry) (int, bool) {
+	proto, _ := posture.ProtocolNumber(e.Protocol)
+	switch {
+	case e.Action != posture.Allow || !posture.IsPathMTU(proto, e.ICMPType, e.ICMPCode):
+		return 0, false
+	case proto == posture.ProtoICMP && e.CIDRBlock == "0.0.0.0/0":
+		return 0, true
+	case proto == posture.ProtoICMPv6 && e.IPv6CIDRBlock == "::/0":
+		return 1, true
+	}
+	return 0, false
+}
+
+// pathMTUFamilies says in which families the rules or the inbound entries
+// admit path MTU discovery's message from everywhere.
+func pathMTUFamilies(rules []posture.Rule, entries []posture.Entry) [2]bool {
+	var out [2]bool
+	for i := range rules {
+		if f, ok := pathMTURule(&rules[i]); ok {
+			out[f] = true
+		}
+	}
+	for i := range entries {
+		if f, ok := pathMTUEntry(&entries[i]); ok && !entries[i].Egress {
+			out[f] = true
+		}
+	}
+	return out
 }
 
 // allowsAll reports whether an entry allows every protocol from a whole
@@ -235,7 +310,17 @@ func fromOrTo(direction string) string {
 // as their reply type with the same codes; any other protocol as itself.
 // inbound says the peers opened the requests.
 func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
-	ephemeral := catalog.PortRange{From: opts.Ephemeral.From, To: opts.Ephemeral.To}
+	clients := []catalog.PortRange{{From: opts.Ephemeral.From, To: opts.Ephemeral.To}}
+	if !inbound {
+		ddve := opts.DDVEEphemeral
+		if ddve == nil {
+			ddve = []PortRange{LinuxEphemeral}
+		}
+		clients = clients[:0]
+		for _, r := range ddve {
+			clients = append(clients, catalog.PortRange{From: r.From, To: r.To})
+		}
+	}
 	var out []Space
 	// Requests on every protocol are answered on every protocol and port,
 	// services or not: take them before the services split them up.
@@ -254,7 +339,10 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 		box := UnionAll(Box(svc.Protocol, netip.PrefixFrom(netip.IPv4Unspecified(), 0), svc.From, svc.To),
 			Box(svc.Protocol, netip.PrefixFrom(netip.IPv6Unspecified(), 0), svc.From, svc.To))
 		services = append(services, box)
-		replies := posture.ReplyPorts(svc.Replies, ephemeral)
+		var replies []catalog.PortRange
+		if !svc.Replies.OneWay {
+			replies = append(slices.Clone(clients), svc.Replies.ClientPorts...)
+		}
 		for _, row := range s.Intersect(box).Rows() {
 			for _, prefix := range row.Prefixes {
 				for _, r := range replies {
@@ -268,7 +356,9 @@ func answersNeeded(s Space, inbound bool, opts LayerOptions) Space {
 		for _, prefix := range row.Prefixes {
 			switch {
 			case row.Protocol == 6 || row.Protocol == 17:
-				out = append(out, Box(row.Protocol, prefix, opts.Ephemeral.From, opts.Ephemeral.To))
+				for _, r := range clients {
+					out = append(out, Box(row.Protocol, prefix, r.From, r.To))
+				}
 			case posture.IsICMP(row.Protocol):
 				out = append(out, icmpReplies(row.Protocol, prefix, row.ICMP)...)
 			case row.Protocol == -1:

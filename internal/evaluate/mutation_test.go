@@ -24,11 +24,17 @@ func mutationScenarios() map[string]scenario {
 			"ntp":            {CIDRBlocks: []string{"10.1.0.0/16"}},
 			"syslog":         {CIDRBlocks: []string{"172.16.4.0/22"}},
 			"replication":    {SecurityGroupIDs: []string{peerGroup}, CIDRBlocks: []string{"10.1.0.0/16"}},
+			"cifs":           {CIDRBlocks: []string{"10.0.2.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:2::10/128"}},
 		},
 		CustomRules: []posture.CustomRule{{
 			Direction: "egress", Protocol: "icmp", FromPort: ptr(8), ToPort: ptr(-1),
 			Peers: posture.Peers{CIDRBlocks: []string{"10.0.2.0/24"}}, Description: "ping",
+		}, {
+			Direction: "ingress", Protocol: "udp", FromPort: ptr(2049), ToPort: ptr(2049),
+			Peers: posture.Peers{CIDRBlocks: []string{"10.0.9.0/24"}}, Description: "nfs over udp",
+			ReplyPorts: []posture.PortRange{{From: 665, To: 1023}},
 		}},
+		PathMTUDiscovery: true,
 	}
 	// ACLs refuse security groups: the ACL scenarios name the CIDR only.
 	aclIntent := intent
@@ -128,7 +134,9 @@ var mutants = []mutant{
 		return dropEntry(c, func(e posture.Entry) bool { return e.IPv6CIDRBlock == "::/0" && !e.Egress })
 	}},
 	{"wrong ICMP reply type", "subnet", func(c *compiled) bool {
-		return firstEntry(c.entries, func(e posture.Entry) bool { return e.Protocol == "1" && !e.Egress },
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return e.Protocol == "1" && !e.Egress && !strings.HasPrefix(e.Purpose, posture.PathMTUOrigin)
+		},
 			func(e *posture.Entry) { e.ICMPType = 8 })
 	}},
 	{"entry renumbered on update", "subnet", func(c *compiled) bool {
@@ -157,6 +165,59 @@ var mutants = []mutant{
 			return false
 		}
 		c.rules = slices.Delete(c.rules, i, i+1)
+		return true
+	}},
+	{"path MTU entry dropped", "subnet", func(c *compiled) bool {
+		return dropEntry(c, func(e posture.Entry) bool { return e.Purpose == "path_mtu_discovery: fragmentation needed" && e.Egress })
+	}},
+	{"path MTU entry scoped to a peer", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, entryOf("path_mtu_discovery", false), func(e *posture.Entry) {
+			// In the allows' band, so that only what it passes gives it away.
+			e.CIDRBlock, e.RuleNumber = "10.0.1.10/32", 1995
+		})
+	}},
+	{"ICMPv6 packet too big dropped", "subnet", func(c *compiled) bool {
+		return dropEntry(c, func(e posture.Entry) bool { return e.Protocol == "58" && e.ICMPType == 2 && !e.Egress })
+	}},
+	{"path MTU rule dropped from the group", "group", func(c *compiled) bool {
+		i := slices.IndexFunc(c.rules, func(r posture.Rule) bool { return r.Protocol == "icmp" && r.FromPort == 3 })
+		if i < 0 {
+			return false
+		}
+		c.rules = slices.Delete(c.rules, i, i+1)
+		return true
+	}},
+	{"NetBIOS towards an IPv6 peer", "subnet", func(c *compiled) bool {
+		c.entries = append(c.entries,
+			posture.Entry{RuleNumber: 31000, Action: posture.Allow, Protocol: "17", IPv6CIDRBlock: "2001:db8:2::10/128", FromPort: 137, ToPort: 138, Purpose: "cifs: NetBIOS"},
+			posture.Entry{RuleNumber: 31000, Egress: true, Action: posture.Allow, Protocol: "17", IPv6CIDRBlock: "2001:db8:2::10/128", FromPort: 137, ToPort: 138, Purpose: "cifs: return traffic"})
+		return true
+	}},
+	{"NetBIOS session rule towards an IPv6 peer", "group", func(c *compiled) bool {
+		c.rules = append(c.rules, posture.Rule{Direction: "ingress", Protocol: "tcp", FromPort: 139, ToPort: 139, CIDRIPv6: "2001:db8:2::10/128", Profiles: []string{"cifs"}})
+		return true
+	}},
+	{"DDVE-side return entry covering 2049 for S3", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && !e.Egress && e.CIDRBlock == "3.5.0.0/19" && e.FromPort == 1024
+		},
+			func(e *posture.Entry) { e.ToPort = 65535 })
+	}},
+	{"peers' ephemeral range used for DDVE's own connections", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && !e.Egress && e.CIDRBlock == "10.1.0.0/16" && e.FromPort == 2053
+		},
+			func(e *posture.Entry) { e.FromPort = 2052 })
+	}},
+	{"custom rule's reply ports ignored", "subnet", func(c *compiled) bool {
+		return firstEntry(c.entries, func(e posture.Entry) bool {
+			return isReturn(e) && e.Egress && e.CIDRBlock == "10.0.9.0/24" && e.FromPort == 665
+		},
+			func(e *posture.Entry) { e.FromPort, e.ToPort = 1024, 65535 })
+	}},
+	{"covered entry kept", "subnet", func(c *compiled) bool {
+		c.entries = append(c.entries, posture.Entry{RuleNumber: 31000, Action: posture.Allow, Protocol: "6",
+			CIDRBlock: "10.0.2.128/25", FromPort: 2049, ToPort: 2049, Purpose: "nfs: NFS and DD Boost data"})
 		return true
 	}},
 	{"public guard lifted", "public", func(c *compiled) bool {

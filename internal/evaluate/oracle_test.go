@@ -43,14 +43,52 @@ func peerPrefixes(p posture.Peers, members bool) []netip.Prefix {
 	return out
 }
 
+// flowPrefixes returns the addresses behind a flow's peers, as
+// peerPrefixes does, less the IPv6 ones of an IPv4-only service: typed,
+// and in an ACL, which resolves prefix lists, resolved too (a group rule
+// naming a list or a group cannot be narrowed to a family).
+func flowPrefixes(f flowSpec, members, acl bool) []netip.Prefix {
+	if !f.ipv4Only {
+		return peerPrefixes(f.peers, members)
+	}
+	peers := f.peers
+	peers.IPv6CIDRBlocks = nil
+	out := peerPrefixes(peers, members)
+	if acl {
+		out = slices.DeleteFunc(out, func(p netip.Prefix) bool { return p.Addr().Is6() })
+	}
+	return out
+}
+
 // replySpace returns where the answers of flow f from or to peer go, as
 // real clients send them: TCP and UDP to the ephemeral range the user
 // named plus the fixed ports the host model knows for the service; ICMP to
 // the reply message's type; other protocols back on the same protocol.
-func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Space, bool) {
+//
+// The answers to a peer's connection go to the peer's client, whose
+// ephemeral range the user names; those to DDVE's own connections go to
+// DDVE, whose range is ddve.
+func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan, ddve []portSpan) (evaluate.Space, bool) {
+	if f.oneWay {
+		return evaluate.Space{}, false
+	}
 	switch f.proto {
 	case tcp, udp:
-		space := evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
+		var space evaluate.Space
+		if f.replyPorts != nil {
+			// The user's word on where the clients send from.
+			for _, r := range f.replyPorts {
+				space = space.Union(evaluate.Box(f.proto, peer, r.from, r.to))
+			}
+			return space, true
+		}
+		if f.inbound {
+			space = evaluate.Box(f.proto, peer, ephemeral.from, ephemeral.to)
+		} else {
+			for _, r := range ddve {
+				space = space.Union(evaluate.Box(f.proto, peer, r.from, r.to))
+			}
+		}
 		for port := f.from; port <= f.to; port++ {
 			fixed, answered := fixedSourcePorts(f.proto, port)
 			if !answered {
@@ -79,7 +117,7 @@ func replySpace(f flowSpec, peer netip.Prefix, ephemeral portSpan) (evaluate.Spa
 func expectedGroup(s scenario) evaluate.Exposure {
 	var in, out []evaluate.Space
 	for _, f := range s.flows() {
-		for _, p := range peerPrefixes(f.peers, true) {
+		for _, p := range flowPrefixes(f, true, false) {
 			box := evaluate.Box(f.proto, p, f.from, f.to)
 			if f.inbound {
 				in = append(in, box)
@@ -88,7 +126,45 @@ func expectedGroup(s scenario) evaluate.Exposure {
 			}
 		}
 	}
+	if pmtu := pathMTUSpace(s, false); !pmtu.IsEmpty() {
+		in = append(in, pmtu)
+	}
 	return evaluate.Exposure{Ingress: evaluate.UnionAll(in...), Egress: evaluate.UnionAll(out...)}
+}
+
+// pathMTUSpace is what path MTU discovery needs, in each direction: from
+// the router with the small MTU, so from anywhere, ICMP "fragmentation
+// needed" (type 3 code 4, RFC 1191) and ICMPv6 "packet too big" (type 2,
+// RFC 8201, RFC 4890), for each family the peers use. A group counts
+// security groups and prefix lists as IPv4; an ACL counts a prefix list
+// in the families of its blocks.
+func pathMTUSpace(s scenario, acl bool) evaluate.Space {
+	if !s.intent.PathMTUDiscovery {
+		return evaluate.Space{}
+	}
+	var v4, v6 bool
+	for _, f := range s.flows() {
+		v4 = v4 || len(f.peers.CIDRBlocks) > 0
+		v6 = v6 || len(f.peers.IPv6CIDRBlocks) > 0
+		v4 = v4 || len(f.peers.SecurityGroupIDs) > 0
+		for _, id := range f.peers.PrefixListIDs {
+			if !acl {
+				v4 = true
+				continue
+			}
+			for _, c := range prefixLists[id] {
+				v4, v6 = v4 || prefix(c).Addr().Is4(), v6 || prefix(c).Addr().Is6()
+			}
+		}
+	}
+	var out []evaluate.Space
+	if v4 {
+		out = append(out, evaluate.Box(1, prefix("0.0.0.0/0"), 3, 4))
+	}
+	if v6 {
+		out = append(out, evaluate.Box(58, prefix("::/0"), 2, -1))
+	}
+	return evaluate.UnionAll(out...)
 }
 
 // expectedACL is what the ACL must pass: each flow's request and its
@@ -96,10 +172,11 @@ func expectedGroup(s scenario) evaluate.Exposure {
 // less exactly what the denies name.
 func expectedACL(s scenario) evaluate.Exposure {
 	var in, out []evaluate.Space
+	ddve := s.ddvePorts()
 	for _, f := range s.flows() {
-		for _, p := range peerPrefixes(f.peers, false) {
+		for _, p := range flowPrefixes(f, false, true) {
 			request := evaluate.Box(f.proto, p, f.from, f.to)
-			reply, answered := replySpace(f, p, s.ephemeral)
+			reply, answered := replySpace(f, p, s.ephemeral, ddve)
 			if f.inbound {
 				in = append(in, request)
 				if answered {
@@ -112,6 +189,9 @@ func expectedACL(s scenario) evaluate.Exposure {
 				}
 			}
 		}
+	}
+	if pmtu := pathMTUSpace(s, true); !pmtu.IsEmpty() {
+		in, out = append(in, pmtu), append(out, pmtu)
 	}
 	x := evaluate.Exposure{Ingress: evaluate.UnionAll(in...), Egress: evaluate.UnionAll(out...)}
 	if s.defaultAllow {
@@ -173,7 +253,8 @@ func expectedProblems(s scenario, acl bool) []string {
 		if !acl {
 			peers = peerPrefixes(posture.Peers{CIDRBlocks: f.peers.CIDRBlocks, IPv6CIDRBlocks: f.peers.IPv6CIDRBlocks}, false)
 		}
-		_, answered := replySpace(f, prefix("10.0.0.0/8"), s.ephemeral)
+		// Whether the flow is answered at all does not depend on where.
+		_, answered := replySpace(f, prefix("10.0.0.0/8"), s.ephemeral, nil)
 		if (f.inbound || (acl && answered)) && coversAFamily(peers) {
 			want = append(want, "Public ingress refused")
 		}
@@ -281,6 +362,9 @@ func verifyACL(s scenario, c compiled) error {
 	if err := checkNumbers(c.entries, s.defaultAllow); err != nil {
 		return err
 	}
+	if err := checkNoCoveredEntry(c.entries); err != nil {
+		return err
+	}
 	acl := evaluate.ACL{Entries: c.entries}
 	if got, want := evaluate.ACLExposure(acl), expectedACL(s); !got.Equal(want) {
 		return fmt.Errorf("network ACL exposure differs from the intent:\ngot\n%s\nwant\n%s\nmissing:\n%s\nextra:\n%s",
@@ -339,7 +423,8 @@ func checkQuotaEdge(what string, need int, atQuota, belowQuota error, summary st
 }
 
 // checkNumbers: numbers lie in 1-32766, once per direction, denies in
-// 1-999 below allows in 1000-31999, allow-all in 32000-32766.
+// 1-899 below path MTU discovery in 900-999 below allows in 1000-31999,
+// allow-all in 32000-32766.
 func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 	seen := map[string]bool{}
 	for _, e := range entries {
@@ -350,12 +435,51 @@ func checkNumbers(entries []posture.Entry, defaultAllow bool) error {
 		seen[slot] = true
 		allowAll := defaultAllow && e.RuleNumber >= 32000 && e.Action == posture.Allow && e.Protocol == "-1" &&
 			(e.CIDRBlock == "0.0.0.0/0" || e.IPv6CIDRBlock == "::/0")
+		pmtu := e.Action == posture.Allow && (e.Protocol == "1" && e.ICMPType == 3 && e.ICMPCode == 4 && e.CIDRBlock == "0.0.0.0/0" ||
+			e.Protocol == "58" && e.ICMPType == 2 && e.IPv6CIDRBlock == "::/0")
 		switch {
-		case e.Action == posture.Deny && (e.RuleNumber < 1 || e.RuleNumber > 999),
+		case pmtu && e.RuleNumber >= 900 && e.RuleNumber <= 999:
+			// Path MTU discovery's own band, after the denies.
+		case e.Action == posture.Deny && (e.RuleNumber < 1 || e.RuleNumber > 899),
 			allowAll && e.RuleNumber < 32000,
 			e.Action == posture.Allow && !allowAll && (e.RuleNumber < 1000 || e.RuleNumber > 31999),
 			e.RuleNumber > 32766:
 			return fmt.Errorf("entry %v lies outside its band", e)
+		}
+	}
+	return nil
+}
+
+// checkNoCoveredEntry: no allow entry passes only what another allow entry
+// of its direction passes, which would spend quota on an entry that can
+// never match (every deny comes before every allow).
+func checkNoCoveredEntry(entries []posture.Entry) error {
+	space := func(e posture.Entry) evaluate.Space {
+		e.Action, e.RuleNumber = posture.Allow, 1
+		x := evaluate.ACLExposure(evaluate.ACL{Entries: []posture.Entry{e}})
+		if e.Egress {
+			return x.Egress
+		}
+		return x.Ingress
+	}
+	spaces := make([]evaluate.Space, len(entries))
+	blocks := make([]netip.Prefix, len(entries))
+	for i, e := range entries {
+		spaces[i], blocks[i] = space(e), prefix(e.CIDR())
+	}
+	for i, e := range entries {
+		if e.Action != posture.Allow {
+			continue
+		}
+		for j, o := range entries {
+			// Only a block that holds e's, on its protocol or all, can.
+			if j == i || o.Action != posture.Allow || o.Egress != e.Egress || o.Protocol != e.Protocol && o.Protocol != "-1" ||
+				blocks[j].Bits() > blocks[i].Bits() || !blocks[j].Contains(blocks[i].Addr()) {
+				continue
+			}
+			if spaces[i].Subtract(spaces[j]).IsEmpty() {
+				return fmt.Errorf("entry %v (%s) can never match: %v (%s) passes all it does", e, e.Purpose, o, o.Purpose)
+			}
 		}
 	}
 	return nil
@@ -391,7 +515,8 @@ func checkRealClients(s scenario, passes func(evaluate.Packet, bool) bool, state
 		}
 		port := f.from + s.clientPick%(f.to-f.from+1)
 		_, answered := fixedSourcePorts(f.proto, port)
-		for _, p := range peerPrefixes(f.peers, !stateless) {
+		answered = answered && !f.oneWay
+		for _, p := range flowPrefixes(f, !stateless, stateless) {
 			peer := p.Addr()
 			if denyIn.Contains(f.proto, peer, port) || denyOut.Contains(f.proto, peer, port) || p.Bits() == 0 {
 				continue
@@ -418,6 +543,10 @@ func checkRealClients(s scenario, passes func(evaluate.Packet, bool) bool, state
 				request = evaluate.Packet{Src: ddve, Dst: peer, Protocol: f.proto, SrcPort: source, DstPort: port}
 			}
 			if denyIn.Contains(f.proto, peer, source) || denyOut.Contains(f.proto, peer, source) {
+				continue
+			}
+			if f.replyPorts != nil && !slices.ContainsFunc(f.replyPorts, func(r portSpan) bool { return r.from <= source && source <= r.to }) {
+				// A client the rule's reply_ports do not promise to answer.
 				continue
 			}
 			if !passes(request, !f.inbound) {

@@ -49,10 +49,12 @@ var (
 // scenario is a posture drawn from fuzz bytes, with everything the
 // compilers and the oracle need beside it.
 type scenario struct {
-	intent       posture.Intent
-	ephemeral    portSpan
-	deny         []posture.DenyRule
-	defaultAllow bool
+	intent    posture.Intent
+	ephemeral portSpan
+	// ddveEphemeral is ddve_ephemeral_ports, or zero for the default.
+	ddveEphemeral portSpan
+	deny          []posture.DenyRule
+	defaultAllow  bool
 	// client is the kind of client and the draw of its port that the
 	// packet-level check sends from.
 	client     string
@@ -108,6 +110,27 @@ func newScenario(data []byte) scenario {
 	}
 	s.client = clientKinds[src.next()%len(clientKinds)]
 	s.clientPick = src.next()*256 + src.next()
+	// Drawn last, so the earlier draws of a seed stay as they were.
+	s.intent.PathMTUDiscovery = src.next()%2 == 0
+	if src.next()%3 == 0 {
+		s.ddveEphemeral = ephemeralRanges["linux"]
+	}
+	// A custom TCP or UDP rule says where its clients send from, or that
+	// nothing answers.
+	for i := range s.intent.CustomRules {
+		r := &s.intent.CustomRules[i]
+		if r.Protocol != "tcp" && r.Protocol != "udp" {
+			continue
+		}
+		switch src.next() % 4 {
+		case 0:
+			r.ReplyPorts = []posture.PortRange{{From: 665, To: 1023}}
+		case 1:
+			r.ReplyPorts = []posture.PortRange{{From: 514, To: 514}, {From: 32768, To: 60999}}
+		case 2:
+			r.OneWay = true
+		}
+	}
 	return s
 }
 
@@ -237,6 +260,11 @@ type flowSpec struct {
 	proto    int
 	from, to int // ICMP: type and code
 	peers    posture.Peers
+	// ipv4Only services have no IPv6 peer (the host model's ipv4Only).
+	ipv4Only bool
+	// A custom rule's own word on its answers: reply_ports, or one_way.
+	replyPorts []portSpan
+	oneWay     bool
 }
 
 func (f flowSpec) String() string {
@@ -253,7 +281,7 @@ func (s scenario) flows() []flowSpec {
 		profile, _ := catalog.Lookup(name)
 		for _, f := range profile.Flows {
 			proto, _ := posture.ProtocolNumber(string(f.Protocol))
-			out = append(out, flowSpec{name, f.Direction == catalog.Inbound, proto, f.FromPort, f.ToPort, peers})
+			out = append(out, flowSpec{origin: name, inbound: f.Direction == catalog.Inbound, proto: proto, from: f.FromPort, to: f.ToPort, peers: peers, ipv4Only: ipv4Only(proto, f.FromPort, f.ToPort)})
 		}
 	}
 	for _, c := range s.intent.CustomRules {
@@ -262,7 +290,11 @@ func (s scenario) flows() []flowSpec {
 		if c.FromPort != nil {
 			from, to = *c.FromPort, *c.ToPort
 		}
-		out = append(out, flowSpec{"custom", c.Direction == "ingress", proto, from, to, c.Peers})
+		f := flowSpec{origin: "custom", inbound: c.Direction == "ingress", proto: proto, from: from, to: to, peers: c.Peers, oneWay: c.OneWay}
+		for _, r := range c.ReplyPorts {
+			f.replyPorts = append(f.replyPorts, portSpan{r.From, r.To})
+		}
+		out = append(out, f)
 	}
 	return out
 }
@@ -270,6 +302,7 @@ func (s scenario) flows() []flowSpec {
 func (s scenario) aclOptions(quota int) posture.ACLOptions {
 	opts := posture.ACLOptions{
 		EphemeralFrom: s.ephemeral.from, EphemeralTo: s.ephemeral.to,
+		DDVEEphemeralFrom: s.ddveEphemeral.from, DDVEEphemeralTo: s.ddveEphemeral.to,
 		Deny:                     s.deny,
 		EntriesPerDirectionQuota: quota,
 		PrefixListCIDRs:          prefixLists,

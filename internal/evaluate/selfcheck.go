@@ -26,6 +26,7 @@ func CheckGroup(intent posture.Intent, rules []posture.Rule) error {
 	if err != nil {
 		return err
 	}
+	flows = append(flows, posture.PathMTUFlows(intent, flows, nil, false)...)
 	// The rules by the ID they name, "" for CIDR rules, each list
 	// allocated once at its length.
 	counts := map[string]int{}
@@ -106,6 +107,9 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 	if err != nil {
 		return err
 	}
+	if opts.DefaultAction != posture.Allow {
+		flows = append(flows, posture.PathMTUFlows(intent, flows, opts.PrefixListCIDRs, true)...)
+	}
 	ephemeral := catalog.PortRange{From: opts.EphemeralFrom, To: opts.EphemeralTo}
 	if ephemeral.From == 0 && ephemeral.To == 0 {
 		ephemeral = catalog.PortRange{From: posture.DefaultEphemeralFrom, To: posture.DefaultEphemeralTo}
@@ -115,18 +119,56 @@ func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.
 		return err
 	}
 	lists := newPrefixLists(opts.PrefixListCIDRs)
-	want := aclWant(flows, lists, ephemeral, denies, opts.DefaultAction == posture.Allow)
+	ddve := ddveEphemeral(flows, opts)
+	want := aclWant(flows, lists, ephemeral, ddve, denies, opts.DefaultAction == posture.Allow)
 	got := ACLExposure(ACL{Entries: entries})
 	return compareExposures("network ACL", flows, want, got, func(f posture.Flow) Exposure {
-		return aclWant([]posture.Flow{f}, lists, ephemeral, denies, false)
+		return aclWant([]posture.Flow{f}, lists, ephemeral, ddve, denies, false)
 	})
+}
+
+// ddveServicePorts are what DDVE listens on whatever the posture: the
+// portmapper 111, NFS and DD Boost 2049, replication 2051, mountd 2052
+// (Dell's port wording) and the REST API 3009 (Dell's PPDM guide).
+var ddveServicePorts = []int{111, 2049, 2051, 2052, 3009}
+
+// ddveEphemeral is where the answers to DDVE's own connections may go:
+// ddve_ephemeral_ports, or 1024-65535 less every port DDVE listens on,
+// its services' and those the intent's inbound profiles open.
+func ddveEphemeral(flows []posture.Flow, opts posture.ACLOptions) []catalog.PortRange {
+	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
+		return []catalog.PortRange{{From: opts.DDVEEphemeralFrom, To: opts.DDVEEphemeralTo}}
+	}
+	listening := make([]catalog.PortRange, 0, len(ddveServicePorts)+len(flows))
+	for _, p := range ddveServicePorts {
+		listening = append(listening, catalog.PortRange{From: p, To: p})
+	}
+	for _, f := range flows {
+		if f.Inbound && posture.HasPorts(f.Protocol) && f.Origin != posture.CustomOrigin {
+			listening = append(listening, catalog.PortRange{From: f.From, To: f.To})
+		}
+	}
+	slices.SortFunc(listening, func(a, b catalog.PortRange) int { return cmp.Compare(a.From, b.From) })
+	// What 1024-65535 keeps between the listening ranges.
+	var out []catalog.PortRange
+	next := posture.DefaultEphemeralFrom
+	for _, r := range listening {
+		if r.From > next {
+			out = append(out, catalog.PortRange{From: next, To: min(r.From-1, posture.DefaultEphemeralTo)})
+		}
+		next = max(next, r.To+1)
+	}
+	if next <= posture.DefaultEphemeralTo {
+		out = append(out, catalog.PortRange{From: next, To: posture.DefaultEphemeralTo})
+	}
+	return slices.DeleteFunc(out, func(r catalog.PortRange) bool { return r.From > r.To })
 }
 
 // IntendedACLFlow is what one flow needs from a stateless ACL: its request
 // towards each peer, and the answers back on the ports its clients send
 // from (ICMP: the reply message; other protocols: the same protocol).
 func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral catalog.PortRange) Exposure {
-	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, nil, false)
+	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, []catalog.PortRange{ephemeral}, nil, false)
 }
 
 // aclWant is what the flows need from a stateless ACL, as IntendedACLFlow
@@ -134,7 +176,10 @@ func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral 
 // denies do not name. It is built in one sweep: the boxes of the flows'
 // requests and answers first, the denies' after them, which the builder
 // subtracts.
-func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRange, denies []denyBox, allowAll bool) Exposure {
+//
+// The answers to a peer's connections go to ephemeral, those to DDVE's
+// own to the ranges of ddve.
+func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRange, ddve []catalog.PortRange, denies []denyBox, allowAll bool) Exposure {
 	in, out := newBuilders()
 	defer func() { release(in, out) }()
 	if allowAll {
@@ -156,7 +201,18 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 			case posture.HasPorts(f.Protocol):
 				// The builder unites the boxes, so the ephemeral range and
 				// the client ports need no merging first (ReplyPorts).
-				reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
+				switch {
+				case f.ReplyPorts != nil:
+					for _, r := range f.ReplyPorts {
+						reply.add(f.Protocol, p, r.From, r.To, false)
+					}
+				case f.Inbound:
+					reply.add(f.Protocol, p, ephemeral.From, ephemeral.To, false)
+				default:
+					for _, r := range ddve {
+						reply.add(f.Protocol, p, r.From, r.To, false)
+					}
+				}
 				for _, r := range f.Replies.ClientPorts {
 					reply.add(f.Protocol, p, r.From, r.To, false)
 				}
@@ -172,7 +228,9 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 		}
 		for _, id := range f.PrefixListIDs {
 			for _, p := range lists.prefixes(id) {
-				peer(p)
+				if !f.IPv4Only || p.Addr().Is4() {
+					peer(p)
+				}
 			}
 		}
 	}

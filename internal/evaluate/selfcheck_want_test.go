@@ -25,7 +25,7 @@ func TestWantMatchesBoxByBox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := aclWant(flows, parsed, ephemeral, boxes, allowAll), referenceACLWant(flows, lists, ephemeral, denies, allowAll); !got.Equal(want) {
+		if got, want := aclWant(flows, parsed, ephemeral, []catalog.PortRange{ephemeral}, boxes, allowAll), referenceACLWant(flows, lists, ephemeral, denies, allowAll); !got.Equal(want) {
 			t.Fatalf("case %d: ACL want\n got %v\nwant %v", i, got, want)
 		}
 		for _, id := range []string{"", "sg-1", "pl-1", "pl-2"} {

@@ -12,8 +12,13 @@ import (
 // Defaults of the network ACL compiler.
 const (
 	DefaultEntriesPerDirectionQuota = 20
-	DefaultEphemeralFrom            = 1024
-	DefaultEphemeralTo              = 65535
+	// MaxEntriesPerDirectionQuota is the most AWS allows: the quota of 20
+	// can be raised to 40, and no further (VPC quotas page).
+	MaxEntriesPerDirectionQuota = 40
+	// MinEntriesPerDirectionQuota holds one entry and the built-in deny.
+	MinEntriesPerDirectionQuota = 2
+	DefaultEphemeralFrom        = 1024
+	DefaultEphemeralTo          = 65535
 )
 
 // Entry actions.
@@ -75,13 +80,19 @@ type DenyRule struct {
 
 // ACLOptions are the network ACL's settings beyond the shared intent.
 type ACLOptions struct {
-	// EphemeralFrom and EphemeralTo bound the ports responses go to; both
-	// zero means 1024-65535, which covers Linux, Windows, NAT gateways and
-	// load balancers.
+	// EphemeralFrom and EphemeralTo bound the ports peers' clients send
+	// from, where the answers to the connections they open go; both zero
+	// means 1024-65535, which covers Linux, Windows, NAT gateways and load
+	// balancers.
 	EphemeralFrom, EphemeralTo int
-	Deny                       []DenyRule
-	DefaultAction              string // deny (default) or allow
-	EntriesPerDirectionQuota   int    // defaults to 20, the built-in deny included
+	// DDVEEphemeralFrom and DDVEEphemeralTo bound the ports DDVE's own
+	// connections come back to. Both zero means DDVEEphemeralPorts' default:
+	// 1024-65535 less the ports DDVE listens on, so that a peer DDVE only
+	// connects to never reaches them through a return entry.
+	DDVEEphemeralFrom, DDVEEphemeralTo int
+	Deny                               []DenyRule
+	DefaultAction                      string // deny (default) or allow
+	EntriesPerDirectionQuota           int    // defaults to 20, the built-in deny included
 	// PrefixListCIDRs holds each prefix list's CIDRs: ACL entries take
 	// CIDRs only, so the caller resolves the lists first.
 	PrefixListCIDRs map[string][]string
@@ -100,6 +111,9 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 		ephemeralFrom, ephemeralTo = DefaultEphemeralFrom, DefaultEphemeralTo
 	}
 	checkPortRange(Root("ephemeral_ports"), ephemeralFrom, ephemeralTo, &problems)
+	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
+		checkPortRange(Root("ddve_ephemeral_ports"), opts.DDVEEphemeralFrom, opts.DDVEEphemeralTo, &problems)
+	}
 	if opts.DefaultAction != "" && opts.DefaultAction != Allow && opts.DefaultAction != Deny {
 		problems.add(Root("default_action"), "Invalid default action",
 			"default_action is %q: use \"deny\" (only the profiles' flows pass) or \"allow\" (everything not denied passes).", opts.DefaultAction)
@@ -116,17 +130,29 @@ func CompileACL(in Intent, opts ACLOptions) ([]Entry, error) {
 		list.addDeny(Root("deny").Index(i), i, d, &problems)
 	}
 	ephemeral := catalog.PortRange{From: ephemeralFrom, To: ephemeralTo}
+	ddveEphemeral := ddveEphemeralPorts(flows, opts)
 	for _, f := range flows {
-		list.addFlow(f, ephemeral, opts.PrefixListCIDRs, in.AllowPublicIngress, &problems)
+		clients := []catalog.PortRange{ephemeral}
+		switch {
+		case f.replyPorts != nil:
+			clients = f.replyPorts
+		case f.opener == Egress:
+			clients = ddveEphemeral
+		}
+		list.addFlow(f, clients, opts.PrefixListCIDRs, in.AllowPublicIngress, &problems)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	if opts.DefaultAction == Allow {
 		list.addAllowAll()
+	} else if in.PathMTUDiscovery {
+		// A deny-list ACL's allow-all passes these messages already.
+		ipv4, ipv6 := pmtuFamilies(flows, opts.PrefixListCIDRs)
+		list.addPathMTU(pmtuFlows(ipv4, ipv6, true, 0))
 	}
 
-	entries, err := list.number(list.order(), opts.Previous)
+	entries, err := list.number(list.dropCovered(list.order()), opts.Previous)
 	if err != nil {
 		return nil, err
 	}
@@ -194,11 +220,13 @@ func denyPorts(at Path, proto int, from, to *int, problems *Problems) (int, int,
 	return parseRulePorts(at, proto, from, to, problems)
 }
 
-func (l *entryList) addFlow(f flow, ephemeral catalog.PortRange, prefixLists map[string][]string, allowPublic bool, problems *Problems) {
+// addFlow records a flow's entries; ephemeral is where its opener's
+// client sends from: a peer's ephemeral range, or DDVE's.
+func (l *entryList) addFlow(f flow, ephemeral []catalog.PortRange, prefixLists map[string][]string, allowPublic bool, problems *Problems) {
 	set, cidrs := l.peerCIDRs(f, prefixLists, problems)
 	requestEgress := f.opener == Egress
 	requestPurpose, returnPurpose := l.purposes.id(f.origin+": "+f.purpose), l.purposes.id(f.origin+": return traffic")
-	replyPorts := ReplyPorts(f.replies, ephemeral)
+	replyPorts := replyPortsOver(f.replies, ephemeral)
 	request := l.class(newEntryClass(requestEgress, false, f.proto, f.from, f.to))
 	var response int32
 	switch {
@@ -280,6 +308,17 @@ func trafficText(proto int, ranges []catalog.PortRange) string {
 	return protocolLabel(proto) + " " + strings.Join(parts, ", ")
 }
 
+// addPathMTU records path MTU discovery's entries, in their own band,
+// outside the public-ingress guard: an error message opens no port.
+func (l *entryList) addPathMTU(flows []flow) {
+	for _, f := range flows {
+		p := f.peers[0]
+		block := l.blocks.number(p.value, p.kind == peerIPv6)
+		class := l.class(newEntryClass(f.opener == Egress, false, f.proto, f.from, f.to))
+		l.add(newEntryID(class, block), bandPMTU, l.purposes.id(f.origin+": "+f.purpose))
+	}
+}
+
 // addAllowAll ends a deny-list ACL. IPv6 is allowed whether or not any peer
 // is IPv6: the ACL cannot know whether its VPC is dual-stack, and an IPv6
 // entry in an IPv4-only VPC matches nothing, while a missing one would cut
@@ -307,4 +346,54 @@ func SortEntries(entries []Entry) {
 
 func (e Entry) String() string {
 	return fmt.Sprintf("%s #%d %s proto %s %s %d-%d", e.Direction(), e.RuleNumber, e.Action, e.Protocol, e.CIDR(), e.FromPort, e.ToPort)
+}
+
+// DDVEServicePorts are the ports DDVE listens on whatever the posture:
+// the portmapper 111, NFS and DD Boost 2049, replication 2051, mountd
+// 2052 (Dell's wording, source C) and the REST API 3009 (source E).
+var DDVEServicePorts = []int{111, 2049, 2051, 2052, 3009}
+
+// DDVEEphemeralPorts returns where the answers to DDVE's own connections
+// go: ddve_ephemeral_ports when set, else 1024-65535 less the ports DDVE
+// listens on (DDVEServicePorts and every port an inbound profile of the
+// intent opens), since DD OS's range is not documented. A return entry
+// towards a peer DDVE only connects to then never covers a service port.
+func DDVEEphemeralPorts(in Intent, opts ACLOptions) []catalog.PortRange {
+	flows, _ := intentFlows(in)
+	return ddveEphemeralPorts(flows, opts)
+}
+
+func ddveEphemeralPorts(flows []flow, opts ACLOptions) []catalog.PortRange {
+	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
+		return []catalog.PortRange{{From: opts.DDVEEphemeralFrom, To: opts.DDVEEphemeralTo}}
+	}
+	listening := make([]catalog.PortRange, 0, len(DDVEServicePorts)+8)
+	for _, p := range DDVEServicePorts {
+		listening = append(listening, catalog.PortRange{From: p, To: p})
+	}
+	for _, f := range flows {
+		if f.opener == Ingress && HasPorts(f.proto) && f.origin != CustomOrigin {
+			listening = append(listening, catalog.PortRange{From: f.from, To: f.to})
+		}
+	}
+	return subtractRanges(catalog.PortRange{From: DefaultEphemeralFrom, To: DefaultEphemeralTo}, mergeRanges(listening))
+}
+
+// subtractRanges returns r less the sorted, disjoint ranges holes.
+func subtractRanges(r catalog.PortRange, holes []catalog.PortRange) []catalog.PortRange {
+	var out []catalog.PortRange
+	from := r.From
+	for _, h := range holes {
+		if h.To < from || h.From > r.To {
+			continue
+		}
+		if h.From > from {
+			out = append(out, catalog.PortRange{From: from, To: h.From - 1})
+		}
+		from = h.To + 1
+	}
+	if from <= r.To {
+		out = append(out, catalog.PortRange{From: from, To: r.To})
+	}
+	return out
 }

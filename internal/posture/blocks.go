@@ -100,6 +100,9 @@ func (l *entryList) flowCIDRs(f flow, prefixLists map[string][]string, problems 
 						"Prefix list %s holds %q, which is not a CIDR.", p.value, s)
 					continue
 				}
+				if f.ipv4Only && prefix.Addr().Is6() {
+					continue
+				}
 				prefix = prefix.Masked()
 				out = append(out, l.newCIDR(prefix, prefix.String(), p.value))
 			}

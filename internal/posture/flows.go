@@ -42,7 +42,23 @@ type flow struct {
 	// theirs, so what a compiler derives from the peers alone (resolved
 	// blocks, the whole-internet check) is worked out once per list.
 	peerSet int
+	// ipv4Only flows (NetBIOS) leave IPv6 peers out, typed or resolved
+	// from a prefix list.
+	ipv4Only bool
+	// replyPorts, when set, are where the answers go instead of the
+	// opener's ephemeral range (a custom rule's reply_ports), merged.
+	replyPorts []catalog.PortRange
 }
+
+// catalogProfiles is the compilers' copy of the catalog, taken once: the
+// catalog hands out copies, and the compilers only read theirs.
+var catalogProfiles = func() map[string]catalog.Profile {
+	out := map[string]catalog.Profile{}
+	for _, p := range catalog.All() {
+		out[p.Name] = p
+	}
+	return out
+}()
 
 // CustomOrigin names the origin of custom rules in descriptions and purposes.
 const CustomOrigin = "custom"
@@ -67,15 +83,21 @@ func intentFlows(in Intent) ([]flow, Problems) {
 	count := len(in.CustomRules)
 	for name := range in.Profiles {
 		names = append(names, name)
-		if profile, ok := catalog.Lookup(name); ok {
+		if profile, ok := catalogProfiles[name]; ok {
 			count += len(profile.Flows)
 		}
 	}
 	slices.Sort(names)
+	rpcDynamic := catalog.PortRange{From: in.RPCDynamicFrom, To: in.RPCDynamicTo}
+	if rpcDynamic.From == 0 && rpcDynamic.To == 0 {
+		rpcDynamic = catalog.PortRange{From: catalog.RPCDynamicFrom, To: catalog.RPCDynamicTo}
+	} else {
+		checkPortRange(Root(catalog.RPCDynamicPorts), rpcDynamic.From, rpcDynamic.To, &problems)
+	}
 	flows := make([]flow, 0, count)
 	for _, name := range names {
 		at := Root("profiles").MapKey(name)
-		profile, ok := catalog.Lookup(name)
+		profile, ok := catalogProfiles[name]
 		if !ok {
 			problems.add(at, "Unknown port profile", "%s", UnknownProfileDetail(name))
 			continue
@@ -90,18 +112,38 @@ func intentFlows(in Intent) ([]flow, Problems) {
 		if profile.HasInbound() && !in.AllowPublicIngress {
 			refuseWholeFamily(at, name, parsed, peerBlock, &problems)
 		}
+		// The IPv4-only flows of the profile share a list of their own.
+		mainSet := peerSets
+		peerSets++
+		var ipv4Peers []peer
+		ipv4Set := -1
 		for _, f := range profile.Flows {
+			peers, set := parsed, mainSet
+			if f.IPv4Only {
+				if ipv4Set < 0 {
+					ipv4Peers = slices.DeleteFunc(slices.Clone(parsed), func(p peer) bool { return p.kind == peerIPv6 })
+					ipv4Set = peerSets
+					peerSets++
+				}
+				if len(ipv4Peers) == 0 {
+					continue
+				}
+				peers, set = ipv4Peers, ipv4Set
+			}
 			opener := Ingress
 			if f.Direction == catalog.Outbound {
 				opener = Egress
 			}
 			proto, _ := ProtocolNumber(string(f.Protocol))
+			from, to := f.FromPort, f.ToPort
+			if f.Setting == catalog.RPCDynamicPorts {
+				from, to = rpcDynamic.From, rpcDynamic.To
+			}
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: f.FromPort, to: f.ToPort, purpose: f.Purpose, replies: f.Replies, peers: parsed, peerSet: peerSets,
+				from: from, to: to, purpose: f.Purpose, replies: f.Replies, peers: peers, peerSet: set, ipv4Only: f.IPv4Only,
 			})
 		}
-		peerSets++
 	}
 
 	for i, rule := range in.CustomRules {
@@ -163,6 +205,33 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	if known && IsICMP(proto) && !checkICMPFamily(at, proto, peers, problems) {
 		ok = false
 	}
+	replies := customReplies(proto, from)
+	var replyPorts []catalog.PortRange
+	switch {
+	case rule.OneWay && len(rule.ReplyPorts) > 0:
+		problems.add(at.Name("reply_ports"), "Reply ports on a one-way rule",
+			"one_way = true means the flow is never answered, so it takes no reply_ports: remove one of them.")
+		ok = false
+	case rule.OneWay:
+		replies = catalog.Replies{OneWay: true, Source: "custom rule: one_way"}
+	case rule.ReplyPorts != nil && known && !HasPorts(proto):
+		problems.add(at.Name("reply_ports"), "Reply ports without ports",
+			"reply_ports name the ports TCP and UDP clients send from; %s answers by message type (ICMP) or not by port at all: remove reply_ports.", protocolLabel(proto))
+		ok = false
+	case rule.ReplyPorts != nil && len(rule.ReplyPorts) == 0:
+		problems.add(at.Name("reply_ports"), "Empty reply ports",
+			"reply_ports is empty, which would drop every answer: name the ports the clients send from, set one_way = true if nothing answers, or leave reply_ports out for the ephemeral range.")
+		ok = false
+	case rule.ReplyPorts != nil:
+		for _, r := range rule.ReplyPorts {
+			if _, _, good := checkPortRange(at.Name("reply_ports"), r.From, r.To, problems); !good {
+				ok = false
+			}
+		}
+		if ok {
+			replyPorts = mergeRanges(rule.ReplyPorts)
+		}
+	}
 	purpose := rule.Description
 	if purpose == "" {
 		switch {
@@ -176,7 +245,7 @@ func parseCustomRule(at Path, rule CustomRule, allowPublic bool, problems *Probl
 	}
 	return flow{
 		origin: CustomOrigin, at: at, opener: rule.Direction, proto: proto, from: from, to: to,
-		purpose: purpose, description: rule.Description, replies: customReplies(proto, from), peers: peers,
+		purpose: purpose, description: rule.Description, replies: replies, peers: peers, replyPorts: replyPorts,
 	}, ok
 }
 

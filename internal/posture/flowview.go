@@ -20,6 +20,12 @@ type Flow struct {
 	From, To int // ICMP: type and code
 	// Replies is how the answers travel.
 	Replies catalog.Replies
+	// IPv4Only flows (NetBIOS) have no IPv6 peer: the IPv6 blocks of
+	// their prefix lists are left out too.
+	IPv4Only bool
+	// ReplyPorts, when set, are where the answers go instead of the
+	// opener's ephemeral range (a custom rule's reply_ports).
+	ReplyPorts []catalog.PortRange
 	// The peers: CIDR blocks of both families, and the IDs a group rule
 	// names and an ACL resolves or refuses. The flows of one profile share
 	// these lists: read them, do not write them.
@@ -43,7 +49,7 @@ func Flows(in Intent) ([]Flow, error) {
 		}
 		out[i] = Flow{
 			Origin: f.origin, Purpose: f.purpose, Inbound: f.opener == Ingress,
-			Protocol: f.proto, From: f.from, To: f.to, Replies: f.replies,
+			Protocol: f.proto, From: f.from, To: f.to, Replies: f.replies, IPv4Only: f.ipv4Only, ReplyPorts: f.replyPorts,
 			CIDRs: peers.CIDRs, SecurityGroupIDs: peers.SecurityGroupIDs, PrefixListIDs: peers.PrefixListIDs,
 		}
 	}

@@ -62,6 +62,10 @@ func CompileGroup(in Intent, opts GroupOptions) ([]Rule, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	if in.PathMTUDiscovery {
+		ipv4, ipv6 := pmtuFamilies(flows, nil)
+		flows = append(flows, pmtuFlows(ipv4, ipv6, false, nextPeerSet(flows))...)
+	}
 	pairs := 0
 	for _, f := range flows {
 		pairs += len(f.peers)

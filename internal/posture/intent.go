@@ -4,6 +4,8 @@
 // resources adapt their models to these structs and back.
 package posture
 
+import "github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+
 // Peers are the other ends of a profile's flows.
 type Peers struct {
 	CIDRBlocks       []string
@@ -26,7 +28,17 @@ type CustomRule struct {
 	ToPort      *int   // nil for protocol all; ICMP: the code (-1: any)
 	Peers       Peers
 	Description string
+	// ReplyPorts are where a network ACL lets the answers back (TCP and
+	// UDP only): the ports the flow's clients send from, such as 665-1023
+	// for NFS clients mounting with resvport. Nil means the ephemeral
+	// range of whoever opens the flow.
+	ReplyPorts []PortRange
+	// OneWay flows expect no answer (syslog, traps): no return entry.
+	OneWay bool
 }
+
+// PortRange is an inclusive range of ports.
+type PortRange = catalog.PortRange
 
 // Intent is what the user declares: profiles by name with their peers, and
 // custom rules.
@@ -35,6 +47,15 @@ type Intent struct {
 	CustomRules []CustomRule
 	// AllowPublicIngress permits 0.0.0.0/0 and ::/0 as peers of inbound flows.
 	AllowPublicIngress bool
+	// PathMTUDiscovery admits the ICMP messages path MTU discovery needs
+	// (ICMP 3/4, ICMPv6 2) from any address, for the families the peers
+	// use: inbound in a security group, in and out in a network ACL. The
+	// resources default it to true.
+	PathMTUDiscovery bool
+	// RPCDynamicFrom and RPCDynamicTo are the domain controllers' dynamic
+	// RPC range the directory profile reaches Netlogon on; both zero means
+	// the Windows default, 49152-65535.
+	RPCDynamicFrom, RPCDynamicTo int
 }
 
 // Direction of a rule or entry, as AWS names it.

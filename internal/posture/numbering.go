@@ -5,8 +5,13 @@ import "slices"
 // Rule number bands: every deny lies below every allow, and the allow-all
 // entries of a deny-list ACL come last. Gaps leave room for entries added
 // later without renumbering the ones that stay.
+//
+// Path MTU discovery's entries take a band of their own, after the denies
+// (a denied block stays denied) and before the profiles' allows, so they
+// keep their numbers whatever the profiles do.
 const (
-	denyBandFirst, denyBandLast         = 1, 999
+	denyBandFirst, denyBandLast         = 1, 899
+	pmtuBandFirst, pmtuBandLast         = 900, 999
 	allowBandFirst, allowBandLast       = 1000, 31999
 	allowAllBandFirst, allowAllBandLast = 32000, 32766
 	numberStep                          = 10
@@ -18,6 +23,8 @@ const (
 	bandDeny band = iota
 	bandAllow
 	bandAllowAll
+	bandPMTU
+	bandCount
 )
 
 func (b band) bounds() (int, int) {
@@ -26,6 +33,8 @@ func (b band) bounds() (int, int) {
 		return denyBandFirst, denyBandLast
 	case bandAllow:
 		return allowBandFirst, allowBandLast
+	case bandPMTU:
+		return pmtuBandFirst, pmtuBandLast
 	}
 	return allowAllBandFirst, allowAllBandLast
 }
@@ -63,7 +72,7 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 	}
 
 	var problems Problems
-	var lastNumber [2][bandAllowAll + 1]int // per direction and band
+	var lastNumber [2][bandCount]int // per direction and band
 	// Per direction, rule numbers in the high bits and positions in order
 	// in the low ones, so that sorting the numbers sorts the entries. New
 	// numbers follow the order, so the lists come mostly sorted, which
@@ -159,6 +168,8 @@ func bandName(b band) string {
 		return "deny"
 	case bandAllow:
 		return "profiles and custom_rules"
+	case bandPMTU:
+		return PathMTUOrigin
 	}
 	return "default_action"
 }
@@ -169,6 +180,8 @@ func bandPath(b band) Path {
 		return Root("deny")
 	case bandAllow:
 		return Root("profiles")
+	case bandPMTU:
+		return Root(PathMTUOrigin)
 	}
 	return Root("default_action")
 }

@@ -197,9 +197,13 @@ func checkACLQuota(entries []Entry, quota int) error {
 					direction = Egress
 				}
 				at := crossedAt[dir][f]
+				raise := fmt.Sprintf("or raise entries_per_direction_quota after raising the quota in AWS (at most %d)", MaxEntriesPerDirectionQuota)
+				if quota >= MaxEntriesPerDirectionQuota {
+					raise = fmt.Sprintf("or split the subnets: AWS allows no more than %d", MaxEntriesPerDirectionQuota)
+				}
 				problems.add(Root("entries_per_direction_quota"), "Network ACL entry quota exceeded",
-					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. The quota is passed at %s (%s). Merge peers into wider CIDRs, drop profiles this subnet does not need, or raise entries_per_direction_quota after raising the quota in AWS (at most 40).",
-					n, family, direction, n+1, quota, at, at.Purpose)
+					"The ACL needs %d %s %s entries plus the built-in deny-all, %d in all, over the quota of %d. The quota is passed at %s (%s). Merge peers into wider CIDRs, drop profiles this subnet does not need, %s.",
+					n, family, direction, n+1, quota, at, at.Purpose, raise)
 			}
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-
-	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
 )
 
 // IntentFromRules recovers the intent behind a security group's rules from
@@ -15,7 +13,7 @@ import (
 // records an intent that would change the group.
 func IntentFromRules(rules []Rule) (Intent, bool) {
 	in := Intent{Profiles: map[string]Peers{}}
-	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
+	known := func(name string) bool { _, ok := catalogProfiles[name]; return ok }
 	type customKey struct {
 		direction, protocol string
 		from, to            int
@@ -24,6 +22,10 @@ func IntentFromRules(rules []Rule) (Intent, bool) {
 	custom := map[customKey]*CustomRule{}
 	var customOrder []customKey
 	for _, r := range rules {
+		if isPathMTU := func(name string) bool { return name == PathMTUOrigin }; ProfilesFromDescription(r.Description, isPathMTU) != nil {
+			in.PathMTUDiscovery = true
+			continue
+		}
 		if r.Direction == Ingress && (r.CIDRIPv4 == "0.0.0.0/0" || r.CIDRIPv6 == "::/0") {
 			in.AllowPublicIngress = true
 		}

@@ -314,6 +314,9 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 			case peerPrefixList:
 				for _, s := range opts.PrefixListCIDRs[p.value] {
 					prefix := netip.MustParsePrefix(s).Masked()
+					if f.ipv4Only && prefix.Addr().Is6() {
+						continue // NetBIOS has no IPv6 peer
+					}
 					blocks = append(blocks, block{prefix.String(), prefix.Addr().Is6()})
 				}
 			}
@@ -335,7 +338,17 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 					returns = append(returns, returnTraffic{egress: !egress, proto: f.proto, block: b.text, ipv6: b.ipv6, placeholder: len(list)})
 					list = append(list, pending{band: bandAllow, returns: i})
 				}
-				returns[i].ports = append(returns[i].ports, ReplyPorts(f.replies, ephemeral)...)
+				clients := []catalog.PortRange{ephemeral}
+				switch {
+				case f.replyPorts != nil:
+					clients = f.replyPorts
+				case egress:
+					clients = ddveEphemeralPorts(flows, opts)
+				}
+				if !f.replies.OneWay {
+					returns[i].ports = append(returns[i].ports, clients...)
+					returns[i].ports = append(returns[i].ports, f.replies.ClientPorts...)
+				}
 				if !slices.Contains(returns[i].purposes, purpose) {
 					returns[i].purposes = append(returns[i].purposes, purpose)
 				}
@@ -369,6 +382,14 @@ func referenceACL(in Intent, opts ACLOptions) []Entry {
 			add(&merged, mergedIndex, e, bandAllow, r.purposes...)
 		}
 	}
+
+	merged = referenceDropCovered(merged, func(p pending) Entry { return p.entry }, func(into *pending, from pending) {
+		for _, s := range from.purposes {
+			if !slices.Contains(into.purposes, s) {
+				into.purposes = append(into.purposes, s)
+			}
+		}
+	})
 
 	// Numbering: twins of the previous numbering keep theirs in the right
 	// band, the others take the next free number.
@@ -447,4 +468,101 @@ func TestMayCoverHoldsWhenCovered(t *testing.T) {
 	if covered < 100 {
 		t.Fatalf("only %d sets covered their family: too few to test", covered)
 	}
+}
+
+// referenceDropCovered leaves out, entry by entry, every allow entry that
+// another allow entry of its direction and family covers: the first
+// entry for every protocol whose block holds it, else the entry of its
+// protocol with the widest block, the lowest first port (type), the
+// highest last port (code, any first) and the earliest place; a covered
+// coverer hands on to its own.
+func referenceDropCovered[T any](list []T, entry func(T) Entry, give func(into *T, from T)) []T {
+	prefix := func(e Entry) netip.Prefix { return netip.MustParsePrefix(e.CIDRBlock + e.IPv6CIDRBlock) }
+	code := func(e Entry) int {
+		if e.ICMPCode == -1 {
+			return 256
+		}
+		return e.ICMPCode
+	}
+	ports := func(e Entry) (int, int) {
+		proto, _ := strconv.Atoi(e.Protocol)
+		switch {
+		case HasPorts(proto):
+			return e.FromPort, e.ToPort
+		case IsICMP(proto):
+			return e.ICMPType, code(e)
+		}
+		return 0, 0
+	}
+	covers := func(o, e Entry) bool {
+		po, pe := prefix(o), prefix(e)
+		if o.Action != Allow || e.Action != Allow || o.Egress != e.Egress || po.Addr().Is6() != pe.Addr().Is6() ||
+			po.Bits() > pe.Bits() || !po.Contains(pe.Addr()) || o.Key() == e.Key() {
+			return false
+		}
+		if o.Protocol == "-1" {
+			return e.Protocol != "-1" || po.Bits() < pe.Bits()
+		}
+		if o.Protocol != e.Protocol {
+			return false
+		}
+		proto, _ := strconv.Atoi(o.Protocol)
+		of, ot := ports(o)
+		ef, et := ports(e)
+		switch {
+		case HasPorts(proto):
+			return of <= ef && et <= ot
+		case IsICMP(proto):
+			return of == -1 || of == ef && (ot == 256 || ot == et)
+		}
+		return true
+	}
+	coveredBy := make([]int, len(list))
+	for i := range list {
+		e := entry(list[i])
+		best := -1
+		for j := range list {
+			o := entry(list[j])
+			if j == i || !covers(o, e) {
+				continue
+			}
+			if o.Protocol == "-1" && e.Protocol != "-1" {
+				if best < 0 || entry(list[best]).Protocol != "-1" || j < best {
+					best = j
+				}
+				continue
+			}
+			if best >= 0 && entry(list[best]).Protocol == "-1" && e.Protocol != "-1" {
+				continue
+			}
+			if best < 0 {
+				best = j
+				continue
+			}
+			b := entry(list[best])
+			of, ot := ports(o)
+			bf, bt := ports(b)
+			if c := cmp.Or(cmp.Compare(prefix(o).Bits(), prefix(b).Bits()), cmp.Compare(of, bf), cmp.Compare(bt, ot), cmp.Compare(j, best)); c < 0 {
+				best = j
+			}
+		}
+		coveredBy[i] = best + 1
+	}
+	var out []T
+	for i := range list {
+		if coveredBy[i] == 0 {
+			continue
+		}
+		by := coveredBy[i]
+		for coveredBy[by-1] != 0 {
+			by = coveredBy[by-1]
+		}
+		give(&list[by-1], list[i])
+	}
+	for i := range list {
+		if coveredBy[i] == 0 {
+			out = append(out, list[i])
+		}
+	}
+	return out
 }

@@ -47,6 +47,18 @@ func ReplyPorts(r catalog.Replies, ephemeral catalog.PortRange) []catalog.PortRa
 	return mergeRanges(append([]catalog.PortRange{ephemeral}, r.ClientPorts...))
 }
 
+// replyPortsOver is ReplyPorts over a client range in pieces, as DDVE's
+// own is once its listening ports are taken out.
+func replyPortsOver(r catalog.Replies, ephemeral []catalog.PortRange) []catalog.PortRange {
+	if r.OneWay {
+		return nil
+	}
+	if len(ephemeral) == 1 {
+		return ReplyPorts(r, ephemeral[0])
+	}
+	return mergeRanges(append(slices.Clone(ephemeral), r.ClientPorts...))
+}
+
 // mergeRanges sorts ranges and joins those that overlap or touch, so that
 // 512-1023 and 1024-65535 take one ACL entry instead of two.
 func mergeRanges(ranges []catalog.PortRange) []catalog.PortRange {

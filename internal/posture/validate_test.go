@@ -74,7 +74,7 @@ func TestValidationProblems(t *testing.T) {
 		{"ICMP code under every type", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "ingress", Protocol: "icmp", FromPort: ptr(-1), ToPort: ptr(3), Peers: posture.Peers{CIDRBlocks: []string{"10.0.0.0/8"}}}}}, nil, posture.GroupOptions{},
 			`custom_rules[0].to_port`, "set to_port to -1"},
 		{"public return traffic of an outbound profile", posture.Intent{Profiles: map[string]posture.Peers{"object_storage": {CIDRBlocks: []string{"0.0.0.0/0"}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
-			`profiles["object_storage"].cidr_blocks["0.0.0.0/0"]`, "profile object_storage HTTPS to S3 admits it inbound on tcp 1024-65535 as return traffic"},
+			`profiles["object_storage"].cidr_blocks["0.0.0.0/0"]`, "profile object_storage HTTPS to S3 admits it inbound on tcp 1024-2048, 2050, 2053-3008, 3010-65535 as return traffic"},
 		{"public return traffic of an outbound custom rule", posture.Intent{CustomRules: []posture.CustomRule{{Direction: "egress", Protocol: "all", Peers: posture.Peers{IPv6CIDRBlocks: []string{"::/0"}}}}}, &posture.ACLOptions{}, posture.GroupOptions{},
 			`custom_rules[0].ipv6_cidr_blocks["::/0"]`, "admits it inbound on all protocols as return traffic"},
 		{"prefix list resolving to the internet", posture.Intent{Profiles: map[string]posture.Peers{"remote_management": {PrefixListIDs: []string{"pl-0123456789abcdef0"}}}},
@@ -107,7 +107,7 @@ func TestValidationProblems(t *testing.T) {
 		{"ACL quota", mgmt(posture.Peers{CIDRBlocks: hosts(10)}), &posture.ACLOptions{}, posture.GroupOptions{},
 			`entries_per_direction_quota`, "needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20. The quota is passed at ingress #1190 allow proto 6 10.0.0.10/32 443-443 (management: HTTPS)"},
 		{"deny band full", posture.Intent{}, &posture.ACLOptions{Deny: denies(1000), EntriesPerDirectionQuota: 2000}, posture.GroupOptions{},
-			`deny`, "need more numbers than 1-999 holds"},
+			`deny`, "need more numbers than 1-899 holds"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

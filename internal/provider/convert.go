@@ -78,9 +78,24 @@ func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.D
 // resources and the expansion; known is false when part of them is known
 // only at apply.
 func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, diag.Diagnostics) {
-	in := posture.Intent{Profiles: map[string]posture.Peers{}, AllowPublicIngress: m.AllowPublicIngress.ValueBool()}
-	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() {
+	in := posture.Intent{
+		Profiles: map[string]posture.Peers{}, AllowPublicIngress: m.AllowPublicIngress.ValueBool(),
+		// Null, as the expansion without a resource reads an argument
+		// left out, is the resources' default.
+		PathMTUDiscovery: m.PathMTUDiscovery.IsNull() || m.PathMTUDiscovery.ValueBool(),
+	}
+	if m.Profiles.IsUnknown() || m.CustomRules.IsUnknown() || m.AllowPublicIngress.IsUnknown() || m.PathMTUDiscovery.IsUnknown() || m.RPCDynamicPorts.IsUnknown() {
 		return in, false, nil
+	}
+	if !m.RPCDynamicPorts.IsNull() {
+		var ports portRangeModel
+		if diags := m.RPCDynamicPorts.As(ctx, &ports, objectAsOptions); diags.HasError() {
+			return in, false, diags
+		}
+		if ports.FromPort.IsUnknown() || ports.ToPort.IsUnknown() {
+			return in, false, nil
+		}
+		in.RPCDynamicFrom, in.RPCDynamicTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
 	}
 	// A whole profile or rule may be unknown (from a variable known only at
 	// apply); decoding it would read as an empty one.
@@ -112,14 +127,37 @@ func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, di
 		peers, ok, d := expandPeers(ctx, peersModel{rule.CIDRBlocks, rule.IPv6CIDRBlocks, rule.SecurityGroupIDs, rule.PrefixListIDs})
 		diags.Append(d...)
 		known = known && ok && !rule.Direction.IsUnknown() && !rule.Protocol.IsUnknown() &&
-			!rule.FromPort.IsUnknown() && !rule.ToPort.IsUnknown() && !rule.Description.IsUnknown()
+			!rule.FromPort.IsUnknown() && !rule.ToPort.IsUnknown() && !rule.Description.IsUnknown() &&
+			!rule.ReplyPorts.IsUnknown() && !rule.OneWay.IsUnknown()
+		replyPorts, replyKnown, d := expandPortRanges(ctx, rule.ReplyPorts)
+		diags.Append(d...)
+		known = known && replyKnown
 		in.CustomRules = append(in.CustomRules, posture.CustomRule{
 			Direction: rule.Direction.ValueString(), Protocol: rule.Protocol.ValueString(),
 			FromPort: optionalInt(rule.FromPort), ToPort: optionalInt(rule.ToPort),
 			Peers: peers, Description: rule.Description.ValueString(),
+			ReplyPorts: replyPorts, OneWay: rule.OneWay.ValueBool(),
 		})
 	}
 	return in, known, diags
+}
+
+// expandPortRanges reads a list of {from_port, to_port}: nil when null,
+// an empty slice when empty.
+func expandPortRanges(ctx context.Context, list types.List) ([]posture.PortRange, bool, diag.Diagnostics) {
+	if list.IsNull() || list.IsUnknown() {
+		return nil, !list.IsUnknown(), nil
+	}
+	var models []portRangeModel
+	diags := list.ElementsAs(ctx, &models, false)
+	out := make([]posture.PortRange, 0, len(models))
+	for _, m := range models {
+		if m.FromPort.IsUnknown() || m.ToPort.IsUnknown() {
+			return nil, false, diags
+		}
+		out = append(out, posture.PortRange{From: int(m.FromPort.ValueInt64()), To: int(m.ToPort.ValueInt64())})
+	}
+	return out, true, diags
 }
 
 func optionalInt(v types.Int64) *int {

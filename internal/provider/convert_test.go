@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -139,5 +140,14 @@ func TestFlattenExpandRoundTrip(t *testing.T) {
 	}
 	if id := object.Attributes()["rule_id"]; !id.IsUnknown() {
 		t.Fatalf("a new rule's ID is %v, want unknown", id)
+	}
+}
+
+func TestEntriesQuotaProblem(t *testing.T) {
+	for n, want := range map[int64]string{1: "at least 2", 2: "", 20: "", 40: "", 41: "at most 40", 1000: "at most 40"} {
+		got := entriesQuotaProblem(n)
+		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("quota %d: %q, want %q", n, got, want)
+		}
 	}
 }

@@ -49,6 +49,7 @@ type reachabilityModel struct {
 	NetworkACLID     types.String `tfsdk:"network_acl_id"`
 	DDVEAddress      types.String `tfsdk:"ddve_address"`
 	EphemeralPorts   types.Object `tfsdk:"ephemeral_ports"`
+	DDVEEphemeral    types.Object `tfsdk:"ddve_ephemeral_ports"`
 	Flows            types.List   `tfsdk:"flows"`
 	Results          types.List   `tfsdk:"results"`
 	Exposure         types.List   `tfsdk:"exposure"`
@@ -160,11 +161,20 @@ func (d *reachabilityDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			},
 			"ephemeral_ports": schema.SingleNestedAttribute{
 				Optional: true,
-				Description: "The range answers are expected on, for the mismatch check of return traffic (default 1024-65535, " +
+				Description: "The range peers' clients send from, where the answers to their connections are expected, for the mismatch check of return traffic (default 1024-65535, " +
 					"which covers Linux, Windows, NAT gateways and load balancers).",
 				Attributes: map[string]schema.Attribute{
 					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
 					"to_port":   schema.Int64Attribute{Required: true, Description: "Last ephemeral port."},
+				},
+			},
+			"ddve_ephemeral_ports": schema.SingleNestedAttribute{
+				Optional: true,
+				Description: "The range DDVE's own connections are answered on, for the mismatch check of return traffic (default 32768-60999, " +
+					"DD OS's Linux range; `ddve_subnet_nacl` passes it whatever its `ddve_ephemeral_ports`, unless that is set narrower).",
+				Attributes: map[string]schema.Attribute{
+					"from_port": schema.Int64Attribute{Required: true, Description: "First port."},
+					"to_port":   schema.Int64Attribute{Required: true, Description: "Last port."},
 				},
 			},
 			"flows": schema.ListNestedAttribute{
@@ -381,6 +391,13 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 		ephemeral = evaluate.PortRange{From: int(ports.FromPort.ValueInt64()), To: int(ports.ToPort.ValueInt64())}
 	}
 
+	var ddveEphemeral []evaluate.PortRange
+	if !config.DDVEEphemeral.IsNull() {
+		var ports portRangeModel
+		resp.Diagnostics.Append(config.DDVEEphemeral.As(ctx, &ports, objectAsOptions)...)
+		ddveEphemeral = []evaluate.PortRange{{From: int(ports.FromPort.ValueInt64()), To: int(ports.ToPort.ValueInt64())}}
+	}
+
 	results := []attr.Value{}
 	if !config.Flows.IsNull() && len(config.Flows.Elements()) > 0 {
 		vpc, err := awsec2.FindVPCPrimaryCIDR(ctx, d.data.client.EC2, live.vpcID)
@@ -403,7 +420,7 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, Services: posture.CatalogReplies(), Local: live.host.Local})
+	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, DDVEEphemeral: ddveEphemeral, Services: posture.CatalogReplies(), Local: live.host.Local})
 	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
 	config.Exposure = exposureList(check)
 	config.ExposureTable = types.StringValue(check.TableNaming(func(g evaluate.MismatchGroup) string { return live.cause(g.Rule, g.Entry) }))

@@ -65,7 +65,13 @@ data "ddve_reachability" "check" {
 					knownvalue.StringRegexp(regexpOf(`^network ACL acl-\w+ entry 10 \(ingress, deny\); no security group rule admits it$`))),
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(0)),
 				statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("exposure"), knownvalue.ListPartial(map[int]knownvalue.Check{
+					// Path MTU discovery's message, from anywhere: it opens no port.
 					0: knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"layer": knownvalue.StringExact("security_group"), "direction": knownvalue.StringExact("ingress"),
+						"protocol": knownvalue.StringExact("icmp"), "cidr": knownvalue.StringExact("0.0.0.0/0"),
+						"from_port": knownvalue.Int64Exact(3), "to_port": knownvalue.Int64Exact(3), "ports": knownvalue.StringExact("type 3 code 4"),
+					}),
+					1: knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"layer": knownvalue.StringExact("security_group"), "direction": knownvalue.StringExact("ingress"),
 						"protocol": knownvalue.StringExact("tcp"), "cidr": knownvalue.StringExact("10.0.1.10/32"),
 						"from_port": knownvalue.Int64Exact(22), "to_port": knownvalue.Int64Exact(22), "ports": knownvalue.StringExact("22"),

@@ -51,8 +51,11 @@ func (d *rulesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest
 	attrs := dataSourceAttributes(map[string]rs.Attribute{
 		"custom_rules":                group["custom_rules"],
 		"allow_public_ingress":        group["allow_public_ingress"],
+		"path_mtu_discovery":          acl["path_mtu_discovery"],
+		"rpc_dynamic_ports":           acl["rpc_dynamic_ports"],
 		"rules_per_direction_quota":   group["rules_per_direction_quota"],
 		"ephemeral_ports":             acl["ephemeral_ports"],
+		"ddve_ephemeral_ports":        acl["ddve_ephemeral_ports"],
 		"deny":                        acl["deny"],
 		"default_action":              acl["default_action"],
 		"entries_per_direction_quota": acl["entries_per_direction_quota"],

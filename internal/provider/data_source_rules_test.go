@@ -63,7 +63,7 @@ output "entry_keys" {
 `, n.VPCID, n.S3PrefixListID, bastion)
 }
 
-// TestAccRules_seedPosture: the seed posture's 3 rules and its entries are
+// TestAccRules_seedPosture: the seed posture's 4 rules and its entries are
 // what ddve_security_group and ddve_subnet_nacl plan for the same input,
 // and a key names what its rule or entry does.
 func TestAccRules_seedPosture(t *testing.T) {
@@ -79,10 +79,16 @@ func TestAccRules_seedPosture(t *testing.T) {
 				knownvalue.StringExact("egress allow tcp 1024-65535 "+b))
 		}
 		for _, c := range n.S3PrefixListCIDR {
-			checks = append(checks,
-				knownvalue.StringExact("egress allow tcp 443 "+c),
-				knownvalue.StringExact("ingress allow tcp 1024-65535 "+c))
+			checks = append(checks, knownvalue.StringExact("egress allow tcp 443 "+c))
+			for _, ports := range acctest.DDVEReturnPorts {
+				if from, to, _ := strings.Cut(ports, "-"); from == to {
+					ports = from // a key names a single port once
+				}
+				checks = append(checks, knownvalue.StringExact("ingress allow tcp "+ports+" "+c))
+			}
 		}
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		checks = append(checks, knownvalue.StringExact("ingress allow icmp type 3 code 4 0.0.0.0/0"), knownvalue.StringExact("egress allow icmp type 3 code 4 0.0.0.0/0"))
 		return append(checks, knownvalue.StringExact("ingress deny all 5.5.5.5/32"))
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -92,11 +98,12 @@ func TestAccRules_seedPosture(t *testing.T) {
 			{
 				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(3)),
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(4+2*s3)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(4)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("network_acl_entries"), knownvalue.ListSizeExact(6+(1+len(acctest.DDVEReturnPorts))*s3)),
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("entries_as_planned", knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0"),
 						knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
 						knownvalue.StringExact("ingress tcp 443 10.0.1.10/32"),
 						knownvalue.StringExact("egress tcp 443 " + n.S3PrefixListID),
@@ -114,7 +121,7 @@ func TestAccRules_seedPosture(t *testing.T) {
 				Config: rulesSeedConfig(rec, n, `"10.0.1.10/32", "10.0.1.11/32"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("rules_as_planned", knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(5)),
+					statecheck.ExpectKnownValue("data.ddve_rules.seed", tfjsonpath.New("security_group_rules"), knownvalue.ListSizeExact(6)),
 					statecheck.ExpectKnownOutputValue("entry_keys", knownvalue.SetExact(entryKeys("10.0.1.10/32", "10.0.1.11/32"))),
 				},
 			},
@@ -153,6 +160,7 @@ output "rule_keys" {
 				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("network_acl_entries"), knownvalue.Null()),
 				statecheck.ExpectKnownOutputValue("rule_keys", knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0"),
 					knownvalue.StringExact("ingress icmp type 8 code -1 10.0.9.0/24"),
 					knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
 					knownvalue.StringExact("ingress tcp 22 sg-0123456789abcdef0"),
@@ -181,6 +189,7 @@ output "entry_keys" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownValue("data.ddve_rules.test", tfjsonpath.New("security_group_rules"), knownvalue.ListExact([]knownvalue.Check{
+					groupRule("ingress icmp type 3 code 4 0.0.0.0/0", "icmp", 3, 4, "0.0.0.0/0", "path_mtu_discovery", "ddve path_mtu_discovery: fragmentation needed"),
 					groupRule("ingress icmp type 8 code -1 10.0.9.0/24", "icmp", 8, -1, "10.0.9.0/24", "custom", "ddve custom: icmp type 8 code -1"),
 					groupRule("ingress tcp 22 10.0.1.10/32", "tcp", 22, 22, "10.0.1.10/32", "management", "ddve management: SSH"),
 					groupRule("ingress tcp 443 10.0.1.10/32", "tcp", 443, 443, "10.0.1.10/32", "management", "ddve management: HTTPS"),
@@ -191,7 +200,7 @@ output "entry_keys" {
 				// reply.
 				statecheck.ExpectKnownOutputValue("entry_keys", knownvalue.SetPartial([]knownvalue.Check{
 					knownvalue.StringExact("ingress allow udp 123 10.0.5.0/24"),
-					knownvalue.StringExact("ingress allow udp 1024-65535 10.0.5.0/24"),
+					knownvalue.StringExact("ingress allow udp 3010-65535 10.0.5.0/24"),
 					knownvalue.StringExact("egress allow icmp type 0 code -1 10.0.9.0/24"),
 				})),
 			},

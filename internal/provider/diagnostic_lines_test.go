@@ -67,7 +67,7 @@ resource "ddve_security_group" "test" {
     object_storage = {
       cidr_blocks = ["0.0.0.0/0"]
     }
-  }`), `object_storage = {`, "admits it inbound on tcp 1024-65535 as return traffic"},
+  }`), `object_storage = {`, "admits it inbound on tcp 1024-2048, 2050, 2053-3008, 3010-65535 as return traffic"},
 		{group(`  custom_rules = [
     { direction = "ingress", protocol = "tcp", from_port = 22, to_port = 22, cidr_blocks = ["10.0.9.0/24"] },
     { direction = "ingress", protocol = "icmp", from_port = -1, to_port = 3, cidr_blocks = ["10.0.9.0/24"] },

@@ -66,7 +66,8 @@ func TestFunctionsExpandLikeTheDataSource(t *testing.T) {
 		key, _ := e.(types.Object).Attributes()["key"].(types.String)
 		keys = append(keys, key.ValueString())
 	}
-	want := "ingress deny all 5.5.5.5/32,ingress allow tcp 22 10.0.1.10/32,ingress allow tcp 443 10.0.1.10/32,egress allow tcp 1024-65535 10.0.1.10/32"
+	want := "ingress deny all 5.5.5.5/32,ingress allow icmp type 3 code 4 0.0.0.0/0,ingress allow tcp 22 10.0.1.10/32,ingress allow tcp 443 10.0.1.10/32," +
+		"egress allow icmp type 3 code 4 0.0.0.0/0,egress allow tcp 1024-65535 10.0.1.10/32" // path MTU discovery by default
 	if got := strings.Join(keys, ","); got != want {
 		t.Errorf("entries = %s\nwant      %s", got, want)
 	}
@@ -157,7 +158,7 @@ func TestFunctionArgumentErrors(t *testing.T) {
 		{"unknown peer field", types.DynamicValue(hclObject(map[string]attr.Value{"management": hclObject(map[string]attr.Value{"cidr": hclStrings("10.0.0.0/8")})})),
 			nil, networkACLOptions, 0, `profiles["management"]: unexpected attribute "cidr"; the attributes are cidr_blocks,`},
 		{"option of the other function", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"deny": hclTuple()})),
-			securityGroupOptions, 1, `options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, rules_per_direction_quota`},
+			securityGroupOptions, 1, `options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, path_mtu_discovery, rpc_dynamic_ports, rules_per_direction_quota`},
 		{"tcp without ports", management("10.0.1.10/32"), types.DynamicValue(hclObject(map[string]attr.Value{"custom_rules": hclTuple(hclObject(map[string]attr.Value{
 			"direction": types.StringValue("ingress"), "protocol": types.StringValue("tcp"), "cidr_blocks": hclStrings("10.0.9.0/24"),
 		}))})), networkACLOptions, 1, `options.custom_rules[0]: Missing ports: tcp needs from_port and to_port`},

@@ -22,7 +22,7 @@ type networkACLEntriesFunction struct{}
 
 // networkACLOptions are the inputs of ddve_subnet_nacl besides its
 // profiles that shape its entries.
-var networkACLOptions = []string{"custom_rules", "allow_public_ingress", "ephemeral_ports", "deny", "default_action", "entries_per_direction_quota"}
+var networkACLOptions = []string{"custom_rules", "allow_public_ingress", "path_mtu_discovery", "rpc_dynamic_ports", "ephemeral_ports", "ddve_ephemeral_ports", "deny", "default_action", "entries_per_direction_quota"}
 
 func (f *networkACLEntriesFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
 	resp.Name = "network_acl_entries"

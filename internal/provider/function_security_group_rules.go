@@ -20,7 +20,7 @@ type securityGroupRulesFunction struct{}
 
 // securityGroupOptions are the inputs of ddve_security_group besides its
 // profiles that shape its rules.
-var securityGroupOptions = []string{"custom_rules", "allow_public_ingress", "rules_per_direction_quota"}
+var securityGroupOptions = []string{"custom_rules", "allow_public_ingress", "path_mtu_discovery", "rpc_dynamic_ports", "rules_per_direction_quota"}
 
 func (f *securityGroupRulesFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
 	resp.Name = "security_group_rules"

@@ -72,6 +72,8 @@ output "entries_as_data_source" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				acctest.ExpectNoCalls(rec),
 				statecheck.ExpectKnownOutputValue("rules", knownvalue.ListExact([]knownvalue.Check{
+					// Path MTU discovery, on by default; a group reference counts as IPv4.
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"key": knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0")}),
 					knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"key": knownvalue.StringExact("ingress tcp 22 sg-0123456789abcdef0"), "direction": knownvalue.StringExact("ingress"),
 						"protocol": knownvalue.StringExact("tcp"), "from_port": knownvalue.Int64Exact(22), "to_port": knownvalue.Int64Exact(22),
@@ -82,14 +84,17 @@ output "entries_as_data_source" {
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{"key": knownvalue.StringExact("ingress tcp 443 sg-0123456789abcdef0")}),
 				})),
 				statecheck.ExpectKnownOutputValue("rule_keys_with_options", knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("ingress icmp type 3 code 4 0.0.0.0/0"),
 					knownvalue.StringExact("ingress icmp type 8 code -1 10.0.9.0/24"),
 					knownvalue.StringExact("ingress tcp 22 10.0.1.10/32"),
 					knownvalue.StringExact("ingress tcp 443 10.0.1.10/32"),
 					knownvalue.StringExact("egress udp 123 10.0.5.0/24"),
 				})),
 				statecheck.ExpectKnownOutputValue("entry_keys_without_options", knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("ingress allow icmp type 3 code 4 0.0.0.0/0"),
 					knownvalue.StringExact("ingress allow tcp 22 10.0.1.10/32"),
 					knownvalue.StringExact("ingress allow tcp 443 10.0.1.10/32"),
+					knownvalue.StringExact("egress allow icmp type 3 code 4 0.0.0.0/0"),
 					knownvalue.StringExact("egress allow tcp 1024-65535 10.0.1.10/32"),
 				})),
 				statecheck.ExpectKnownOutputValue("rules_as_data_source", knownvalue.Bool(true)),
@@ -115,7 +120,7 @@ func TestAccFunctions_badInput(t *testing.T) {
 		{`provider::ddve::network_acl_entries({ management = { security_group_ids = ["sg-0123456789abcdef0"] } }, {})`,
 			"Network ACL entries take CIDR blocks only"},
 		{`provider::ddve::security_group_rules({}, { deny = [] })`,
-			`options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, rules_per_direction_quota`},
+			`options: unexpected attribute "deny"; the attributes are allow_public_ingress, custom_rules, path_mtu_discovery, rpc_dynamic_ports, rules_per_direction_quota`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

@@ -12,15 +12,18 @@ import (
 // intentModel holds what both resources and the expansion without a
 // resource (data "ddve_rules", the functions) read as the posture.
 type intentModel struct {
-	Profiles           types.Map  `tfsdk:"profiles"`
-	CustomRules        types.List `tfsdk:"custom_rules"`
-	AllowPublicIngress types.Bool `tfsdk:"allow_public_ingress"`
+	Profiles           types.Map    `tfsdk:"profiles"`
+	CustomRules        types.List   `tfsdk:"custom_rules"`
+	AllowPublicIngress types.Bool   `tfsdk:"allow_public_ingress"`
+	PathMTUDiscovery   types.Bool   `tfsdk:"path_mtu_discovery"`
+	RPCDynamicPorts    types.Object `tfsdk:"rpc_dynamic_ports"`
 }
 
 // aclSettingsModel holds the network ACL's settings beyond the intent,
 // shared by ddve_subnet_nacl and the expansion.
 type aclSettingsModel struct {
 	EphemeralPorts           types.Object `tfsdk:"ephemeral_ports"`
+	DDVEEphemeralPorts       types.Object `tfsdk:"ddve_ephemeral_ports"`
 	Deny                     types.List   `tfsdk:"deny"`
 	DefaultAction            types.String `tfsdk:"default_action"`
 	EntriesPerDirectionQuota types.Int64  `tfsdk:"entries_per_direction_quota"`
@@ -50,6 +53,8 @@ type customRuleModel struct {
 	SecurityGroupIDs types.Set    `tfsdk:"security_group_ids"`
 	PrefixListIDs    types.Set    `tfsdk:"prefix_list_ids"`
 	Description      types.String `tfsdk:"description"`
+	ReplyPorts       types.List   `tfsdk:"reply_ports"`
+	OneWay           types.Bool   `tfsdk:"one_way"`
 }
 
 var customRuleAttrTypes = map[string]attr.Type{
@@ -62,6 +67,8 @@ var customRuleAttrTypes = map[string]attr.Type{
 	"security_group_ids": types.SetType{ElemType: types.StringType},
 	"prefix_list_ids":    types.SetType{ElemType: types.StringType},
 	"description":        types.StringType,
+	"reply_ports":        types.ListType{ElemType: types.ObjectType{AttrTypes: portRangeAttrTypes}},
+	"one_way":            types.BoolType,
 }
 
 type ruleModel struct {

@@ -41,7 +41,7 @@ resource "ddve_security_group" "test" {
 			},
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
-				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3),
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 5), // with path MTU discovery for IPv4 and IPv6
 			},
 			Check: func(*terraform.State) error {
 				rec.Fail("AuthorizeSecurityGroupEgress", 400, "", 0)

@@ -65,7 +65,7 @@ func TestAccSecurityGroup_failedCreateConverges(t *testing.T) {
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 5),
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 6), // the seed's 5 and path MTU discovery
 				},
 				Check: func(*terraform.State) error {
 					count, err := groupsNamed(n.VPCID, "ddve-converge")
@@ -245,7 +245,7 @@ resource "ddve_security_group" "test" {
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetPartial([]knownvalue.Check{
 						knownvalue.ObjectPartial(map[string]knownvalue.Check{"description": knownvalue.StringExact("ddve custom: icmp type 8 code -1")}),
 					})),
-					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3),
+					acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 4), // and path MTU discovery
 				},
 				Check: resource.ComposeTestCheckFunc(
 					backendDescriptions("vendor agent"),
@@ -348,7 +348,7 @@ func TestAccSecurityGroup_eventualConsistency(t *testing.T) {
 			},
 			Config: groupConfig(rec, n, "ddve-consistency", "10.0.1.10/32"),
 			ConfigStateChecks: []statecheck.StateCheck{
-				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 5),
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 6), // the seed's 5 and path MTU discovery
 			},
 			Check: func(*terraform.State) error {
 				calls := rec.Calls()
@@ -391,7 +391,7 @@ resource "ddve_security_group" "test" {
 }
 `, n.VPCID),
 			ConfigStateChecks: []statecheck.StateCheck{
-				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 2),
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 3), // SSH, HTTPS, path MTU discovery
 			},
 			Check: func(*terraform.State) error {
 				if rec.Calls()["AssumeRole"] == 0 {
@@ -428,8 +428,8 @@ resource "ddve_security_group" "test" {
 				plancheck.ExpectUnknownValue(groupAddress, tfjsonpath.New("rules")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(1)),
-				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 1),
+				statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(2)),
+				acctest.ExpectGroupRuleCount(testEC2(), groupAddress, 2), // and path MTU discovery
 			},
 		}},
 	})

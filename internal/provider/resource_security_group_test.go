@@ -80,6 +80,8 @@ func groupRuleKeys(n *acctest.Network, managementCIDRs ...string) []string {
 		"egress tcp 443-443 prefix-list " + n.S3PrefixListID + s3,
 		"ingress tcp 22-22 group " + n.BastionGroupID + ssh,
 		"ingress tcp 443-443 group " + n.BastionGroupID + https,
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		`ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`,
 	}
 	for _, cidr := range managementCIDRs {
 		keys = append(keys, "ingress tcp 22-22 cidr "+cidr+ssh, "ingress tcp 443-443 cidr "+cidr+https)
@@ -114,6 +116,11 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						tcpRule("ingress", 443, "referenced_security_group_id", n.BastionGroupID, "management", "HTTPS"),
 						tcpRule("ingress", 443, "cidr_ipv4", "10.0.1.10/32", "management", "HTTPS"),
 						tcpRule("egress", 443, "prefix_list_id", n.S3PrefixListID, "object_storage", "HTTPS to S3"),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"direction": knownvalue.StringExact("ingress"), "protocol": knownvalue.StringExact("icmp"),
+							"from_port": knownvalue.Int64Exact(3), "to_port": knownvalue.Int64Exact(4), "cidr_ipv4": knownvalue.StringExact("0.0.0.0/0"),
+							"profile": knownvalue.StringExact("path_mtu_discovery"), "description": knownvalue.StringExact("ddve path_mtu_discovery: fragmentation needed"),
+						}),
 					})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{"Name": knownvalue.StringExact("ddve-lifecycle")})),
 					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:ec2:us-east-1:\d{12}:security-group/sg-`))),
@@ -139,7 +146,7 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(groupAddress, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(7)),
+					statecheck.ExpectKnownValue(groupAddress, tfjsonpath.New("rules"), knownvalue.SetSizeExact(8)),
 					acctest.ExpectGroupRules(testEC2(), groupAddress, groupRuleKeys(n, "10.0.1.10/32", "10.0.1.11/32")),
 				},
 				Check: checkRuleIDsKept(groupAddress, &firstIDs),
@@ -282,7 +289,7 @@ resource "ddve_security_group" "test" {
 		{`{ management = { ipv6_cidr_blocks = ["10.0.0.0/8"] } }`, `10.0.0.0/8 is IPv4: move it to cidr_blocks`},
 		{`{ management = { security_group_ids = ["bastion"] } }`, `"bastion" is not a security group ID`},
 		{`{ object_storage = { prefix_list_ids = ["pl-0123456789abcdef0"] } }`, `prefix list pl-0123456789abcdef0: not found in this region`},
-		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 62 IPv4 ingress rule slots, over the quota of 60: 62 from IPv4 CIDR rules`},
+		{fmt.Sprintf(`{ management = { cidr_blocks = %s } }`, hclList(hostCIDRs(31))), `needs 63 IPv4 ingress rule slots, over the quota of 60: 63 from IPv4 CIDR rules`},
 	}
 	acctest.ExpectNoMutationsInTest(t, rec)
 	var testSteps []resource.TestStep

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -97,13 +96,27 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			"profiles":             profilesAttribute(true),
 			"custom_rules":         customRulesAttribute(true),
 			"allow_public_ingress": allowPublicIngressAttribute(),
+			"path_mtu_discovery":   pathMTUDiscoveryAttribute(true),
+			"rpc_dynamic_ports":    rpcDynamicPortsAttribute(),
 			"ephemeral_ports": schema.SingleNestedAttribute{
 				Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEphemeralPorts()),
-				Description: "Port range that return traffic goes to, besides the fixed ports some clients use. The default 1024-65535 covers Linux (32768-60999), " +
-					"Windows (49152-65535), NAT gateways and load balancers.",
+				Description: "Port range peers' clients send from, where the answers to the connections peers open go, besides the fixed ports some clients use. " +
+					"The default 1024-65535 covers Linux (32768-60999), Windows (49152-65535), NAT gateways and load balancers. " +
+					"The answers to DDVE's own connections follow `ddve_ephemeral_ports`.",
 				Attributes: map[string]schema.Attribute{
 					"from_port": schema.Int64Attribute{Required: true, Description: "First ephemeral port."},
 					"to_port":   schema.Int64Attribute{Required: true, Description: "Last ephemeral port."},
+				},
+			},
+			"ddve_ephemeral_ports": schema.SingleNestedAttribute{
+				Optional: true,
+				Description: "Port range DDVE's own connections come back to: the return entries of outbound flows (DNS, NTP, KMIP, directory, S3, replication out...) allow it from their peers. " +
+					"Unset, since DD OS does not document its range, it is 1024-65535 less the ports DDVE listens on: 111, 2049, 2051, 2052, 3009 and every port an inbound profile of this ACL opens, " +
+					"so a peer DDVE only connects to never reaches them through a return entry; that takes up to four entries per peer and protocol. " +
+					"Set it to DD OS's range (Linux: 32768-60999) for one.",
+				Attributes: map[string]schema.Attribute{
+					"from_port": schema.Int64Attribute{Required: true, Description: "First port."},
+					"to_port":   schema.Int64Attribute{Required: true, Description: "Last port."},
 				},
 			},
 			"deny": schema.ListNestedAttribute{
@@ -134,8 +147,9 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 			},
 			"entries_per_direction_quota": schema.Int64Attribute{
 				Optional: true, Computed: true, Default: int64default.StaticInt64(posture.DefaultEntriesPerDirectionQuota),
-				Description: "Entries allowed per direction and IP family, AWS's built-in deny-all included (AWS default 20, at most 40).",
-				Validators:  []validatorInt64{int64validator.Between(2, 1000)},
+				Description: "Entries allowed per direction and IP family, AWS's built-in deny-all included: 2 to 40. AWS's default is 20, " +
+					"which Service Quotas can raise to 40 and no further; set this after raising it in AWS. A plan needing more fails with the count.",
+				Validators: []validatorInt64{entriesQuotaValidator{}},
 			},
 			"tags": tags,
 
@@ -180,7 +194,23 @@ func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, b
 		DefaultAction:            m.DefaultAction.ValueString(),
 		EntriesPerDirectionQuota: int(m.EntriesPerDirectionQuota.ValueInt64()),
 	}
-	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown()
+	known := !m.DefaultAction.IsUnknown() && !m.EntriesPerDirectionQuota.IsUnknown() && !m.EphemeralPorts.IsUnknown() && !m.Deny.IsUnknown() && !m.DDVEEphemeralPorts.IsUnknown()
+	if !m.DDVEEphemeralPorts.IsNull() && !m.DDVEEphemeralPorts.IsUnknown() {
+		var ports portRangeModel
+		diags.Append(m.DDVEEphemeralPorts.As(ctx, &ports, objectAsOptions)...)
+		known = known && !ports.FromPort.IsUnknown() && !ports.ToPort.IsUnknown()
+		opts.DDVEEphemeralFrom, opts.DDVEEphemeralTo = int(ports.FromPort.ValueInt64()), int(ports.ToPort.ValueInt64())
+		if opts.DDVEEphemeralFrom == 0 && opts.DDVEEphemeralTo == 0 {
+			diags.AddAttributeError(path.Root("ddve_ephemeral_ports"), "Invalid DDVE ephemeral range", "0-0 holds no port DDVE sends from: give a range such as 32768-60999, or leave ddve_ephemeral_ports out.")
+		}
+	}
+	// The schema holds the resources and the data source to AWS's range;
+	// the functions' options reach here unvalidated.
+	if q := m.EntriesPerDirectionQuota; !q.IsNull() && !q.IsUnknown() {
+		if d := entriesQuotaProblem(q.ValueInt64()); d != "" {
+			diags.AddAttributeError(path.Root("entries_per_direction_quota"), "Network ACL entry quota out of range", d)
+		}
+	}
 	if !m.EphemeralPorts.IsNull() && !m.EphemeralPorts.IsUnknown() {
 		var ports portRangeModel
 		diags.Append(m.EphemeralPorts.As(ctx, &ports, objectAsOptions)...)
@@ -382,6 +412,10 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 		}
 		state.DefaultNetworkACLID = types.StringValue(defaultACL)
 		state.AllowPublicIngress = types.BoolValue(false)
+		state.PathMTUDiscovery = types.BoolValue(slices.ContainsFunc(acl.Entries, func(e posture.Entry) bool {
+			return !e.Egress && e.Action == posture.Allow && e.Protocol == "1" && e.ICMPType == 3 && e.ICMPCode == 4 && e.CIDRBlock == "0.0.0.0/0"
+		}))
+		state.RPCDynamicPorts = defaultRPCDynamicPorts()
 		state.DefaultAction = types.StringValue(posture.Deny)
 		state.EntriesPerDirectionQuota = types.Int64Value(posture.DefaultEntriesPerDirectionQuota)
 		state.EphemeralPorts = defaultEphemeralPorts()
@@ -544,4 +578,38 @@ func (r *subnetNACLResource) Delete(ctx context.Context, req resource.DeleteRequ
 
 func (r *subnetNACLResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByID(ctx, req, resp, aclIDPattern, aclThing, "acl-0123456789abcdef0")
+}
+
+// entriesQuotaValidator holds entries_per_direction_quota to what AWS can
+// grant: 2 (an entry and the built-in deny) to 40.
+type entriesQuotaValidator struct{}
+
+func (entriesQuotaValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be between %d and %d, AWS's maximum", posture.MinEntriesPerDirectionQuota, posture.MaxEntriesPerDirectionQuota)
+}
+
+func (v entriesQuotaValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (entriesQuotaValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d := entriesQuotaProblem(req.ConfigValue.ValueInt64()); d != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Network ACL entry quota out of range", d)
+	}
+}
+
+// entriesQuotaProblem explains a quota AWS cannot grant, or returns "".
+func entriesQuotaProblem(n int64) string {
+	switch {
+	case n > posture.MaxEntriesPerDirectionQuota:
+		return fmt.Sprintf("entries_per_direction_quota is %d, but AWS allows at most %d entries per direction and IP family in a network ACL, the built-in deny-all included "+
+			"(the default quota of 20 can be raised to 40 and no further). Set at most %d; a posture that needs more must use fewer, wider peer blocks or split its subnets.",
+			n, posture.MaxEntriesPerDirectionQuota, posture.MaxEntriesPerDirectionQuota)
+	case n < posture.MinEntriesPerDirectionQuota:
+		return fmt.Sprintf("entries_per_direction_quota is %d: it counts AWS's built-in deny-all as well, so it must be at least %d.", n, posture.MinEntriesPerDirectionQuota)
+	}
+	return ""
 }

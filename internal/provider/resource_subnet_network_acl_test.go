@@ -50,11 +50,17 @@ func seedEntries(n *acctest.Network) []string {
 		"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 		"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
 		"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
+		// Path MTU discovery, on by default, for the IPv4 peers.
+		"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 	}
 	for i, cidr := range n.S3PrefixListCIDR {
-		out = append(out,
-			fmt.Sprintf("ingress %d allow 6 %s ports 1024-65535 icmp -", 1020+10*i, cidr),
-			fmt.Sprintf("egress %d allow 6 %s ports 443-443 icmp -", 1010+10*i, cidr))
+		out = append(out, fmt.Sprintf("egress %d allow 6 %s ports 443-443 icmp -", 1010+10*i, cidr))
+		// The answers to DDVE's connections come back to 1024-65535 less
+		// the ports DDVE listens on (ddve_ephemeral_ports unset).
+		for j, ports := range acctest.DDVEReturnPorts {
+			out = append(out, fmt.Sprintf("ingress %d allow 6 %s ports %s icmp -", 1020+10*(len(acctest.DDVEReturnPorts)*i+j), cidr, ports))
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -139,11 +145,11 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 						entry(10, false, "deny", "-1", "5.5.5.5/32", 0, 0, "deny[0]"),
 						entry(1000, false, "allow", "6", "10.0.1.10/32", 22, 22, "management: SSH"),
 					})),
-					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(4+2*len(n.S3PrefixListCIDR))),
+					plancheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(6+(1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR))), // path MTU discovery in and out
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetPartial([]knownvalue.Check{
-						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 65535, "object_storage: return traffic"),
+						entry(1020, false, "allow", "6", n.S3PrefixListCIDR[0], 1024, 2048, "object_storage: return traffic"),
 					})),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("default_network_acl_id"), knownvalue.StringExact(n.DefaultACLID)),
 					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("subnet_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(n.DDVESubnetID)})),
@@ -208,7 +214,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				ResourceName:      aclAddress,
 				ImportState:       true,
 				ImportStateVerify: true,
-				ImportStateVerifyIgnore: append(purposeKeys(4+2*len(n.S3PrefixListCIDR)+3),
+				ImportStateVerifyIgnore: append(purposeKeys(6+(1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR)+3),
 					"timeouts", "profiles", "deny", "subnet_ids"),
 			},
 		},
@@ -238,7 +244,7 @@ func TestAccSubnetNACL_importChangesNothing(t *testing.T) {
 			{
 				PreConfig: func() {
 					var err error
-					if aclID, err = acctest.CreateSeedACL(context.Background(), testEC2(), n); err != nil {
+					if aclID, err = acctest.CreateSeedACL(context.Background(), acctest.EC2Client(rec.URL), n); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -389,7 +395,7 @@ resource "ddve_subnet_nacl" "test" {
 				plancheck.ExpectUnknownValue(aclAddress, tfjsonpath.New("entries")),
 			}},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact(2*len(n.S3PrefixListCIDR))),
+				statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("entries"), knownvalue.SetSizeExact((1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR)+2)), // and path MTU discovery in and out
 			},
 		}},
 	})
@@ -433,10 +439,16 @@ resource "ddve_subnet_nacl" "test" {
 		{fmt.Sprintf(`profiles = { management = { security_group_ids = [%q] } }`, n.BastionGroupID),
 			"Network ACL entries take CIDR blocks only"},
 		{fmt.Sprintf(`profiles = { management = { cidr_blocks = %s } }`, hclList(hostCIDRs(10))),
-			"needs 20 IPv4 ingress entries plus the built-in deny-all, 21 in all, over the quota of 20"},
-		{`deny = [for i in range(1000) : { cidr_block = "5.${floor(i / 250)}.${i % 250}.0/24" }]
-entries_per_direction_quota = 1000`,
-			"need more numbers than 1-999 holds"},
+			"needs 21 IPv4 ingress entries plus the built-in deny-all, 22 in all, over the quota of 20"},
+		// AWS grants at most 40 entries per direction, so a deny band of
+		// 899 numbers never fills: the quota is what stops a long list.
+		{`entries_per_direction_quota = 1000`,
+			"AWS allows at most 40 entries per direction and IP family in a network ACL"},
+		{`entries_per_direction_quota = 1`, "must be at least 2"},
+		{`profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } }
+deny = [for i in range(40) : { cidr_block = "5.5.${i}.0/24" }]
+entries_per_direction_quota = 40`,
+			"needs 43 IPv4 ingress entries plus the built-in deny-all, 44 in all, over the quota of 40. The quota is passed at"},
 		{`profiles = { management = { cidr_blocks = ["10.0.1.300/32"] } }`, `"10.0.1.300/32" is not a CIDR block`},
 		{`deny = [{ cidr_block = "5.5.5.5/24" }]`, "write 5.5.5.0/24 for the network"},
 		{`profiles = { ntp = { cidr_blocks = ["10.0.0.2/32"] } }
@@ -506,6 +518,8 @@ resource "ddve_subnet_nacl" "test" {
 					"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
 					"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 					"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+					"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 				})},
 			},
 			{
@@ -519,6 +533,8 @@ resource "ddve_subnet_nacl" "test" {
 						"egress 1000 allow 6 10.0.1.10/32 ports 32768-60999 icmp -",
 						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
 						"ingress 1010 allow 6 10.0.1.10/32 ports 443-443 icmp -",
+						"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+						"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
 					}),
 					acctest.ExpectMutatingCalls(rec, map[string]int{"ReplaceNetworkAclEntry": 1}),
 				},
@@ -557,7 +573,12 @@ resource "ddve_subnet_nacl" "test" {
 					"egress 1010 allow 58 2001:db8:9::/64 ports - icmp 129/0",
 					"ingress 1000 allow 1 10.0.9.0/24 ports - icmp 0/-1",
 					"ingress 1010 allow 58 2001:db8:9::/64 ports - icmp 128/0",
-					"ingress 1020 allow 1 10.0.9.0/24 ports - icmp 3/4",
+					// Path MTU discovery for both families the peers use;
+					// the custom ICMP 3/4 rule lies inside it and is left out.
+					"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"ingress 910 allow 58 ::/0 ports - icmp 2/-1",
+					"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+					"egress 910 allow 58 ::/0 ports - icmp 2/-1",
 				})},
 			},
 			{
@@ -565,7 +586,81 @@ resource "ddve_subnet_nacl" "test" {
 				ResourceName:            aclAddress,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: append(purposeKeys(5), "timeouts", "custom_rules"),
+				ImportStateVerifyIgnore: append(purposeKeys(8), "timeouts", "custom_rules"),
+			},
+		},
+	})
+}
+
+// Path MTU discovery through Terraform: on by default, for the families
+// the peers use, in its own band and outside the public-ingress guard;
+// off, the entries go and nothing else moves.
+func TestAccSubnetNACL_pathMTUDiscovery(t *testing.T) {
+	rec := testRecorder(t)
+	n := testNetwork(t)
+	config := func(pmtu string) string {
+		return providerConfig(rec) + fmt.Sprintf(`
+resource "ddve_subnet_nacl" "test" {
+  vpc_id     = %q
+  subnet_ids = [%q]
+  profiles = {
+    replication = { cidr_blocks = ["10.1.0.0/16"], ipv6_cidr_blocks = ["2001:db8:1::/64"] }
+  }
+  deny = [{ cidr_block = "5.5.5.5/32" }]
+  # One return range, so that the entries are few.
+  ddve_ephemeral_ports = { from_port = 1024, to_port = 65535 }
+  %s
+}
+
+resource "ddve_security_group" "test" {
+  name   = "ddve-pmtu"
+  vpc_id = %q
+  profiles = {
+    replication = { cidr_blocks = ["10.1.0.0/16"] }
+  }
+  %s
+}
+`, n.VPCID, n.DDVESubnetID, pmtu, n.VPCID, pmtu)
+	}
+	// The requests on 2051 lie inside the return entries, 1024-65535 both
+	// ways, and are left out.
+	replication := []string{
+		"ingress 10 deny -1 5.5.5.5/32 ports - icmp -",
+		"ingress 1000 allow 6 10.1.0.0/16 ports 1024-65535 icmp -",
+		"ingress 1010 allow 6 2001:db8:1::/64 ports 1024-65535 icmp -",
+		"egress 1000 allow 6 10.1.0.0/16 ports 1024-65535 icmp -",
+		"egress 1010 allow 6 2001:db8:1::/64 ports 1024-65535 icmp -",
+	}
+	pmtu := []string{
+		"ingress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"ingress 910 allow 58 ::/0 ports - icmp 2/-1",
+		"egress 900 allow 1 0.0.0.0/0 ports - icmp 3/4",
+		"egress 910 allow 58 ::/0 ports - icmp 2/-1",
+	}
+	groupRules := []string{
+		`ingress tcp 2051-2051 cidr 10.1.0.0/16 description "ddve replication: replication"`,
+		`egress tcp 2051-2051 cidr 10.1.0.0/16 description "ddve replication: replication"`,
+	}
+	pmtuRule := `ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkACLsDestroyed(n),
+		Steps: []resource.TestStep{
+			{
+				Config: config(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, slices.Concat(replication, pmtu)),
+					acctest.ExpectGroupRules(testEC2(), "ddve_security_group.test", append(slices.Clone(groupRules), pmtuRule)),
+					statecheck.ExpectKnownValue(aclAddress, tfjsonpath.New("path_mtu_discovery"), knownvalue.Bool(true)),
+				},
+			},
+			{
+				Config: config("path_mtu_discovery = false"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.ExpectACLEntries(rec, aclAddress, replication),
+					acctest.ExpectGroupRules(testEC2(), "ddve_security_group.test", groupRules),
+				},
 			},
 		},
 	})

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -93,6 +95,22 @@ func customRulesAttribute(forACL bool) schema.ListNestedAttribute {
 			Optional:    true,
 			Description: "Rule description, kept by AWS: up to 255 characters of letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`.",
 		},
+		"reply_ports": schema.ListNestedAttribute{
+			Optional: true,
+			Description: "TCP and UDP only: the ports the flow's clients send from, where a network ACL lets the answers back, " +
+				"such as `[{ from_port = 665, to_port = 1023 }]` for NFS over UDP from Linux clients mounting with `resvport` (512-1023 for other systems). " +
+				"Default: the ephemeral range of whoever opens the flow (`ephemeral_ports` for ingress, `ddve_ephemeral_ports` for egress). " +
+				"A security group tracks connections and needs none; there it is checked and has no effect.",
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"from_port": schema.Int64Attribute{Required: true, Description: "First port."},
+				"to_port":   schema.Int64Attribute{Required: true, Description: "Last port."},
+			}},
+		},
+		"one_way": schema.BoolAttribute{
+			Optional: true,
+			Description: "True for a flow nothing answers (syslog over UDP, SNMP traps): a network ACL gets no return entry for it. " +
+				"Not with `reply_ports`. A security group needs no return rule either way.",
+		},
 	}
 	for k, v := range peers {
 		attrs[k] = v
@@ -111,6 +129,44 @@ func allowPublicIngressAttribute() schema.BoolAttribute {
 			"and in a network ACL also as peers of outbound flows whose return entries would admit them, typed or resolved from a prefix list, " +
 			"whole or in pieces that together cover the internet. The allow-all entries of `default_action = \"allow\"` are that setting's own explicit choice and need no opt-in. " +
 			"Dell's guidance for DDVE on AWS is no public exposure, so this is an explicit opt-in.",
+	}
+}
+
+func pathMTUDiscoveryAttribute(forACL bool) schema.BoolAttribute {
+	what := "an inbound rule for ICMP type 3 code 4 (fragmentation needed) from `0.0.0.0/0`, and for ICMPv6 type 2 (packet too big) from `::/0`, " +
+		"as the EC2 guide's \"Path MTU Discovery\" rule"
+	if forACL {
+		what = "entries for ICMP type 3 code 4 (fragmentation needed) in and out for `0.0.0.0/0`, and ICMPv6 type 2 (packet too big) in and out for `::/0`, " +
+			"numbered in their own band, 900-999, after the denies (which still block a denied block) and before the profiles' allows; " +
+			"a deny-list ACL (`default_action = \"allow\"`) passes them already and gets none"
+	}
+	return schema.BoolAttribute{
+		Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+		Description: "Let path MTU discovery work (default true): " + what + ", each only for the IP families the peers use " +
+			"(security group references and, in a security group, prefix lists count as IPv4). " +
+			"The message comes from whichever router has the smaller MTU (a VPN, an internet gateway, another region), not from the peer, " +
+			"so it cannot be scoped to the peers; an error message opens no port, so this needs no `allow_public_ingress`. " +
+			"It counts against the quota. Without it, connections whose segments exceed a smaller MTU on the path stall (RFC 1191, RFC 8201, RFC 4890).",
+	}
+}
+
+func defaultRPCDynamicPorts() types.Object {
+	return types.ObjectValueMust(portRangeAttrTypes, map[string]attr.Value{
+		"from_port": types.Int64Value(catalog.RPCDynamicFrom),
+		"to_port":   types.Int64Value(catalog.RPCDynamicTo),
+	})
+}
+
+func rpcDynamicPortsAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultRPCDynamicPorts()),
+		Description: "The domain controllers' dynamic RPC range, which the `directory` profile opens towards them for Netlogon " +
+			"(NTLM pass-through of CIFS clients, Dell KB 000204265): the RPC endpoint mapper on TCP 135 hands out a port of it (Microsoft KB 179442). " +
+			"The default 49152-65535 is Windows Server's; a team that pins Netlogon's RPC port on its domain controllers narrows it to that port.",
+		Attributes: map[string]schema.Attribute{
+			"from_port": schema.Int64Attribute{Required: true, Description: "First port of the range."},
+			"to_port":   schema.Int64Attribute{Required: true, Description: "Last port of the range."},
+		},
 	}
 }
 

@@ -170,11 +170,14 @@ func TestAccSeedPosture_callBudget(t *testing.T) {
 				// authorize answers (the recorder answers as AWS does; moto
 				// alone lists the last permission's rules and drops some
 				// descriptions, which costs a read-back and a
-				// ModifySecurityGroupRules).
-				ConfigStateChecks: phase("create", 35, map[string]int{
+				// ModifySecurityGroupRules). The DDVE ACL's path MTU
+				// discovery entries, in and out, are one call each, and each
+				// S3 block's answers take four entries (1024-65535 less the
+				// ports DDVE listens on).
+				ConfigStateChecks: phase("create", 35+2+len(acctest.DDVEReturnPorts)*s3-s3, map[string]int{
 					"CreateSecurityGroup": 1, "AuthorizeSecurityGroupIngress": 1, "AuthorizeSecurityGroupEgress": 1,
 					"RevokeSecurityGroupEgress": 1,
-					"CreateNetworkAcl":          2, "CreateNetworkAclEntry": 4 + 2*s3 + 5, "ReplaceNetworkAclAssociation": 2,
+					"CreateNetworkAcl":          2, "CreateNetworkAclEntry": 4 + 2 + (1+len(acctest.DDVEReturnPorts))*s3 + 5, "ReplaceNetworkAclAssociation": 2,
 				}),
 			},
 			{

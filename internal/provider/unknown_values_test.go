@@ -85,7 +85,7 @@ func unknownConfig(rec *acctest.Recorder, n *acctest.Network, cases []unknownCas
 resource "terraform_data" "late" {
   input = {
     name = "late-name", description = "late description", vpc_id = %[1]q, group = %[2]q, subnet = %[3]q,
-    prefix_list = %[4]q, cidr = "10.0.7.0/24", ipv6 = "2001:db8:7::/64", quota = 50, no = false,
+    prefix_list = %[4]q, cidr = "10.0.7.0/24", ipv6 = "2001:db8:7::/64", quota = 40, no = false,
     tags = { Name = "late" }, peers = { cidr_blocks = ["10.0.1.10/32"] },
     profiles = { management = { cidr_blocks = ["10.0.1.10/32"] } },
     ephemeral_from = 32768, ephemeral_to = 60999, ephemeral = { from_port = 32768, to_port = 60999 },
