@@ -110,8 +110,11 @@ resource "ddve_subnet_nacl" "private" {
   }%[7]s
   deny = [{ cidr_block = "5.5.5.5/32" }, { cidr_block = "10.0.10.30/32" }]
   # One /32 per service host takes more than AWS's default 20 entries per
-  # direction; 40 is the most AWS raises it to.
+  # direction; 40 is the most AWS raises it to. DDVE's own connections come
+  # back to Linux's ephemeral range, as its namespace's kernel picks them
+  # (net.ipv4.ip_local_port_range), one return entry per peer.
   entries_per_direction_quota = 40
+  ddve_ephemeral_ports        = { from_port = 32768, to_port = 60999 }
 }
 
 resource "ddve_subnet_nacl" "bastion" {
