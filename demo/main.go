@@ -240,8 +240,12 @@ func printTables(raw []byte) error {
 			if e["egress"] == true {
 				direction = "egress"
 			}
+			what := ports(e["from_port"], e["to_port"])
+			if e["protocol"] == "1" || e["protocol"] == "58" {
+				what = fmt.Sprintf("type %v code %v", e["icmp_type"], e["icmp_code"])
+			}
 			fmt.Fprintf(w, "%s\t%v\t%v\t%v\t%s\t%s\t%v\n", direction, e["rule_number"], e["rule_action"], e["protocol"],
-				first(e, "cidr_block", "ipv6_cidr_block"), ports(e["from_port"], e["to_port"]), e["purpose"])
+				first(e, "cidr_block", "ipv6_cidr_block"), what, e["purpose"])
 		}
 	}
 	fmt.Fprintln(w, "\nREACHABILITY of the seed's flows (data \"ddve_reachability\")\nPEER\tOPENER\tPROTOCOL\tPORT\tALLOWED\tREQUEST DECIDED BY\tBLOCKED AT")
