@@ -466,8 +466,8 @@ func (c LayerCheck) TableNaming(cause func(MismatchGroup) string) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "LAYER\tDIRECTION\tPROTOCOL\tREMOTE\tPORTS")
-	for _, r := range c.ExposureRows() {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Layer, r.Direction, r.Protocol, r.CIDR, r.Ports)
+	for _, r := range tableRows(c.ExposureRows()) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.layer, r.direction, r.protocol, r.remote, r.ports)
 	}
 	w.Flush()
 	if len(c.Mismatches) == 0 {
@@ -479,4 +479,32 @@ func (c LayerCheck) TableNaming(cause func(MismatchGroup) string) string {
 		fmt.Fprintf(&b, "- %s\n", g.Summary(cause(g)))
 	}
 	return b.String()
+}
+
+// tableRow is a line of the exposure table: the rows of one layer,
+// direction, protocol and ports, their blocks written the short way.
+type tableRow struct {
+	layer, direction, protocol, ports, remote string
+	blocks                                    []netip.Prefix
+}
+
+// tableRows gathers exposure rows that differ only in their block, so
+// that "0.0.0.0/0 except 5.5.5.5/32" takes one line instead of 32.
+func tableRows(rows []ExposureRow) []tableRow {
+	var out []tableRow
+	index := map[[4]string]int{}
+	for _, r := range rows {
+		key := [4]string{r.Layer, r.Direction, r.Protocol, r.Ports}
+		i, seen := index[key]
+		if !seen {
+			i = len(out)
+			index[key] = i
+			out = append(out, tableRow{layer: r.Layer, direction: r.Direction, protocol: r.Protocol, ports: r.Ports})
+		}
+		out[i].blocks = append(out[i].blocks, r.CIDR)
+	}
+	for i := range out {
+		out[i].remote = describeAddresses(FewestPrefixes(out[i].blocks))
+	}
+	return out
 }
