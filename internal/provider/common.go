@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -110,7 +109,7 @@ func (r *resourceBase) planTagsAll(ctx context.Context, tags types.Map, diags *d
 func (r *resourceBase) readTags(ctx context.Context, actual map[string]string, previous types.Map, diags *diag.Diagnostics) (tags, tagsAll types.Map) {
 	previousOwn, _, d := expandStringMap(ctx, previous)
 	diags.Append(d...)
-	return tagsValue(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
+	return flattenTags(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
 }
 
 // syncTags writes tags_all when the plan changes it.
@@ -156,15 +155,6 @@ func (r *resourceBase) allTags(own map[string]string) map[string]string {
 	}
 	maps.Copy(all, own)
 	return all
-}
-
-// tagsValue is the tags attribute for own tags: an empty map stays empty
-// when the configuration wrote "tags = {}", else it is null.
-func tagsValue(own map[string]string, previous types.Map) types.Map {
-	if len(own) == 0 && !previous.IsNull() && !previous.IsUnknown() {
-		return types.MapValueMust(types.StringType, map[string]attr.Value{})
-	}
-	return flattenStringMap(own)
 }
 
 // ownTags splits the tags AWS holds into the resource's own: a default tag
