@@ -112,14 +112,25 @@ func (r *resourceBase) readTags(ctx context.Context, actual map[string]string, p
 	return flattenTags(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
 }
 
-// syncTags writes tags_all when the plan changes it.
-func (r *resourceBase) syncTags(ctx context.Context, id string, state, plan types.Map) error {
+// syncTags writes tags_all when the plan changes it. It adds to diags what
+// reading the two maps or writing the tags reports, and says whether the
+// update may go on: it writes nothing when either map fails to read.
+func (r *resourceBase) syncTags(ctx context.Context, thing, id string, state, plan types.Map, diags *diag.Diagnostics) bool {
 	if plan.Equal(state) {
-		return nil
+		return true
 	}
-	have, _, _ := expandStringMap(ctx, state)
-	want, _, _ := expandStringMap(ctx, plan)
-	return awsec2.UpdateTags(ctx, r.client().EC2, id, have, want)
+	have, _, read := expandStringMap(ctx, state)
+	want, _, d := expandStringMap(ctx, plan)
+	read.Append(d...)
+	diags.Append(read...)
+	if read.HasError() {
+		return false
+	}
+	if err := awsec2.UpdateTags(ctx, r.client().EC2, id, have, want); err != nil {
+		diags.AddError("Updating tags of "+thing+" "+id, err.Error())
+		return false
+	}
+	return true
 }
 
 // removeIfGone warns and removes the resource from the state when err

@@ -386,8 +386,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	defer cancel()
 	id := state.ID.ValueString()
 
-	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
-		resp.Diagnostics.AddError("Updating tags of "+groupThing+" "+id, err.Error())
+	if !r.syncTags(ctx, groupThing, id, state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
 	want := plannedRules(ctx, plan.Rules, &resp.Diagnostics)

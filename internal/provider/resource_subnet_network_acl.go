@@ -431,8 +431,7 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 	client := r.client().EC2
 	id := state.ID.ValueString()
 
-	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
-		resp.Diagnostics.AddError("Updating tags of "+aclThing+" "+id, err.Error())
+	if !r.syncTags(ctx, aclThing, id, state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
 	// Entries first, so a subnet that joins finds the ACL complete.
