@@ -97,6 +97,33 @@ func ExpectNoCalls(rec *Recorder) Check {
 	}}
 }
 
+// ExpectNoCallsOf: none of actions was called since the recorder's last
+// Reset; other calls may have been made.
+func ExpectNoCallsOf(rec *Recorder, actions ...string) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		calls := rec.Calls()
+		for _, a := range actions {
+			if calls[a] > 0 {
+				return fmt.Errorf("%s was called: %v", a, calls)
+			}
+		}
+		return nil
+	}}
+}
+
+// ExpectOnlyMutatingCalls: the mutating calls since the recorder's last
+// Reset were all among allowed (none at all passes too).
+func ExpectOnlyMutatingCalls(rec *Recorder, allowed ...string) Check {
+	return Check{func(context.Context, func(string) (string, error)) error {
+		for action := range rec.Calls().Mutating() {
+			if !slices.Contains(allowed, action) {
+				return fmt.Errorf("unexpected mutating call %s: %v", action, rec.Calls())
+			}
+		}
+		return nil
+	}}
+}
+
 // ExpectCallCount: the action was called exactly want times since the
 // recorder's last Reset (faults the recorder answered count too).
 func ExpectCallCount(rec *Recorder, action string, want int) Check {
@@ -289,4 +316,33 @@ func ExpectNoMutationsInTest(t *testing.T, rec *Recorder) {
 			t.Errorf("bad input reached AWS: %s", mutating)
 		}
 	})
+}
+
+// SubnetACL returns the network ACL the subnet is associated with.
+func SubnetACL(ctx context.Context, client *ec2.Client, subnetID string) (string, error) {
+	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{
+		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(out.NetworkAcls) != 1 {
+		return "", fmt.Errorf("subnet %s is on %d ACLs", subnetID, len(out.NetworkAcls))
+	}
+	return aws.ToString(out.NetworkAcls[0].NetworkAclId), nil
+}
+
+// CheckSubnetOn checks that the subnet is associated with the ACL aclID
+// names: one of the state (StateID) or one known beforehand (FixedID).
+func CheckSubnetOn(client *ec2.Client, subnetID string, aclID func(*terraform.State) string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		got, err := SubnetACL(context.Background(), client, subnetID)
+		if err != nil {
+			return err
+		}
+		if want := aclID(s); got != want {
+			return fmt.Errorf("subnet %s is on %s, want %s", subnetID, got, want)
+		}
+		return nil
+	}
 }

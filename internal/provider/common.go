@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -110,17 +109,28 @@ func (r *resourceBase) planTagsAll(ctx context.Context, tags types.Map, diags *d
 func (r *resourceBase) readTags(ctx context.Context, actual map[string]string, previous types.Map, diags *diag.Diagnostics) (tags, tagsAll types.Map) {
 	previousOwn, _, d := expandStringMap(ctx, previous)
 	diags.Append(d...)
-	return tagsValue(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
+	return flattenTags(r.ownTags(actual, previousOwn), previous), flattenStringMap(actual)
 }
 
-// syncTags writes tags_all when the plan changes it.
-func (r *resourceBase) syncTags(ctx context.Context, id string, state, plan types.Map) error {
+// syncTags writes tags_all when the plan changes it. It adds to diags what
+// reading the two maps or writing the tags reports, and says whether the
+// update may go on: it writes nothing when either map fails to read.
+func (r *resourceBase) syncTags(ctx context.Context, thing, id string, state, plan types.Map, diags *diag.Diagnostics) bool {
 	if plan.Equal(state) {
-		return nil
+		return true
 	}
-	have, _, _ := expandStringMap(ctx, state)
-	want, _, _ := expandStringMap(ctx, plan)
-	return awsec2.UpdateTags(ctx, r.client().EC2, id, have, want)
+	have, _, read := expandStringMap(ctx, state)
+	want, _, d := expandStringMap(ctx, plan)
+	read.Append(d...)
+	diags.Append(read...)
+	if read.HasError() {
+		return false
+	}
+	if err := awsec2.UpdateTags(ctx, r.client().EC2, id, have, want); err != nil {
+		diags.AddError("Updating tags of "+thing+" "+id, err.Error())
+		return false
+	}
+	return true
 }
 
 // removeIfGone warns and removes the resource from the state when err
@@ -156,15 +166,6 @@ func (r *resourceBase) allTags(own map[string]string) map[string]string {
 	}
 	maps.Copy(all, own)
 	return all
-}
-
-// tagsValue is the tags attribute for own tags: an empty map stays empty
-// when the configuration wrote "tags = {}", else it is null.
-func tagsValue(own map[string]string, previous types.Map) types.Map {
-	if len(own) == 0 && !previous.IsNull() && !previous.IsUnknown() {
-		return types.MapValueMust(types.StringType, map[string]attr.Value{})
-	}
-	return flattenStringMap(own)
 }
 
 // ownTags splits the tags AWS holds into the resource's own: a default tag

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/awsec2"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/evaluate"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -45,6 +47,7 @@ func expandStringSet(ctx context.Context, s types.Set) ([]string, bool, diag.Dia
 	return out, true, diags
 }
 
+// flattenStringSet is a set of strings, null when there are none.
 func flattenStringSet(values []string) types.Set {
 	if len(values) == 0 {
 		return types.SetNull(types.StringType)
@@ -72,6 +75,17 @@ func expandPeers(ctx context.Context, m peersModel) (posture.Peers, bool, diag.D
 		*field.dest, known = values, known && ok
 	}
 	return p, known, diags
+}
+
+// flattenPeers is the peers object of a profile or custom rule, each
+// empty set null.
+func flattenPeers(p posture.Peers) types.Object {
+	return types.ObjectValueMust(peersAttrTypes, map[string]attr.Value{
+		"cidr_blocks":        flattenStringSet(p.CIDRBlocks),
+		"ipv6_cidr_blocks":   flattenStringSet(p.IPv6CIDRBlocks),
+		"security_group_ids": flattenStringSet(p.SecurityGroupIDs),
+		"prefix_list_ids":    flattenStringSet(p.PrefixListIDs),
+	})
 }
 
 // expandIntent reads the profiles and custom rules shared by both
@@ -134,7 +148,7 @@ func (m intentModel) expandIntent(ctx context.Context) (posture.Intent, bool, di
 		known = known && replyKnown
 		in.CustomRules = append(in.CustomRules, posture.CustomRule{
 			Direction: rule.Direction.ValueString(), Protocol: rule.Protocol.ValueString(),
-			FromPort: optionalInt(rule.FromPort), ToPort: optionalInt(rule.ToPort),
+			FromPort: expandOptionalInt(rule.FromPort), ToPort: expandOptionalInt(rule.ToPort),
 			Peers: peers, Description: rule.Description.ValueString(),
 			ReplyPorts: replyPorts, OneWay: rule.OneWay.ValueBool(),
 		})
@@ -160,12 +174,22 @@ func expandPortRanges(ctx context.Context, list types.List) ([]posture.PortRange
 	return out, true, diags
 }
 
-func optionalInt(v types.Int64) *int {
+// expandOptionalInt is an optional number: nil when null or unknown.
+func expandOptionalInt(v types.Int64) *int {
 	if v.IsNull() || v.IsUnknown() {
 		return nil
 	}
 	n := int(v.ValueInt64())
 	return &n
+}
+
+// flattenOptionalInt is the Terraform value of an optional number: null
+// when unset.
+func flattenOptionalInt(n *int) types.Int64 {
+	if n == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*n))
 }
 
 // prefixListIDs returns every prefix list the intent names, sorted.
@@ -322,6 +346,7 @@ func expandStringMap(ctx context.Context, m types.Map) (map[string]string, bool,
 	return out, true, diags
 }
 
+// flattenStringMap is a map of strings, null when there are none.
 func flattenStringMap(m map[string]string) types.Map {
 	if len(m) == 0 {
 		return types.MapNull(types.StringType)
@@ -331,6 +356,92 @@ func flattenStringMap(m map[string]string) types.Map {
 		elems[k] = types.StringValue(v)
 	}
 	return types.MapValueMust(types.StringType, elems)
+}
+
+// flattenTags is the tags attribute for own tags: an empty map stays empty
+// when the configuration wrote "tags = {}", else it is null.
+func flattenTags(own map[string]string, previous types.Map) types.Map {
+	if len(own) == 0 && !previous.IsNull() && !previous.IsUnknown() {
+		return types.MapValueMust(types.StringType, map[string]attr.Value{})
+	}
+	return flattenStringMap(own)
+}
+
+// flattenSubnetIDs is the subnet_ids attribute for the subnets an ACL is
+// associated with: none stays an empty set when the previous value was a
+// set (the configuration wrote "subnet_ids = []"), else it is null.
+func flattenSubnetIDs(acl *awsec2.NetworkACL, previous types.Set) types.Set {
+	subnets := make([]string, 0, len(acl.Associations))
+	for s := range acl.Associations {
+		subnets = append(subnets, s)
+	}
+	if len(subnets) == 0 && !previous.IsNull() && !previous.IsUnknown() {
+		return types.SetValueMust(types.StringType, []attr.Value{})
+	}
+	return flattenStringSet(subnets)
+}
+
+// ephemeralPorts stands for the ephemeral_ports range in reply_ports,
+// which each ACL sets for itself.
+const ephemeralPorts = "ephemeral"
+
+// flattenProfile is a catalog profile as the port_profiles data source
+// lists it, with its flows in the catalog's order.
+func flattenProfile(p catalog.Profile) attr.Value {
+	flows := make([]attr.Value, len(p.Flows))
+	for i, f := range p.Flows {
+		flows[i] = types.ObjectValueMust(flowAttrTypes, map[string]attr.Value{
+			"direction":    types.StringValue(f.Direction.String()),
+			"protocol":     types.StringValue(string(f.Protocol)),
+			"from_port":    types.Int64Value(int64(f.FromPort)),
+			"to_port":      types.Int64Value(int64(f.ToPort)),
+			"purpose":      types.StringValue(f.Purpose),
+			"reply_ports":  flattenReplyPorts(f.Replies),
+			"reply_source": optString(f.Replies.Source),
+		})
+	}
+	return types.ObjectValueMust(profileAttrTypes, map[string]attr.Value{
+		"name":         types.StringValue(p.Name),
+		"summary":      types.StringValue(p.Summary),
+		"typical_peer": types.StringValue(p.TypicalPeer),
+		"sources":      types.StringValue(p.Source),
+		"flows":        types.ListValueMust(types.ObjectType{AttrTypes: flowAttrTypes}, flows),
+	})
+}
+
+// flattenReplyPorts says where a flow's answers go, in the terms of the ACL
+// compiler: the ephemeral range plus the client ports the catalog names.
+func flattenReplyPorts(r catalog.Replies) types.List {
+	ports := []attr.Value{}
+	if !r.OneWay {
+		ports = append(ports, types.StringValue(ephemeralPorts))
+		for _, p := range r.ClientPorts {
+			ports = append(ports, types.StringValue(p.String()))
+		}
+	}
+	return types.ListValueMust(types.StringType, ports)
+}
+
+// flattenExposure is the exposure attribute: one row per range of traffic
+// that passes each layer and both, ingress first, naming the layer.
+func flattenExposure(check evaluate.LayerCheck) types.List {
+	var rows []attr.Value
+	for _, r := range check.ExposureRows() {
+		values := flattenTrafficRange(r.TrafficRange)
+		values["layer"] = types.StringValue(r.Layer)
+		rows = append(rows, types.ObjectValueMust(exposureRowAttrTypes, values))
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: exposureRowAttrTypes}, rows)
+}
+
+// flattenTrafficRange is the attributes a row of the reachability data
+// source shares: the direction, protocol, CIDR and ports of its traffic.
+func flattenTrafficRange(r evaluate.TrafficRange) map[string]attr.Value {
+	return map[string]attr.Value{
+		"direction": types.StringValue(r.Direction), "protocol": types.StringValue(r.Protocol),
+		"cidr": types.StringValue(r.CIDR.String()), "from_port": types.Int64Value(int64(r.From)),
+		"to_port": types.Int64Value(int64(r.To)), "ports": types.StringValue(strings.TrimSpace(r.Ports)),
+	}
 }
 
 // addProblems turns the compiler's problems into attribute diagnostics,

@@ -151,7 +151,7 @@ func (d *portProfilesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	var profiles []attr.Value
 	for _, p := range catalog.All() {
 		if config.Names.IsNull() || slices.Contains(names, p.Name) {
-			profiles = append(profiles, profileValue(p))
+			profiles = append(profiles, flattenProfile(p))
 		}
 	}
 	var omitted []attr.Value
@@ -163,43 +163,4 @@ func (d *portProfilesDataSource) Read(ctx context.Context, req datasource.ReadRe
 	config.Profiles = types.ListValueMust(types.ObjectType{AttrTypes: profileAttrTypes}, profiles)
 	config.Omitted = types.ListValueMust(types.ObjectType{AttrTypes: omittedAttrTypes}, omitted)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
-}
-
-func profileValue(p catalog.Profile) attr.Value {
-	flows := make([]attr.Value, len(p.Flows))
-	for i, f := range p.Flows {
-		flows[i] = types.ObjectValueMust(flowAttrTypes, map[string]attr.Value{
-			"direction":    types.StringValue(f.Direction.String()),
-			"protocol":     types.StringValue(string(f.Protocol)),
-			"from_port":    types.Int64Value(int64(f.FromPort)),
-			"to_port":      types.Int64Value(int64(f.ToPort)),
-			"purpose":      types.StringValue(f.Purpose),
-			"reply_ports":  replyPortsValue(f.Replies),
-			"reply_source": optString(f.Replies.Source),
-		})
-	}
-	return types.ObjectValueMust(profileAttrTypes, map[string]attr.Value{
-		"name":         types.StringValue(p.Name),
-		"summary":      types.StringValue(p.Summary),
-		"typical_peer": types.StringValue(p.TypicalPeer),
-		"sources":      types.StringValue(p.Source),
-		"flows":        types.ListValueMust(types.ObjectType{AttrTypes: flowAttrTypes}, flows),
-	})
-}
-
-// ephemeralPorts stands for the ephemeral_ports range in reply_ports,
-// which each ACL sets for itself.
-const ephemeralPorts = "ephemeral"
-
-// replyPortsValue says where a flow's answers go, in the terms of the ACL
-// compiler: the ephemeral range plus the client ports the catalog names.
-func replyPortsValue(r catalog.Replies) types.List {
-	ports := []attr.Value{}
-	if !r.OneWay {
-		ports = append(ports, types.StringValue(ephemeralPorts))
-		for _, p := range r.ClientPorts {
-			ports = append(ports, types.StringValue(p.String()))
-		}
-	}
-	return types.ListValueMust(types.StringType, ports)
 }

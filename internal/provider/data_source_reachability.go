@@ -422,10 +422,10 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 	}
 	check := evaluate.CheckLayers(live.group(), live.acl(), evaluate.LayerOptions{Ephemeral: ephemeral, DDVEEphemeral: ddveEphemeral, Services: posture.CatalogReplies(), Local: live.host.Local})
 	config.Results = types.ListValueMust(types.ObjectType{AttrTypes: flowResultAttrTypes}, results)
-	config.Exposure = exposureList(check)
+	config.Exposure = flattenExposure(check)
 	config.ExposureTable = types.StringValue(check.TableNaming(func(g evaluate.MismatchGroup) string { return live.cause(g.Rule, g.Entry) }))
-	config.Mismatches = live.mismatchList(check)
-	config.MismatchGroups = live.mismatchGroupList(check)
+	config.Mismatches = live.flattenMismatches(check)
+	config.MismatchGroups = live.flattenMismatchGroups(check)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)
 }
 
@@ -609,20 +609,12 @@ func uniqueStrings(list []string) []string {
 	return out
 }
 
-func exposureList(check evaluate.LayerCheck) types.List {
-	var rows []attr.Value
-	for _, r := range check.ExposureRows() {
-		values := rangeValues(r.TrafficRange)
-		values["layer"] = types.StringValue(r.Layer)
-		rows = append(rows, types.ObjectValueMust(exposureRowAttrTypes, values))
-	}
-	return types.ListValueMust(types.ObjectType{AttrTypes: exposureRowAttrTypes}, rows)
-}
-
-func (l *livePosture) mismatchList(check evaluate.LayerCheck) types.List {
+// flattenMismatches is the mismatches attribute: one row per range of
+// traffic on which the layers disagree, with the rule or entry at cause.
+func (l *livePosture) flattenMismatches(check evaluate.LayerCheck) types.List {
 	var rows []attr.Value
 	for _, m := range check.Mismatches {
-		values := rangeValues(m.TrafficRange)
+		values := flattenTrafficRange(m.TrafficRange)
 		values["kind"] = types.StringValue(m.Kind)
 		values["allowed_by"] = types.StringValue(m.AllowedBy)
 		values["blocked_by"] = types.StringValue(m.BlockedBy)
@@ -633,7 +625,9 @@ func (l *livePosture) mismatchList(check evaluate.LayerCheck) types.List {
 	return types.ListValueMust(types.ObjectType{AttrTypes: mismatchAttrTypes}, rows)
 }
 
-func (l *livePosture) mismatchGroupList(check evaluate.LayerCheck) types.List {
+// flattenMismatchGroups is the mismatch_groups attribute: the mismatches
+// grouped by kind, direction and cause, each with its summary.
+func (l *livePosture) flattenMismatchGroups(check evaluate.LayerCheck) types.List {
 	var groups []attr.Value
 	for _, g := range check.MismatchGroups() {
 		cause := l.cause(g.Rule, g.Entry)
@@ -663,12 +657,4 @@ func (l *livePosture) cause(rule *posture.Rule, entry *posture.Entry) string {
 		return l.describeEntry(evaluate.Verdict{Allowed: true, Layer: evaluate.LayerACL, Entry: entry})
 	}
 	return ""
-}
-
-func rangeValues(r evaluate.TrafficRange) map[string]attr.Value {
-	return map[string]attr.Value{
-		"direction": types.StringValue(r.Direction), "protocol": types.StringValue(r.Protocol),
-		"cidr": types.StringValue(r.CIDR.String()), "from_port": types.Int64Value(int64(r.From)),
-		"to_port": types.Int64Value(int64(r.To)), "ports": types.StringValue(strings.TrimSpace(r.Ports)),
-	}
 }

@@ -314,7 +314,7 @@ output "mismatches" {
 			{
 				Config: postureConfig("ddve_security_group.ddve.id", "ddve_subnet_nacl.private.id"),
 				Check: resource.ComposeTestCheckFunc(
-					captureID("ddve_security_group.ddve", &groupID), captureID("ddve_subnet_nacl.private", &aclID)),
+					acctest.CaptureID("ddve_security_group.ddve", &groupID), acctest.CaptureID("ddve_subnet_nacl.private", &aclID)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(reachabilityAddress, tfjsonpath.New("mismatches"), knownvalue.ListSizeExact(0)),
 					statecheck.ExpectKnownValue(reachabilityAddress, result(0, "allowed"), knownvalue.Bool(true)),

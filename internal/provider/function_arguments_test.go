@@ -186,7 +186,7 @@ func TestReplyPortsAsTheCompilerUsesThem(t *testing.T) {
 	for _, p := range catalog.All() {
 		for _, f := range p.Flows {
 			var got []string
-			for _, v := range replyPortsValue(f.Replies).Elements() {
+			for _, v := range flattenReplyPorts(f.Replies).Elements() {
 				s, _ := v.(types.String)
 				got = append(got, strings.Replace(s.ValueString(), ephemeralPorts, ephemeral.String(), 1))
 			}

@@ -50,33 +50,6 @@ func (e expectMovedFrom) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 	resp.Error = fmt.Errorf("%s not in the plan", e.address)
 }
 
-// expectNoCalls checks that none of actions ran since the recorder's last
-// reset.
-func expectNoCalls(rec *acctest.Recorder, actions ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		calls := rec.Calls()
-		for _, a := range actions {
-			if calls[a] > 0 {
-				return fmt.Errorf("%s was called: %v", a, calls)
-			}
-		}
-		return nil
-	}
-}
-
-// expectOnlyMutating checks that the mutating calls since the recorder's
-// last reset were among allowed.
-func expectOnlyMutating(rec *acctest.Recorder, allowed ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for action := range rec.Calls().Mutating() {
-			if !slices.Contains(allowed, action) {
-				return fmt.Errorf("unexpected mutating call %s: %v", action, rec.Calls())
-			}
-		}
-		return nil
-	}
-}
-
 func expectSameID(address string, id *string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		rs, ok := s.RootModule().Resources[address]
@@ -165,7 +138,7 @@ const movedGroupAddress = "ddve_security_group.ddve"
 // change; no rule is authorized or revoked.
 func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
 	testAccGroupMove(t, "10.0.1.10/32", func(rec *acctest.Recorder) resource.TestCheckFunc {
-		return expectOnlyMutating(rec, "ModifySecurityGroupRules")
+		return acctest.ExpectOnlyMutatingCalls(rec, "ModifySecurityGroupRules").Func()
 	})
 }
 
@@ -175,7 +148,7 @@ func TestAccSecurityGroup_moveFromAWS(t *testing.T) {
 func TestAccSecurityGroup_moveFromAWSAuthorizesFirst(t *testing.T) {
 	testAccGroupMove(t, "10.0.1.0/24", func(rec *acctest.Recorder) resource.TestCheckFunc {
 		return resource.ComposeTestCheckFunc(
-			expectNoCalls(rec, "CreateSecurityGroup", "DeleteSecurityGroup"),
+			acctest.ExpectNoCallsOf(rec, "CreateSecurityGroup", "DeleteSecurityGroup").Func(),
 			acctest.ExpectCallsBefore(rec, []string{"AuthorizeSecurityGroupIngress"}, []string{"RevokeSecurityGroupIngress"}).Func(),
 		)
 	})
@@ -198,7 +171,7 @@ func testAccGroupMove(t *testing.T, oldCIDR string, calls func(*acctest.Recorder
 			// The group as hashicorp/aws made it.
 			{
 				Config: awsGroupConfig(n, oldCIDR),
-				Check:  captureID("aws_security_group.ddve", &groupID),
+				Check:  acctest.CaptureID("aws_security_group.ddve", &groupID),
 			},
 			// Moved: the same group, updated in place.
 			{
@@ -316,7 +289,7 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: awsACLConfig(n),
-				Check:  captureID("aws_network_acl.ddve", &aclID),
+				Check:  acctest.CaptureID("aws_network_acl.ddve", &aclID),
 			},
 			{
 				PreConfig: rec.Reset,
@@ -327,9 +300,9 @@ func TestAccSubnetNACL_moveFromAWS(t *testing.T) {
 				}},
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedACLAddress, &aclID),
-					expectOnlyMutating(rec, "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
+					acctest.ExpectOnlyMutatingCalls(rec, "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry").Func(),
 					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}).Func(),
-					checkSubnetOn(n.DDVESubnetID, stateID(movedACLAddress)),
+					acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.StateID(movedACLAddress)),
 					acctest.ExpectACLEntries(rec, movedACLAddress, []string{
 						"egress 1000 allow 6 10.0.1.10/32 ports 1024-65535 icmp -",
 						"ingress 1000 allow 6 10.0.1.10/32 ports 22-22 icmp -",
@@ -414,7 +387,7 @@ import {
 			{
 				Config: awsGroupConfig(n, "10.0.1.10/32") + awsACLConfig(n),
 				Check: resource.ComposeTestCheckFunc(
-					captureID("aws_security_group.ddve", &groupID), captureID("aws_network_acl.ddve", &aclID)),
+					acctest.CaptureID("aws_security_group.ddve", &groupID), acctest.CaptureID("aws_network_acl.ddve", &aclID)),
 			},
 			{
 				PreConfig:       rec.Reset,
@@ -429,7 +402,7 @@ import {
 				Check: resource.ComposeTestCheckFunc(
 					expectSameID(movedGroupAddress, &groupID),
 					expectSameID(movedACLAddress, &aclID),
-					expectOnlyMutating(rec, "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry"),
+					acctest.ExpectOnlyMutatingCalls(rec, "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry").Func(),
 					acctest.ExpectCallsBefore(rec, []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry"}, []string{"DeleteNetworkAclEntry"}).Func(),
 				),
 			},

@@ -243,17 +243,17 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 		created, _ := json.Marshal(time.Now().UTC())
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createdAtKey, created)...)
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(group.ID), types.StringValue(group.ARN), types.StringValue(group.OwnerID)
-		plan.Rules = rulesState(rules, profilesByKey(want))
+		plan.Rules = flattenRulesWithProfiles(rules, profilesByKey(want))
 		tflog.Debug(ctx, "created DDVE security group", map[string]any{"id": group.ID, "rules": len(rules)})
 	}
 	keepCreated(ctx, resp, &plan, group != nil, err, groupThing)
 }
 
-// rulesState turns rules read from AWS into the rules attribute, in the
-// compiler's order, naming each rule's profiles as profiles says (from the
-// plan, the previous state or a recovered intent), else as its description
-// does.
-func rulesState(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.Set {
+// flattenRulesWithProfiles turns rules read from AWS into the rules
+// attribute, in the compiler's order, naming each rule's profiles as
+// profiles says (from the plan, the previous state or a recovered intent),
+// else as its description does.
+func flattenRulesWithProfiles(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.Set {
 	sorted := slices.Clone(rules)
 	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
 	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
@@ -319,7 +319,7 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 			profiles = profilesByKey(compiled)
 		}
 	}
-	state.Rules = rulesState(rules, profiles)
+	state.Rules = flattenRulesWithProfiles(rules, profiles)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -348,7 +348,7 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 	if len(intent.Profiles) > 0 {
 		profiles := map[string]attr.Value{}
 		for name, p := range intent.Profiles {
-			profiles[name] = peersObject(p)
+			profiles[name] = flattenPeers(p)
 		}
 		state.Profiles = types.MapValueMust(types.ObjectType{AttrTypes: peersAttrTypes}, profiles)
 	}
@@ -357,12 +357,12 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 		for _, c := range intent.CustomRules {
 			values := map[string]attr.Value{
 				"direction": types.StringValue(c.Direction), "protocol": types.StringValue(c.Protocol),
-				"from_port": optionalInt64(c.FromPort), "to_port": optionalInt64(c.ToPort),
+				"from_port": flattenOptionalInt(c.FromPort), "to_port": flattenOptionalInt(c.ToPort),
 				"description": optString(c.Description),
 				"reply_ports": types.ListNull(types.ObjectType{AttrTypes: portRangeAttrTypes}),
 				"one_way":     types.BoolNull(),
 			}
-			for k, v := range peersObject(c.Peers).Attributes() {
+			for k, v := range flattenPeers(c.Peers).Attributes() {
 				values[k] = v
 			}
 			elems = append(elems, types.ObjectValueMust(customRuleAttrTypes, values))
@@ -376,22 +376,6 @@ func recoverIntent(ctx context.Context, state *securityGroupModel, rules []awsec
 	return compiled
 }
 
-func peersObject(p posture.Peers) types.Object {
-	return types.ObjectValueMust(peersAttrTypes, map[string]attr.Value{
-		"cidr_blocks":        flattenStringSet(p.CIDRBlocks),
-		"ipv6_cidr_blocks":   flattenStringSet(p.IPv6CIDRBlocks),
-		"security_group_ids": flattenStringSet(p.SecurityGroupIDs),
-		"prefix_list_ids":    flattenStringSet(p.PrefixListIDs),
-	})
-}
-
-func optionalInt64(n *int) types.Int64 {
-	if n == nil {
-		return types.Int64Null()
-	}
-	return types.Int64Value(int64(*n))
-}
-
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, ok := decode[securityGroupModel](ctx, req.Plan, &resp.Diagnostics)
 	state, stateOK := decode[securityGroupModel](ctx, req.State, &resp.Diagnostics)
@@ -402,8 +386,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 	defer cancel()
 	id := state.ID.ValueString()
 
-	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
-		resp.Diagnostics.AddError("Updating tags of "+groupThing+" "+id, err.Error())
+	if !r.syncTags(ctx, groupThing, id, state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
 	want := plannedRules(ctx, plan.Rules, &resp.Diagnostics)
@@ -414,7 +397,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.AddError("Updating rules of "+groupThing+" "+id, err.Error())
 		return
 	}
-	plan.Rules = rulesState(rules, profilesByKey(want))
+	plan.Rules = flattenRulesWithProfiles(rules, profilesByKey(want))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

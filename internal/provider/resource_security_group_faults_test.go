@@ -166,7 +166,7 @@ resource "ddve_security_group" "test" {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					backendTags(map[string]string{"Name": "ddve-tags", "owner": "backup-team"}),
-					captureID(groupAddress, &firstID),
+					acctest.CaptureID(groupAddress, &firstID),
 				),
 			},
 			// Tags change in place; a resource tag overrides a default one.

@@ -224,7 +224,7 @@ func TestAccSecurityGroup_drift(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGroupsDestroyed,
 		Steps: []resource.TestStep{
-			{Config: config, Check: captureID(groupAddress, &groupID)},
+			{Config: config, Check: acctest.CaptureID(groupAddress, &groupID)},
 			// A rule added and a managed rule revoked outside Terraform: the
 			// plan shows an update, and the apply puts AWS back.
 			{
@@ -329,17 +329,6 @@ func hostCIDRs(n int) []string {
 	return out
 }
 
-func captureID(address string, id *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[address]
-		if !ok {
-			return fmt.Errorf("%s not in state", address)
-		}
-		*id = rs.Primary.ID
-		return nil
-	}
-}
-
 func stateRuleIDs(s *terraform.State, address string) map[string]string {
 	attrs := s.RootModule().Resources[address].Primary.Attributes
 	ids := map[string]string{}
@@ -377,16 +366,5 @@ func checkRuleIDsKept(address string, before *map[string]string) resource.TestCh
 // checkGroupsDestroyed: a describe filtered on the groups of the state
 // lists none of them.
 func checkGroupsDestroyed(s *terraform.State) error {
-	return acctest.ExpectGroupsGone(context.Background(), testEC2(), stateIDs(s, "ddve_security_group"))
-}
-
-// stateIDs are the IDs of the resources of one type in the state.
-func stateIDs(s *terraform.State, resourceType string) []string {
-	var ids []string
-	for _, rs := range s.RootModule().Resources {
-		if rs.Type == resourceType {
-			ids = append(ids, rs.Primary.ID)
-		}
-	}
-	return ids
+	return acctest.ExpectGroupsGone(context.Background(), testEC2(), acctest.StateIDs(s, "ddve_security_group"))
 }

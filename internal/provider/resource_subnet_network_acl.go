@@ -186,9 +186,9 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 	return s
 }
 
-// aclSettings expands what the ACL compiler needs beyond the intent; known
-// is false when part of it is only known at apply.
-func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, bool, diag.Diagnostics) {
+// expandACLSettings expands what the ACL compiler needs beyond the intent;
+// known is false when part of it is only known at apply.
+func expandACLSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, bool, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	opts := posture.ACLOptions{
 		DefaultAction:            m.DefaultAction.ValueString(),
@@ -234,7 +234,7 @@ func aclSettings(ctx context.Context, m aclSettingsModel) (posture.ACLOptions, b
 			opts.Deny = append(opts.Deny, posture.DenyRule{
 				CIDRBlock: d.CIDRBlock.ValueString(), IPv6CIDRBlock: d.IPv6CIDRBlock.ValueString(),
 				Direction: d.Direction.ValueString(), Protocol: d.Protocol.ValueString(),
-				FromPort: optionalInt(d.FromPort), ToPort: optionalInt(d.ToPort),
+				FromPort: expandOptionalInt(d.FromPort), ToPort: expandOptionalInt(d.ToPort),
 			})
 		}
 	}
@@ -248,7 +248,7 @@ func (r *subnetNACLResource) ValidateConfig(ctx context.Context, req resource.Va
 	}
 	intent, known, diags := config.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
-	opts, settingsKnown, diags := aclSettings(ctx, config.aclSettingsModel)
+	opts, settingsKnown, diags := expandACLSettings(ctx, config.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown {
 		return
@@ -299,7 +299,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 	intent, known, diags := plan.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
-	opts, settingsKnown, diags := aclSettings(ctx, plan.aclSettingsModel)
+	opts, settingsKnown, diags := expandACLSettings(ctx, plan.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
 		plan.Entries = types.SetUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
@@ -348,20 +348,21 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 	if acl != nil {
 		plan.ID, plan.ARN, plan.OwnerID = types.StringValue(acl.ID), types.StringValue(acl.ARN), types.StringValue(acl.OwnerID)
 		plan.DefaultNetworkACLID = types.StringValue(defaultACL)
-		plan.Entries = entriesState(acl.Entries, entries)
+		plan.Entries = flattenEntriesWithPurposes(acl.Entries, entries)
 		// After a failed step the state holds no subnet the create did
 		// not move (acl is then what CreateNetworkAcl answered, with no
 		// association): the next plan shows them to be added, and no
 		// warning names an ACL a subnet never had.
-		plan.SubnetIDs = subnetState(acl, plan.SubnetIDs)
+		plan.SubnetIDs = flattenSubnetIDs(acl, plan.SubnetIDs)
 		tflog.Debug(ctx, "created DDVE network ACL", map[string]any{"id": acl.ID, "entries": len(acl.Entries)})
 	}
 	keepCreated(ctx, resp, &plan, acl != nil, err, aclThing)
 }
 
-// entriesState is the entries attribute for entries read from AWS, each
-// with the purpose the plan or previous state gave the same entry.
-func entriesState(actual, previous []posture.Entry) types.Set {
+// flattenEntriesWithPurposes is the entries attribute for entries read
+// from AWS, in the compiler's order, each with the purpose the plan or
+// previous state gave the same entry.
+func flattenEntriesWithPurposes(actual, previous []posture.Entry) types.Set {
 	type slot struct {
 		key    posture.EntryKey
 		number int
@@ -376,17 +377,6 @@ func entriesState(actual, previous []posture.Entry) types.Set {
 	}
 	posture.SortEntries(out)
 	return flattenEntries(out)
-}
-
-func subnetState(acl *awsec2.NetworkACL, previous types.Set) types.Set {
-	subnets := make([]string, 0, len(acl.Associations))
-	for s := range acl.Associations {
-		subnets = append(subnets, s)
-	}
-	if len(subnets) == 0 && !previous.IsNull() && !previous.IsUnknown() {
-		return types.SetValueMust(types.StringType, []attr.Value{})
-	}
-	return flattenStringSet(subnets)
 }
 
 func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -424,9 +414,9 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 	state.Tags, state.TagsAll = r.readTags(ctx, acl.Tags, state.Tags, &resp.Diagnostics)
 	previous, diags := expandEntries(ctx, state.Entries)
 	resp.Diagnostics.Append(diags...)
-	state.Entries = entriesState(acl.Entries, previous)
+	state.Entries = flattenEntriesWithPurposes(acl.Entries, previous)
 	r.warnOfClaimedSubnets(ctx, acl, state.SubnetIDs, &resp.Diagnostics)
-	state.SubnetIDs = subnetState(acl, state.SubnetIDs)
+	state.SubnetIDs = flattenSubnetIDs(acl, state.SubnetIDs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -441,8 +431,7 @@ func (r *subnetNACLResource) Update(ctx context.Context, req resource.UpdateRequ
 	client := r.client().EC2
 	id := state.ID.ValueString()
 
-	if err := r.syncTags(ctx, id, state.TagsAll, plan.TagsAll); err != nil {
-		resp.Diagnostics.AddError("Updating tags of "+aclThing+" "+id, err.Error())
+	if !r.syncTags(ctx, aclThing, id, state.TagsAll, plan.TagsAll, &resp.Diagnostics) {
 		return
 	}
 	// Entries first, so a subnet that joins finds the ACL complete.

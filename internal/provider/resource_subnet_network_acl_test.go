@@ -66,41 +66,6 @@ func seedEntries(n *acctest.Network) []string {
 	return out
 }
 
-// subnetACL returns the ACL the subnet is associated with.
-func subnetACL(subnetID string) (string, error) {
-	out, err := testEC2().DescribeNetworkAcls(context.Background(), &ec2.DescribeNetworkAclsInput{
-		Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}},
-	})
-	if err != nil {
-		return "", err
-	}
-	if len(out.NetworkAcls) != 1 {
-		return "", fmt.Errorf("subnet %s is on %d ACLs", subnetID, len(out.NetworkAcls))
-	}
-	return aws.ToString(out.NetworkAcls[0].NetworkAclId), nil
-}
-
-func checkSubnetOn(subnetID string, aclID func(*terraform.State) string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		got, err := subnetACL(subnetID)
-		if err != nil {
-			return err
-		}
-		if want := aclID(s); got != want {
-			return fmt.Errorf("subnet %s is on %s, want %s", subnetID, got, want)
-		}
-		return nil
-	}
-}
-
-func stateID(address string) func(*terraform.State) string {
-	return func(s *terraform.State) string { return s.RootModule().Resources[address].Primary.ID }
-}
-
-func fixed(id string) func(*terraform.State) string {
-	return func(*terraform.State) string { return id }
-}
-
 // stateEntryNumbers maps each entry of the state, by what it does, to its
 // rule number.
 func stateEntryNumbers(s *terraform.State, address string) map[string]string {
@@ -156,7 +121,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
 				},
 				Check: resource.ComposeTestCheckFunc(
-					checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
+					acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.StateID(aclAddress)),
 					func(s *terraform.State) error { before = stateEntryNumbers(s, aclAddress); return nil },
 				),
 			},
@@ -199,7 +164,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 			// The subnet left out goes back to the VPC's default ACL.
 			{
 				Config: aclConfig(rec, n, nil, "10.0.1.10/32", "10.0.1.11/32"),
-				Check:  checkSubnetOn(n.DDVESubnetID, fixed(n.DefaultACLID)),
+				Check:  acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.FixedID(n.DefaultACLID)),
 			},
 			// An ID of something else is refused with the expected shape.
 			{
@@ -288,7 +253,7 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{
-			{Config: config, Check: captureID(aclAddress, &aclID)},
+			{Config: config, Check: acctest.CaptureID(aclAddress, &aclID)},
 			// Outside Terraform: an entry added, one deleted, one changed,
 			// and the subnet moved back to the default ACL. The plan shows
 			// it and the apply restores every entry and the association.
@@ -322,7 +287,7 @@ func TestAccSubnetNACL_drift(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					acctest.ExpectACLEntries(rec, aclAddress, seedEntries(n)),
 				},
-				Check: checkSubnetOn(n.DDVESubnetID, stateID(aclAddress)),
+				Check: acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.StateID(aclAddress)),
 			},
 			// The ACL deleted outside Terraform is planned for creation.
 			{
@@ -366,7 +331,7 @@ resource "ddve_subnet_nacl" "test" {
 					"ingress 32010 allow -1 ::/0 ports - icmp -",
 				}),
 			},
-			Check: checkSubnetOn(n.BastionSubnetID, stateID(aclAddress)),
+			Check: acctest.CheckSubnetOn(testEC2(), n.BastionSubnetID, acctest.StateID(aclAddress)),
 		}},
 	})
 }
@@ -478,11 +443,11 @@ ephemeral_ports = { from_port = 60000, to_port = 1024 }`, "from_port 60000 is ab
 // VPC's default ACL.
 func checkACLsDestroyed(n *acctest.Network) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		if err := acctest.ExpectACLsGone(context.Background(), testEC2(), n.VPCID, stateIDs(s, "ddve_subnet_nacl")); err != nil {
+		if err := acctest.ExpectACLsGone(context.Background(), testEC2(), n.VPCID, acctest.StateIDs(s, "ddve_subnet_nacl")); err != nil {
 			return err
 		}
 		for _, subnet := range []string{n.BastionSubnetID, n.DDVESubnetID, n.SpareSubnetID} {
-			if err := checkSubnetOn(subnet, fixed(n.DefaultACLID))(s); err != nil {
+			if err := acctest.CheckSubnetOn(testEC2(), subnet, acctest.FixedID(n.DefaultACLID))(s); err != nil {
 				return err
 			}
 		}

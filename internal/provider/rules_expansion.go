@@ -71,7 +71,7 @@ type expansion struct {
 // when part of them is only known at apply.
 func (m rulesInputModel) expansion(ctx context.Context) (expansion, bool, diag.Diagnostics) {
 	intent, known, diags := m.expandIntent(ctx)
-	acl, aclKnown, aclDiags := aclSettings(ctx, m.aclSettingsModel)
+	acl, aclKnown, aclDiags := expandACLSettings(ctx, m.aclSettingsModel)
 	return expansion{
 		intent: intent,
 		// A null quota reads as 0, which the compilers take as AWS's default.

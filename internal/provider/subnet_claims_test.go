@@ -78,7 +78,7 @@ resource "ddve_subnet_nacl" "second" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("ddve_subnet_nacl.first", plancheck.ResourceActionUpdate),
 				}},
-				Check: checkSubnetOn(n.DDVESubnetID, stateID("ddve_subnet_nacl.first")),
+				Check: acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.StateID("ddve_subnet_nacl.first")),
 			},
 		},
 	})
@@ -130,7 +130,7 @@ resource "ddve_subnet_nacl" "second" {
 					if len(acls.NetworkAcls) != 0 {
 						return fmt.Errorf("%d network ACLs left in %s after destroy", len(acls.NetworkAcls), n.VPCID)
 					}
-					return checkSubnetOn(n.DDVESubnetID, fixed(n.DefaultACLID))(nil)
+					return acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.FixedID(n.DefaultACLID))(nil)
 				},
 			},
 		},
@@ -156,7 +156,7 @@ resource "ddve_subnet_nacl" "first" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkACLsDestroyed(n),
 		Steps: []resource.TestStep{
-			{Config: config, Check: captureID("ddve_subnet_nacl.first", &before)},
+			{Config: config, Check: acctest.CaptureID("ddve_subnet_nacl.first", &before)},
 			{
 				Taint:  []string{"ddve_subnet_nacl.first"},
 				Config: config,
@@ -164,9 +164,9 @@ resource "ddve_subnet_nacl" "first" {
 					plancheck.ExpectResourceAction("ddve_subnet_nacl.first", plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: resource.ComposeTestCheckFunc(
-					checkSubnetOn(n.DDVESubnetID, stateID("ddve_subnet_nacl.first")),
+					acctest.CheckSubnetOn(testEC2(), n.DDVESubnetID, acctest.StateID("ddve_subnet_nacl.first")),
 					func(s *terraform.State) error {
-						if stateID("ddve_subnet_nacl.first")(s) == before {
+						if acctest.StateID("ddve_subnet_nacl.first")(s) == before {
 							return fmt.Errorf("the tainted ACL %s was kept", before)
 						}
 						return nil
