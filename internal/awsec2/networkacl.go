@@ -714,3 +714,17 @@ func (h *HolderLookups) run(ctx context.Context, client *ec2.Client) {
 		}
 	}
 }
+
+// FindSubnetNetworkACL returns the ACL the subnet is associated with; every
+// subnet has exactly one. ErrNotFound means the subnet has none listed,
+// which is what an unknown subnet looks like.
+func FindSubnetNetworkACL(ctx context.Context, client *ec2.Client, subnetID string) (*NetworkACL, error) {
+	acls, err := findNetworkACLs(ctx, client, []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnetID}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(acls) != 1 {
+		return nil, fmt.Errorf("subnet %s: %w (no network ACL is associated with it)", subnetID, ErrNotFound)
+	}
+	return acls[0], nil
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -831,4 +832,63 @@ func FindNewGroupAndRules(ctx context.Context, client *ec2.Client, id string, cr
 	}
 	err := retryWhen(ctx, window, IsNotFound, read)
 	return group, rules, err
+}
+
+// FindSecurityGroups returns the groups in one call, in the order asked,
+// or ErrNotFound naming the first that does not exist.
+func FindSecurityGroups(ctx context.Context, client *ec2.Client, ids []string) ([]*SecurityGroup, error) {
+	out, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: ids})
+	if err != nil {
+		if hasCode(err, codeGroupNotFound, codeGroupIDNotFound) {
+			return nil, fmt.Errorf("no such security group in this region among %s (%w): check the IDs: %w", strings.Join(ids, ", "), ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("describing security groups %s: %w", strings.Join(ids, ", "), err)
+	}
+	byID := map[string]*SecurityGroup{}
+	for _, g := range out.SecurityGroups {
+		byID[aws.ToString(g.GroupId)] = groupFromAWS(g, client.Options().Region)
+	}
+	groups := make([]*SecurityGroup, len(ids))
+	for i, id := range ids {
+		if groups[i] = byID[id]; groups[i] == nil {
+			return nil, fmt.Errorf("security group %s: %w", id, ErrNotFound)
+		}
+	}
+	return groups, nil
+}
+
+// GroupMemberAddresses returns the private addresses of the network
+// interfaces in each group: who a rule that references the group admits.
+func GroupMemberAddresses(ctx context.Context, client *ec2.Client, groupIDs []string) (map[string][]netip.Addr, error) {
+	members := make(map[string][]netip.Addr, len(groupIDs))
+	if len(groupIDs) == 0 {
+		return members, nil
+	}
+	pages := ec2.NewDescribeNetworkInterfacesPaginator(client, &ec2.DescribeNetworkInterfacesInput{
+		Filters: []types.Filter{{Name: aws.String("group-id"), Values: groupIDs}},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describing the network interfaces of %v: %w", groupIDs, err)
+		}
+		for _, ni := range page.NetworkInterfaces {
+			var addrs []netip.Addr
+			for _, ip := range ni.PrivateIpAddresses {
+				if a, err := netip.ParseAddr(aws.ToString(ip.PrivateIpAddress)); err == nil {
+					addrs = append(addrs, a)
+				}
+			}
+			for _, ip := range ni.Ipv6Addresses {
+				if a, err := netip.ParseAddr(aws.ToString(ip.Ipv6Address)); err == nil {
+					addrs = append(addrs, a)
+				}
+			}
+			for _, g := range ni.Groups {
+				id := aws.ToString(g.GroupId)
+				members[id] = append(members[id], addrs...)
+			}
+		}
+	}
+	return members, nil
 }
