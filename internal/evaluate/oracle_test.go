@@ -335,48 +335,86 @@ func verify(s scenario, c compiled) error {
 	return errors.Join(errs...)
 }
 
-func verifyGroup(s scenario, c compiled) error {
-	if want := expectedProblems(s, false); len(want) > 0 {
-		return expectProblems("security group", c.groupErr, want)
-	}
-	if c.groupErr != nil {
-		return fmt.Errorf("security group: unexpected error: %w", c.groupErr)
-	}
-	group := evaluate.Group{Rules: c.rules, Resolver: resolver()}
-	if got, want := evaluate.GroupExposure(group), expectedGroup(s); !got.Equal(want) {
-		return fmt.Errorf("security group exposure differs from the intent:\ngot\n%s\nwant\n%s", got, want)
-	}
-	if err := checkQuotaEdge("security group", groupQuotaNeed(c.rules), c.groupAtQuota, c.groupBelowQuota, "Security group rule quota exceeded"); err != nil {
-		return err
-	}
-	return checkRealClients(s, func(p evaluate.Packet, egress bool) bool { return group.Admit(p, egress).Allowed }, false)
+// check is one of the oracle's checks, named so that a mutant can be
+// said to die on it.
+type check struct {
+	name string
+	run  func() error
 }
 
-func verifyACL(s scenario, c compiled) error {
+// firstFailure runs the checks in order and returns the first error.
+func firstFailure(checks []check) error {
+	for _, c := range checks {
+		if err := c.run(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func verifyGroup(s scenario, c compiled) error { return firstFailure(groupChecks(s, c)) }
+
+func verifyACL(s scenario, c compiled) error { return firstFailure(aclChecks(s, c)) }
+
+// groupChecks are the security group's checks in the order verify runs
+// them: a later one assumes the earlier ones passed.
+func groupChecks(s scenario, c compiled) []check {
+	if want := expectedProblems(s, false); len(want) > 0 {
+		return []check{{"group problems", func() error { return expectProblems("security group", c.groupErr, want) }}}
+	}
+	group := evaluate.Group{Rules: c.rules, Resolver: resolver()}
+	return []check{
+		{"group error", func() error {
+			if c.groupErr != nil {
+				return fmt.Errorf("security group: unexpected error: %w", c.groupErr)
+			}
+			return nil
+		}},
+		{"group exposure oracle", func() error {
+			if got, want := evaluate.GroupExposure(group), expectedGroup(s); !got.Equal(want) {
+				return fmt.Errorf("security group exposure differs from the intent:\ngot\n%s\nwant\n%s", got, want)
+			}
+			return nil
+		}},
+		{"group quota edge", func() error {
+			return checkQuotaEdge("security group", groupQuotaNeed(c.rules), c.groupAtQuota, c.groupBelowQuota, "Security group rule quota exceeded")
+		}},
+		{"group real clients", func() error {
+			return checkRealClients(s, func(p evaluate.Packet, egress bool) bool { return group.Admit(p, egress).Allowed }, false)
+		}},
+	}
+}
+
+// aclChecks are the network ACL's checks in the order verify runs them.
+func aclChecks(s scenario, c compiled) []check {
 	if want := expectedProblems(s, true); len(want) > 0 {
-		return expectProblems("network ACL", c.aclErr, want)
-	}
-	if c.aclErr != nil {
-		return fmt.Errorf("network ACL: unexpected error: %w", c.aclErr)
-	}
-	if err := checkNumbers(c.entries, s.defaultAllow); err != nil {
-		return err
-	}
-	if err := checkNoCoveredEntry(c.entries); err != nil {
-		return err
+		return []check{{"ACL problems", func() error { return expectProblems("network ACL", c.aclErr, want) }}}
 	}
 	acl := evaluate.ACL{Entries: c.entries}
-	if got, want := evaluate.ACLExposure(acl), expectedACL(s); !got.Equal(want) {
-		return fmt.Errorf("network ACL exposure differs from the intent:\ngot\n%s\nwant\n%s\nmissing:\n%s\nextra:\n%s",
-			got, want, diff(want, got), diff(got, want))
+	return []check{
+		{"ACL error", func() error {
+			if c.aclErr != nil {
+				return fmt.Errorf("network ACL: unexpected error: %w", c.aclErr)
+			}
+			return nil
+		}},
+		{"number bands", func() error { return checkNumbers(c.entries, s.defaultAllow) }},
+		{"no covered entry", func() error { return checkNoCoveredEntry(c.entries) }},
+		{"ACL exposure oracle", func() error {
+			if got, want := evaluate.ACLExposure(acl), expectedACL(s); !got.Equal(want) {
+				return fmt.Errorf("network ACL exposure differs from the intent:\ngot\n%s\nwant\n%s\nmissing:\n%s\nextra:\n%s",
+					got, want, diff(want, got), diff(got, want))
+			}
+			return nil
+		}},
+		{"ACL quota edge", func() error {
+			return checkQuotaEdge("network ACL", aclQuotaNeed(c.entries), c.aclAtQuota, c.aclBelowQuota, "Network ACL entry quota exceeded")
+		}},
+		{"stable numbering", func() error { return checkStableNumbers(c.entries, c.updated, c.updatedErr, s.defaultAllow) }},
+		{"ACL real clients", func() error {
+			return checkRealClients(s, func(p evaluate.Packet, egress bool) bool { return acl.Filter(p, egress).Allowed }, true)
+		}},
 	}
-	if err := checkQuotaEdge("network ACL", aclQuotaNeed(c.entries), c.aclAtQuota, c.aclBelowQuota, "Network ACL entry quota exceeded"); err != nil {
-		return err
-	}
-	if err := checkStableNumbers(c.entries, c.updated, c.updatedErr, s.defaultAllow); err != nil {
-		return err
-	}
-	return checkRealClients(s, func(p evaluate.Packet, egress bool) bool { return acl.Filter(p, egress).Allowed }, true)
 }
 
 func diff(a, b evaluate.Exposure) evaluate.Exposure {

@@ -226,37 +226,52 @@ func (l *entryList) addFlow(f flow, ephemeral []catalog.PortRange, prefixLists m
 	set, cidrs := l.peerCIDRs(f, prefixLists, problems)
 	requestEgress := f.opener == Egress
 	requestPurpose, returnPurpose := l.purposes.id(f.origin+": "+f.purpose), l.purposes.id(f.origin+": return traffic")
-	replyPorts := replyPortsOver(f.replies, ephemeral)
+	replies := f.replies
+	if replies.OneWay && fault("one-way flow answered") {
+		replies.OneWay = false
+	}
+	replyPorts := replyPortsOver(replies, ephemeral)
 	request := l.class(newEntryClass(requestEgress, false, f.proto, f.from, f.to))
 	var response int32
 	switch {
-	case f.replies.OneWay, HasPorts(f.proto):
+	case replies.OneWay, HasPorts(f.proto):
 		// No answer, or answers merged over the flows to each peer.
 	case IsICMP(f.proto):
 		// An ICMP answer is a message of its own type, with the request's
 		// code.
 		replyType, _ := ICMPReplyType(f.proto, f.from)
+		if fault("ICMP reply type not mapped") {
+			replyType = f.from
+		}
 		response = l.class(newEntryClass(!requestEgress, false, f.proto, replyType, f.to))
 	default:
 		response = l.class(newEntryClass(!requestEgress, false, f.proto, 0, 0))
+	}
+	guarded := cidrs
+	if fault("public guard skipping prefix lists") {
+		guarded = slices.DeleteFunc(slices.Clone(cidrs), func(c cidr) bool { return c.prefixList != "" })
 	}
 	if !allowPublic && (!requestEgress || !f.replies.OneWay) && !set.familyChecked {
 		// Blocks that only together make the internet, typed or from
 		// prefix lists. The flows of a peer list share its place and
 		// origin, so one check answers for all of them.
 		set.familyChecked = true
-		refuseWholeFamily(f.at, originLabel(f.origin), cidrs, cidrBlock, problems)
+		refuseWholeFamily(f.at, originLabel(f.origin), guarded, cidrBlock, problems)
 	}
 	for _, c := range cidrs {
-		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) {
+		if !allowPublic && c.public && (!requestEgress || !f.replies.OneWay) && (c.prefixList == "" || !fault("public guard skipping prefix lists")) {
 			refusePublicEntry(f, c, replyPorts, problems)
 			continue
 		}
 		l.add(newEntryID(request, c.block), bandAllow, requestPurpose)
 		switch {
-		case f.replies.OneWay:
+		case replies.OneWay:
 		case HasPorts(f.proto):
-			l.addReturn(!requestEgress, f.proto, c.block, replyPorts, returnPurpose)
+			block := c.block
+			if fault("return entry widened to 0.0.0.0/0") {
+				block = l.blocks.number("0.0.0.0/0", false)
+			}
+			l.addReturn(!requestEgress, f.proto, block, replyPorts, returnPurpose)
 		default:
 			l.add(newEntryID(response, c.block), bandAllow, returnPurpose)
 		}
@@ -312,6 +327,9 @@ func trafficText(proto int, ranges []catalog.PortRange) string {
 // outside the public-ingress guard: an error message opens no port.
 func (l *entryList) addPathMTU(flows []flow) {
 	for _, f := range flows {
+		if f.proto == ProtoICMPv6 && fault("ICMPv6 packet too big missing from the ACL") {
+			continue
+		}
 		p := f.peers[0]
 		block := l.blocks.number(p.value, p.kind == peerIPv6)
 		class := l.class(newEntryClass(f.opener == Egress, false, f.proto, f.from, f.to))
@@ -329,7 +347,9 @@ func (l *entryList) addAllowAll() {
 	for _, egress := range []bool{false, true} {
 		class := l.class(newEntryClass(egress, false, ProtoAll, 0, 0))
 		l.add(newEntryID(class, v4), bandAllowAll, purpose)
-		l.add(newEntryID(class, v6), bandAllowAll, purpose)
+		if !fault("IPv6 allow-all missing") {
+			l.add(newEntryID(class, v6), bandAllowAll, purpose)
+		}
 	}
 }
 
@@ -366,6 +386,9 @@ func DDVEEphemeralPorts(in Intent, opts ACLOptions) []catalog.PortRange {
 func ddveEphemeralPorts(flows []flow, opts ACLOptions) []catalog.PortRange {
 	if opts.DDVEEphemeralFrom != 0 || opts.DDVEEphemeralTo != 0 {
 		return []catalog.PortRange{{From: opts.DDVEEphemeralFrom, To: opts.DDVEEphemeralTo}}
+	}
+	if fault("DDVE-side return range covering 2049") {
+		return []catalog.PortRange{{From: DefaultEphemeralFrom, To: DefaultEphemeralTo}}
 	}
 	listening := make([]catalog.PortRange, 0, len(DDVEServicePorts)+8)
 	for _, p := range DDVEServicePorts {

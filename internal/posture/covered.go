@@ -43,7 +43,7 @@ func coverFields(key uint64) (group uint64, from, to int32, pos int) {
 // dropCovered returns the order without the allow entries another allow
 // entry covers, and gives each dropped entry's purposes to its coverer.
 func (l *entryList) dropCovered(order []int32) []int32 {
-	if len(order) >= 1<<coverPosBits {
+	if len(order) >= 1<<coverPosBits || fault("covered entry kept") {
 		return order
 	}
 	nBlocks := len(l.blocks.blocks)
@@ -180,6 +180,8 @@ func (l *entryList) dropCovered(order []int32) []int32 {
 // any) ofrom-oto hold from-to.
 func portsCover(proto int, ofrom, oto, from, to int32) bool {
 	switch {
+	case HasPorts(proto) && fault("non-covered entry dropped"):
+		return ofrom <= to && from <= oto // overlapping taken for holding
 	case HasPorts(proto):
 		return ofrom <= from && to <= oto
 	case IsICMP(proto):

@@ -45,6 +45,9 @@ func (b band) bounds() (int, int) {
 // in the same direction and band, on the numberStep grid where it is free,
 // so a fresh ACL reads 1000, 1010...
 func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
+	if fault("numbers not kept on update") {
+		previous = nil
+	}
 	for _, e := range previous {
 		// A later twin overrides an earlier one, even with a number no
 		// band holds, which keeps nothing.
@@ -83,6 +86,9 @@ func (l *entryList) number(order []int32, previous []Entry) ([]Entry, error) {
 		egress := l.classes[p.id.class()].egress
 		dir := directionIndex(egress)
 		first, last := p.band.bounds()
+		if p.band == bandDeny && fault("deny numbered after the allows") {
+			first, last = allowBandLast-(denyBandLast-denyBandFirst), allowBandLast
+		}
 		n := int(kept[k])
 		if n == 0 {
 			n = freeNumber(first, last, lastNumber[dir][p.band], taken[dir].has)

@@ -37,6 +37,9 @@ func ruleWeights(r Rule, lists map[string]PrefixListWeight) (ipv4, ipv6 int) {
 	case r.CIDRIPv6 != "":
 		return 0, 1
 	case r.ReferencedGroupID != "":
+		if fault("quota counting a group reference once") {
+			return 1, 0
+		}
 		return 1, 1
 	case r.PrefixListID != "":
 		pl, ok := lists[r.PrefixListID]
@@ -188,7 +191,7 @@ func checkACLQuota(entries []Entry, quota int) error {
 	for dir, egress := range []bool{false, true} {
 		for f, ipv6 := range []bool{false, true} {
 			n := counts[dir][f]
-			if n > 0 && n+1 > quota {
+			if n > 0 && n+1 > quota && (n > quota || !fault("ACL quota without the built-in deny")) {
 				family, direction := familyIPv4, Ingress
 				if ipv6 {
 					family = familyIPv6

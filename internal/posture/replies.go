@@ -53,6 +53,9 @@ func replyPortsOver(r catalog.Replies, ephemeral []catalog.PortRange) []catalog.
 	if r.OneWay {
 		return nil
 	}
+	if fault("client ports lost (NFS 512-1023, ntpd 123)") {
+		r.ClientPorts = nil
+	}
 	if len(ephemeral) == 1 {
 		return ReplyPorts(r, ephemeral[0])
 	}

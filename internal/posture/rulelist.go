@@ -101,6 +101,9 @@ func (l *ruleList) addFlow(f flow) {
 	origin := l.profiles.id(f.origin)
 	purpose := l.purposes.id(f.purpose)
 	for _, peer := range l.peerNumbers(f) {
+		if l.peers[peer].kind == peerGroup && fault("group rule to a security group dropped") {
+			continue
+		}
 		id := newRuleID(traffic, peer)
 		i, seen := l.index[id]
 		if !seen {
