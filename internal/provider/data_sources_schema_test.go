@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -12,14 +11,7 @@ import (
 // contract's data sources and functions, and that ddve_rules takes every
 // input of the resources it stands for.
 func TestDataSourcesAndFunctionsHoldTheContract(t *testing.T) {
-	server, err := testAccProtoV6ProviderFactories["ddve"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := providerSchema(t)
 	for _, d := range resp.Diagnostics {
 		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
 	}

@@ -94,14 +94,7 @@ var (
 // every name of the HCL contract, each required, optional or computed as
 // the contract says.
 func TestSchemaHoldsTheContract(t *testing.T) {
-	server, err := testAccProtoV6ProviderFactories["ddve"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := providerSchema(t)
 	for _, d := range resp.Diagnostics {
 		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
 	}
@@ -151,6 +144,19 @@ func checkUses(t *testing.T, where string, attrs []*tfprotov6.SchemaAttribute, w
 // A resource's rules and entries are sets, so that a plan shows what is
 // added and removed, not every element after a change shifted by one.
 func TestRulesAndEntriesDiffByIdentity(t *testing.T) {
+	resp := providerSchema(t)
+	for resource, attr := range map[string]string{"ddve_security_group": "rules", "ddve_subnet_nacl": "entries"} {
+		attrs := resp.ResourceSchemas[resource].Block.Attributes
+		i := slices.IndexFunc(attrs, func(a *tfprotov6.SchemaAttribute) bool { return a.Name == attr })
+		if i < 0 || attrs[i].NestedType == nil || attrs[i].NestedType.Nesting != tfprotov6.SchemaObjectNestingModeSet {
+			t.Errorf("%s.%s is not a set of objects", resource, attr)
+		}
+	}
+}
+
+// providerSchema is the provider's schema as Terraform reads it.
+func providerSchema(t *testing.T) *tfprotov6.GetProviderSchemaResponse {
+	t.Helper()
 	server, err := testAccProtoV6ProviderFactories["ddve"]()
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +165,5 @@ func TestRulesAndEntriesDiffByIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for resource, attr := range map[string]string{"ddve_security_group": "rules", "ddve_subnet_nacl": "entries"} {
-		attrs := resp.ResourceSchemas[resource].Block.Attributes
-		i := slices.IndexFunc(attrs, func(a *tfprotov6.SchemaAttribute) bool { return a.Name == attr })
-		if i < 0 || attrs[i].NestedType == nil || attrs[i].NestedType.Nesting != tfprotov6.SchemaObjectNestingModeSet {
-			t.Errorf("%s.%s is not a set of objects", resource, attr)
-		}
-	}
+	return resp
 }
