@@ -80,14 +80,17 @@ func groupRuleKeys(n *acctest.Network, managementCIDRs ...string) []string {
 		"egress tcp 443-443 prefix-list " + n.S3PrefixListID + s3,
 		"ingress tcp 22-22 group " + n.BastionGroupID + ssh,
 		"ingress tcp 443-443 group " + n.BastionGroupID + https,
-		// Path MTU discovery, on by default, for the IPv4 peers.
-		`ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`,
+		pathMTURuleKey,
 	}
 	for _, cidr := range managementCIDRs {
 		keys = append(keys, "ingress tcp 22-22 cidr "+cidr+ssh, "ingress tcp 443-443 cidr "+cidr+https)
 	}
 	return keys
 }
+
+// pathMTURuleKey is the rule path MTU discovery, on by default, adds for
+// the IPv4 peers.
+const pathMTURuleKey = `ingress icmp 3-4 cidr 0.0.0.0/0 description "ddve path_mtu_discovery: fragmentation needed"`
 
 func TestAccSecurityGroup_lifecycle(t *testing.T) {
 	rec := testRecorder(t)
