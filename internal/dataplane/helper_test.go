@@ -143,6 +143,13 @@ func askTCP(addr string, srcPort int) error {
 	if err != nil {
 		return err
 	}
+	if tc, ok := c.(*net.TCPConn); ok && srcPort > 0 {
+		// A fixed source port is asked again by later flows: closing
+		// with a reset leaves no TIME_WAIT on it, so the next bind to
+		// the same port and server does not fail with "address already
+		// in use".
+		_ = tc.SetLinger(0)
+	}
 	defer c.Close()
 	fmt.Printf("local %s\n", c.LocalAddr())
 	_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
