@@ -219,8 +219,8 @@ func optString(s string) types.String {
 // rule that is yet to be authorized, and its profiles as profileOf says. It
 // is a set, so that a plan shows the rules added and removed, not every
 // rule after them shifted by one.
-func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) types.Set {
-	return types.SetValueMust(types.ObjectType{AttrTypes: ruleAttrTypes}, ruleObjects(rules, profileOf))
+func flattenRules(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) types.String) elementSet {
+	return elementSetMust(ruleElementType, ruleObjects(rules, profileOf))
 }
 
 // ruleObjects flattens rules in their order.
@@ -231,7 +231,7 @@ func ruleObjects(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) type
 		if r.ID != "" {
 			id = types.StringValue(r.ID)
 		}
-		elems[i] = types.ObjectValueMust(ruleAttrTypes, map[string]attr.Value{
+		elems[i] = ruleElementType.elementMust(map[string]attr.Value{
 			"direction":                    types.StringValue(r.Direction),
 			"protocol":                     types.StringValue(r.Protocol),
 			"from_port":                    types.Int64Value(int64(r.FromPort)),
@@ -248,7 +248,7 @@ func ruleObjects(rules []awsec2.GroupRule, profileOf func(awsec2.GroupRule) type
 	return elems
 }
 
-func expandRules(ctx context.Context, list types.Set) ([]awsec2.GroupRule, diag.Diagnostics) {
+func expandRules(ctx context.Context, list elementSet) ([]awsec2.GroupRule, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
 		return nil, nil
 	}
@@ -282,15 +282,15 @@ func splitProfiles(s string) []string {
 
 // flattenEntries builds the entries attribute, a set for the reason
 // flattenRules gives.
-func flattenEntries(entries []posture.Entry) types.Set {
-	return types.SetValueMust(types.ObjectType{AttrTypes: entryAttrTypes}, entryObjects(entries))
+func flattenEntries(entries []posture.Entry) elementSet {
+	return elementSetMust(entryElementType, entryObjects(entries))
 }
 
 // entryObjects flattens entries in their order.
 func entryObjects(entries []posture.Entry) []attr.Value {
 	elems := make([]attr.Value, len(entries))
 	for i, e := range entries {
-		elems[i] = types.ObjectValueMust(entryAttrTypes, map[string]attr.Value{
+		elems[i] = entryElementType.elementMust(map[string]attr.Value{
 			"rule_number":     types.Int64Value(int64(e.RuleNumber)),
 			"egress":          types.BoolValue(e.Egress),
 			"rule_action":     types.StringValue(e.Action),
@@ -307,7 +307,7 @@ func entryObjects(entries []posture.Entry) []attr.Value {
 	return elems
 }
 
-func expandEntries(ctx context.Context, list types.Set) ([]posture.Entry, diag.Diagnostics) {
+func expandEntries(ctx context.Context, list elementSet) ([]posture.Entry, diag.Diagnostics) {
 	if list.IsNull() || list.IsUnknown() {
 		return nil, nil
 	}

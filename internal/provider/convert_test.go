@@ -120,7 +120,7 @@ func TestFlattenExpandRoundTrip(t *testing.T) {
 	if diags.HasError() || !slices.Equal(got, entries) {
 		t.Fatalf("entries round trip: %v %v", got, diags)
 	}
-	if got, diags := expandEntries(ctx, types.SetUnknown(types.ObjectType{AttrTypes: entryAttrTypes})); got != nil || diags.HasError() {
+	if got, diags := expandEntries(ctx, elementSetUnknown(entryElementType)); got != nil || diags.HasError() {
 		t.Fatalf("unknown entries read as %v", got)
 	}
 
@@ -134,9 +134,9 @@ func TestFlattenExpandRoundTrip(t *testing.T) {
 	}
 	// A rule yet to be authorized has an unknown ID in the plan.
 	planned := flattenRules([]awsec2.GroupRule{{Rule: rules[0].Rule}}, func(awsec2.GroupRule) types.String { return types.StringNull() })
-	object, ok := planned.Elements()[0].(types.Object)
+	object, ok := planned.Elements()[0].(elementValue)
 	if !ok {
-		t.Fatalf("a planned rule is %T, want an object", planned.Elements()[0])
+		t.Fatalf("a planned rule is %T, want a rule element", planned.Elements()[0])
 	}
 	if id := object.Attributes()["rule_id"]; !id.IsUnknown() {
 		t.Fatalf("a new rule's ID is %v, want unknown", id)

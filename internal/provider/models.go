@@ -110,7 +110,7 @@ type securityGroupModel struct {
 	RulesPerDirectionQuota types.Int64    `tfsdk:"rules_per_direction_quota"`
 	Tags                   types.Map      `tfsdk:"tags"`
 	TagsAll                types.Map      `tfsdk:"tags_all"`
-	Rules                  types.Set      `tfsdk:"rules"`
+	Rules                  elementSet     `tfsdk:"rules"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -181,6 +181,6 @@ type subnetNACLModel struct {
 	Tags                types.Map      `tfsdk:"tags"`
 	TagsAll             types.Map      `tfsdk:"tags_all"`
 	DefaultNetworkACLID types.String   `tfsdk:"default_network_acl_id"`
-	Entries             types.Set      `tfsdk:"entries"`
+	Entries             elementSet     `tfsdk:"entries"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }

@@ -122,11 +122,12 @@ func securityGroupSchema(ctx context.Context) schema.Schema {
 			// Computed.
 			"tags_all": tagsAll,
 			"rules": schema.SetNestedAttribute{
-				Computed: true,
+				Computed:   true,
+				CustomType: setOf(ruleElementType),
 				Description: "Every rule of the group as AWS holds it: one per direction, protocol, port range and peer. " +
 					"Known at plan time; only a new rule's `rule_id` is unknown. A set: a plan shows the rules added and removed, " +
 					"and leaves the others alone.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				NestedObject: schema.NestedAttributeObject{CustomType: ruleElementType, Attributes: map[string]schema.Attribute{
 					"direction":                    schema.StringAttribute{Computed: true, Description: "`ingress` or `egress`."},
 					"protocol":                     schema.StringAttribute{Computed: true, Description: "`tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or a number."},
 					"from_port":                    schema.Int64Attribute{Computed: true, Description: "First port, the ICMP type, or -1."},
@@ -188,7 +189,7 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	intent, known, diags := plan.expandIntent(ctx)
 	resp.Diagnostics.Append(diags...)
 	if !known || plan.RulesPerDirectionQuota.IsUnknown() {
-		plan.Rules = types.SetUnknown(types.ObjectType{AttrTypes: ruleAttrTypes})
+		plan.Rules = elementSetUnknown(ruleElementType)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -253,7 +254,7 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 // attribute, in the compiler's order, naming each rule's profiles as
 // profiles says (from the plan, the previous state or a recovered intent),
 // else as its description does.
-func flattenRulesWithProfiles(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) types.Set {
+func flattenRulesWithProfiles(rules []awsec2.GroupRule, profiles map[posture.RuleKey][]string) elementSet {
 	sorted := slices.Clone(rules)
 	slices.SortFunc(sorted, func(a, b awsec2.GroupRule) int { return posture.CompareRules(a.Rule, b.Rule) })
 	known := func(name string) bool { _, ok := catalog.Lookup(name); return ok }
@@ -275,7 +276,7 @@ func profilesByKey(rules []posture.Rule) map[posture.RuleKey][]string {
 }
 
 // plannedRules returns the rules of a plan or state as posture rules.
-func plannedRules(ctx context.Context, list types.Set, diags *diag.Diagnostics) []posture.Rule {
+func plannedRules(ctx context.Context, list elementSet, diags *diag.Diagnostics) []posture.Rule {
 	groupRules, d := expandRules(ctx, list)
 	diags.Append(d...)
 	out := make([]posture.Rule, len(groupRules))

@@ -160,10 +160,11 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"entries": schema.SetNestedAttribute{
-				Computed: true,
+				Computed:   true,
+				CustomType: setOf(entryElementType),
 				Description: "Every entry of the ACL; known at plan time. AWS's built-in deny-all entries (32767, 32768) are left out. " +
 					"A set: a plan shows the entries added and removed, and leaves the others alone.",
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				NestedObject: schema.NestedAttributeObject{CustomType: entryElementType, Attributes: map[string]schema.Attribute{
 					"rule_number":     schema.Int64Attribute{Computed: true, Description: "Rule number; entries that survive an update keep theirs."},
 					"egress":          schema.BoolAttribute{Computed: true, Description: "True for outbound entries."},
 					"rule_action":     schema.StringAttribute{Computed: true, Description: "`allow` or `deny`."},
@@ -302,7 +303,7 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	opts, settingsKnown, diags := expandACLSettings(ctx, plan.aclSettingsModel)
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
-		plan.Entries = types.SetUnknown(types.ObjectType{AttrTypes: entryAttrTypes})
+		plan.Entries = elementSetUnknown(entryElementType)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -362,7 +363,7 @@ func (r *subnetNACLResource) Create(ctx context.Context, req resource.CreateRequ
 // flattenEntriesWithPurposes is the entries attribute for entries read
 // from AWS, in the compiler's order, each with the purpose the plan or
 // previous state gave the same entry.
-func flattenEntriesWithPurposes(actual, previous []posture.Entry) types.Set {
+func flattenEntriesWithPurposes(actual, previous []posture.Entry) elementSet {
 	type slot struct {
 		key    posture.EntryKey
 		number int

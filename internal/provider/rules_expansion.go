@@ -173,7 +173,7 @@ func (e expansion) both() (rules, entries types.List, err error) {
 func withKeys(objects []attr.Value, keys []string, elemTypes map[string]attr.Type) types.List {
 	elems := make([]attr.Value, len(keys))
 	for i, v := range objects {
-		object, _ := v.(types.Object) // rulesToList and entriesToList build objects
+		object, _ := v.(elementValue) // ruleObjects and entryObjects build these
 		values := map[string]attr.Value{"key": types.StringValue(keys[i])}
 		for name, value := range object.Attributes() {
 			if _, ok := elemTypes[name]; ok {
