@@ -218,17 +218,39 @@ func PrefixListCIDRs(ctx context.Context, client *ec2.Client, ids []string) (map
 
 // CIDRs is PrefixListCIDRs through the cache.
 func (c *PrefixListCache) CIDRs(ctx context.Context, client *ec2.Client, ids []string) (map[string][]string, error) {
+	resolved, err := c.Resolve(ctx, client, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(resolved))
+	for id, list := range resolved {
+		out[id] = list.CIDRs
+	}
+	return out, nil
+}
+
+// ResolvedPrefixList is a prefix list's CIDRs at one version.
+type ResolvedPrefixList struct {
+	Name    string
+	Version int64
+	CIDRs   []string
+}
+
+// Resolve is CIDRs with each list's name and the version its CIDRs are
+// of: AWS adds ranges to its lists over time, and entries compiled from
+// an older version miss them.
+func (c *PrefixListCache) Resolve(ctx context.Context, client *ec2.Client, ids []string) (map[string]ResolvedPrefixList, error) {
 	lists, err := c.findPrefixLists(ctx, client, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][]string, len(ids))
+	out := make(map[string]ResolvedPrefixList, len(ids))
 	for _, id := range ids {
 		cidrs, err := c.listEntries(ctx, client, id, lists[id].Version)
 		if err != nil {
 			return nil, err
 		}
-		out[id] = cidrs
+		out[id] = ResolvedPrefixList{Name: aws.ToString(lists[id].PrefixListName), Version: aws.ToInt64(lists[id].Version), CIDRs: cidrs}
 	}
 	return out, nil
 }

@@ -182,5 +182,6 @@ type subnetNACLModel struct {
 	TagsAll             types.Map      `tfsdk:"tags_all"`
 	DefaultNetworkACLID types.String   `tfsdk:"default_network_acl_id"`
 	Entries             elementSet     `tfsdk:"entries"`
+	PrefixListVersions  types.Map      `tfsdk:"prefix_list_versions"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }

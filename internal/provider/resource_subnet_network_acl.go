@@ -178,6 +178,13 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 					"purpose":         schema.StringAttribute{Computed: true, Description: "Which profile, custom rule or deny produced the entry; kept in state only."},
 				}},
 			},
+			"prefix_list_versions": schema.MapAttribute{
+				Computed:    true,
+				ElementType: types.Int64Type,
+				Description: "The version of each prefix list the entries were resolved from, by list ID. AWS adds ranges to its lists over time " +
+					"and an ACL cannot reference a list, so the entries hold the CIDRs of this version: when a plan finds a newer one, " +
+					"it updates the entries to the new CIDRs and warns, naming the list. Null after an import until the next apply.",
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -304,16 +311,25 @@ func (r *subnetNACLResource) ModifyPlan(ctx context.Context, req resource.Modify
 	resp.Diagnostics.Append(diags...)
 	if !known || !settingsKnown || r.data == nil {
 		plan.Entries = elementSetUnknown(entryElementType)
+		plan.PrefixListVersions = types.MapUnknown(types.Int64Type)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
+	var lists map[string]awsec2.ResolvedPrefixList
 	if ids := prefixListIDs(intent); len(ids) > 0 {
-		cidrs, err := r.data.prefixLists.CIDRs(ctx, r.client().EC2, ids)
-		if err != nil {
+		var err error
+		if lists, err = r.data.prefixLists.Resolve(ctx, r.client().EC2, ids); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("profiles"), "Cannot resolve prefix lists", err.Error())
 			return
 		}
-		opts.PrefixListCIDRs = cidrs
+		opts.PrefixListCIDRs = make(map[string][]string, len(lists))
+		for id, list := range lists {
+			opts.PrefixListCIDRs[id] = list.CIDRs
+		}
+	}
+	plan.PrefixListVersions = flattenPrefixListVersions(lists)
+	for _, w := range newerPrefixLists(ctx, state.PrefixListVersions, lists) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("prefix_list_versions"), "Prefix list changed since the last apply", w)
 	}
 	opts.Previous = previous
 	entries, err := posture.CompileACL(intent, opts)

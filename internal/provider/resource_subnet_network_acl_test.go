@@ -180,7 +180,7 @@ func TestAccSubnetNACL_lifecycle(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 				ImportStateVerifyIgnore: append(purposeKeys(6+(1+len(acctest.DDVEReturnPorts))*len(n.S3PrefixListCIDR)+3),
-					"timeouts", "profiles", "deny", "subnet_ids"),
+					"timeouts", "profiles", "deny", "subnet_ids", "prefix_list_versions"),
 			},
 		},
 	})
@@ -551,7 +551,7 @@ resource "ddve_subnet_nacl" "test" {
 				ResourceName:            aclAddress,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: append(purposeKeys(8), "timeouts", "custom_rules"),
+				ImportStateVerifyIgnore: append(purposeKeys(8), "timeouts", "custom_rules", "prefix_list_versions"),
 			},
 		},
 	})
