@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -434,7 +435,6 @@ func (d *reachabilityDataSource) Read(ctx context.Context, req datasource.ReadRe
 type livePosture struct {
 	rules    []awsec2.GroupRule
 	resolver evaluate.Resolver
-	entries  []posture.Entry
 	aclID    string
 	vpcID    string
 	// host holds DDVE's subnet in Local when the subnet is named: its
@@ -512,81 +512,63 @@ func (l *livePosture) describeEntry(v evaluate.Verdict) string {
 	return fmt.Sprintf("network ACL %s entry %d (%s, %s)", l.aclID, v.Entry.RuleNumber, v.Entry.Direction(), v.Entry.Action)
 }
 
-// readLivePosture reads the groups and the ACL, and what their rules name
-// by ID: the member addresses of referenced groups, prefix lists' blocks.
+// readLivePosture reads the posture from EC2 and keeps the rules' IDs for
+// naming what decided a verdict.
 func readLivePosture(ctx context.Context, client *ec2.Client, groupIDs []string, subnetID, aclID string) (*livePosture, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	groups, err := awsec2.FindSecurityGroups(ctx, client, groupIDs)
+	found, err := awsec2.FindLivePosture(ctx, client, awsec2.LivePostureInput{GroupIDs: groupIDs, SubnetID: subnetID, ACLID: aclID})
 	if err != nil {
-		diags.AddAttributeError(path.Root("security_group_ids"), "Cannot read the security groups", err.Error())
-		return nil, diags
+		return nil, livePostureDiagnostics(err, subnetID != "")
 	}
-	var acl *awsec2.NetworkACL
-	aclPath := path.Root("network_acl_id")
-	var local []netip.Prefix
-	if subnetID != "" {
-		aclPath = path.Root("subnet_id")
-		acl, err = awsec2.FindSubnetNetworkACL(ctx, client, subnetID)
-		if err == nil {
-			local, err = awsec2.FindSubnetCIDRs(ctx, client, subnetID)
-		}
-	} else {
-		acl, err = awsec2.FindNetworkACLByID(ctx, client, aclID)
-	}
-	if err != nil {
-		diags.AddAttributeError(aclPath, "Cannot read the network ACL", err.Error())
-		return nil, diags
-	}
-	for _, g := range groups {
-		if g.VPCID != acl.VPCID {
-			diags.AddAttributeError(aclPath, "Security group and subnet in different VPCs",
-				fmt.Sprintf("Security group %s is in %s, the network ACL %s in %s: a DDVE interface and its subnet share one VPC. Check the IDs.", g.ID, g.VPCID, acl.ID, acl.VPCID))
-			return nil, diags
-		}
-	}
-	live := &livePosture{aclID: acl.ID, vpcID: acl.VPCID, entries: acl.Entries}
-	var referenced, lists []string
-	for _, id := range groupIDs {
-		rules, err := awsec2.FindGroupRules(ctx, client, id)
-		if err != nil {
-			diags.AddAttributeError(path.Root("security_group_ids"), "Cannot read the security group's rules", err.Error())
-			return nil, diags
-		}
-		for _, r := range rules {
-			if r.ReferencedGroupID != "" {
-				referenced = append(referenced, r.ReferencedGroupID)
-			}
-			if r.PrefixListID != "" {
-				lists = append(lists, r.PrefixListID)
-			}
-		}
-		live.rules = append(live.rules, rules...)
-	}
-	live.resolver = evaluate.Resolver{PrefixLists: map[string][]netip.Prefix{}}
-	if live.resolver.GroupMembers, err = awsec2.GroupMemberAddresses(ctx, client, uniqueStrings(referenced)); err != nil {
-		diags.AddError("Cannot read the members of referenced security groups", err.Error())
-		return nil, diags
-	}
-	if len(lists) > 0 {
-		cidrs, err := awsec2.PrefixListCIDRs(ctx, client, uniqueStrings(lists))
-		if err != nil {
-			diags.AddError("Cannot read the prefix lists the rules name", err.Error())
-			return nil, diags
-		}
-		for id, blocks := range cidrs {
-			for _, b := range blocks {
-				if p, err := netip.ParsePrefix(b); err == nil {
-					live.resolver.PrefixLists[id] = append(live.resolver.PrefixLists[id], p.Masked())
-				}
-			}
-		}
+	live := &livePosture{
+		rules:    found.Rules,
+		resolver: evaluate.Resolver{GroupMembers: found.GroupMembers, PrefixLists: found.PrefixLists},
+		aclID:    found.ACL.ID,
+		vpcID:    found.ACL.VPCID,
 	}
 	rules := make([]posture.Rule, len(live.rules))
 	for i, r := range live.rules {
 		rules[i] = r.Rule
 	}
-	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: acl.Entries}, Local: local}
-	return live, diags
+	live.host = evaluate.Host{Group: evaluate.Group{Rules: rules, Resolver: live.resolver}, ACL: evaluate.ACL{Entries: found.ACL.Entries}, Local: found.Local}
+	return live, nil
+}
+
+// livePostureDiagnostics tells the user which input to check when the
+// posture cannot be read: the ACL's attribute is the subnet when one is
+// named.
+func livePostureDiagnostics(err error, bySubnet bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	groupsPath, aclPath := path.Root("security_group_ids"), path.Root("network_acl_id")
+	if bySubnet {
+		aclPath = path.Root("subnet_id")
+	}
+	var mismatch *awsec2.VPCMismatchError
+	if errors.As(err, &mismatch) {
+		diags.AddAttributeError(aclPath, "Security group and subnet in different VPCs",
+			fmt.Sprintf("Security group %s is in %s, the network ACL %s in %s: a DDVE interface and its subnet share one VPC. Check the IDs.",
+				mismatch.GroupID, mismatch.GroupVPCID, mismatch.ACLID, mismatch.ACLVPCID))
+		return diags
+	}
+	var failed *awsec2.LivePostureError
+	if !errors.As(err, &failed) {
+		diags.AddError("Cannot read the live posture", err.Error())
+		return diags
+	}
+	switch failed.Step {
+	case awsec2.ReadingGroups:
+		diags.AddAttributeError(groupsPath, "Cannot read the security groups", err.Error())
+	case awsec2.ReadingACL:
+		diags.AddAttributeError(aclPath, "Cannot read the network ACL", err.Error())
+	case awsec2.ReadingGroupRules:
+		diags.AddAttributeError(groupsPath, "Cannot read the security group's rules", err.Error())
+	case awsec2.ReadingGroupMembers:
+		diags.AddError("Cannot read the members of referenced security groups", err.Error())
+	case awsec2.ReadingPrefixLists:
+		diags.AddError("Cannot read the prefix lists the rules name", err.Error())
+	default:
+		diags.AddError("Cannot read the live posture", err.Error())
+	}
+	return diags
 }
 
 func joinPrefixes(prefixes []netip.Prefix) string {
@@ -595,18 +577,6 @@ func joinPrefixes(prefixes []netip.Prefix) string {
 		text[i] = p.String()
 	}
 	return strings.Join(text, ", ")
-}
-
-func uniqueStrings(list []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // flattenMismatches is the mismatches attribute: one row per range of
