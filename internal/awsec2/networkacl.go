@@ -170,7 +170,7 @@ type CreateACLInput struct {
 // a step after the create fails, the ACL is returned with the error so the
 // caller records it.
 func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput) (*NetworkACL, string, error) {
-	layout, err := findUnclaimedLayout(ctx, client, in.VPCID, "", in.SubnetIDs)
+	layout, err := waitForUnclaimedLayout(ctx, client, in.VPCID, "", in.SubnetIDs)
 	if err != nil {
 		return nil, layout.defaultACLID, err
 	}
@@ -193,21 +193,21 @@ func CreateNetworkACL(ctx context.Context, client *ec2.Client, in CreateACLInput
 	if err := layout.associate(ctx, client, created.ID, in.SubnetIDs); err != nil {
 		return created, layout.defaultACLID, err
 	}
-	acl, err := waitNetworkACLHolds(ctx, client, created.ID, in.Entries, in.SubnetIDs)
+	acl, err := waitForNetworkACL(ctx, client, created.ID, in.Entries, in.SubnetIDs)
 	if err != nil {
 		return created, layout.defaultACLID, err
 	}
 	return acl, layout.defaultACLID, nil
 }
 
-// waitNetworkACLHolds reads the ACL until EC2 lists the entries and
+// waitForNetworkACL reads the ACL until EC2 lists the entries and
 // subnet associations just written: right after a change, and after a
 // create above all, a describe can be short of them, and Terraform would
 // report an inconsistent result.
-func waitNetworkACLHolds(ctx context.Context, client *ec2.Client, id string, entries []posture.Entry, subnetIDs []string) (*NetworkACL, error) {
+func waitForNetworkACL(ctx context.Context, client *ec2.Client, id string, entries []posture.Entry, subnetIDs []string) (*NetworkACL, error) {
 	var acl *NetworkACL
 	retryable := func(err error) bool { return IsNotFound(err) || errors.Is(err, errNotListed) }
-	err := retryWhen(ctx, propagationTimeout, retryable, func() error {
+	err := retryWhile(ctx, propagationTimeout, retryable, func() error {
 		var err error
 		if acl, err = FindNetworkACLByID(ctx, client, id); err != nil {
 			return err
@@ -259,11 +259,11 @@ func newVPCLayout(acls []*NetworkACL) vpcLayout {
 // same apply, say) to show its association with the VPC's default ACL.
 const subnetTimeout = 30 * time.Second
 
-// findVPCLayout reads where each subnet of the VPC is, waiting a little
+// waitForVPCLayout reads where each subnet of the VPC is, waiting a little
 // for subnets that do not show an association yet.
-func findVPCLayout(ctx context.Context, client *ec2.Client, vpcID string, subnetIDs []string) (vpcLayout, error) {
+func waitForVPCLayout(ctx context.Context, client *ec2.Client, vpcID string, subnetIDs []string) (vpcLayout, error) {
 	var layout vpcLayout
-	err := retryWhen(ctx, subnetTimeout, func(err error) bool { return errors.Is(err, errNotListed) }, func() error {
+	err := retryWhile(ctx, subnetTimeout, func(err error) bool { return errors.Is(err, errNotListed) }, func() error {
 		acls, err := FindVPCNetworkACLs(ctx, client, vpcID)
 		if err != nil {
 			return fmt.Errorf("finding the network ACLs of %s: %w", vpcID, err)
@@ -292,13 +292,13 @@ var ErrSubnetClaimed = errors.New("subnet claimed by another DDVE network ACL")
 // destroys the one it leaves.
 var claimWait = 30 * time.Second
 
-// findUnclaimedLayout reads the VPC's layout, waiting up to claimWait for
+// waitForUnclaimedLayout reads the VPC's layout, waiting up to claimWait for
 // the subnets to be held by no other DDVE network ACL than aclID.
-func findUnclaimedLayout(ctx context.Context, client *ec2.Client, vpcID, aclID string, subnetIDs []string) (vpcLayout, error) {
+func waitForUnclaimedLayout(ctx context.Context, client *ec2.Client, vpcID, aclID string, subnetIDs []string) (vpcLayout, error) {
 	var layout vpcLayout
-	err := retryWhen(ctx, claimWait, func(err error) bool { return errors.Is(err, ErrSubnetClaimed) }, func() error {
+	err := retryWhile(ctx, claimWait, func(err error) bool { return errors.Is(err, ErrSubnetClaimed) }, func() error {
 		var err error
-		if layout, err = findVPCLayout(ctx, client, vpcID, subnetIDs); err != nil {
+		if layout, err = waitForVPCLayout(ctx, client, vpcID, subnetIDs); err != nil {
 			return err
 		}
 		return layout.refuseClaims(aclID, subnetIDs)
@@ -394,7 +394,7 @@ func SyncEntries(ctx context.Context, client *ec2.Client, aclID string, have, wa
 	tflog.Debug(ctx, "syncing network ACL entries", map[string]any{
 		"id": aclID, "create": len(d.create), "replace": len(d.replace), "delete": len(d.delete),
 	})
-	call := func(ctx context.Context, fn func() error) error { return whileNew(ctx, aclNotFoundCodes, fn) }
+	call := func(ctx context.Context, fn func() error) error { return retryWhileNotFound(ctx, aclNotFoundCodes, fn) }
 	if err := forEach(ctx, concurrency, d.create, func(ctx context.Context, e posture.Entry) error {
 		err := call(ctx, func() error {
 			_, err := client.CreateNetworkAclEntry(ctx, createEntryInput(aclID, e))
@@ -491,7 +491,7 @@ func forEach[T any](ctx context.Context, concurrency int, items []T, fn func(con
 // AssociateSubnets moves subnets onto the ACL through their current
 // associations, which one DescribeNetworkAcls call of the VPC finds.
 func AssociateSubnets(ctx context.Context, client *ec2.Client, aclID, vpcID string, subnetIDs []string) error {
-	layout, err := findUnclaimedLayout(ctx, client, vpcID, aclID, subnetIDs)
+	layout, err := waitForUnclaimedLayout(ctx, client, vpcID, aclID, subnetIDs)
 	if err != nil {
 		return err
 	}
@@ -526,7 +526,7 @@ func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associat
 	if !hasCode(err, codeAssociationNotFound) {
 		return err
 	}
-	layout, findErr := findVPCLayout(ctx, client, vpcID, []string{subnet})
+	layout, findErr := waitForVPCLayout(ctx, client, vpcID, []string{subnet})
 	switch holder := layout.aclOf[subnet]; {
 	case findErr != nil:
 		return errors.Join(err, findErr)
@@ -546,7 +546,7 @@ func moveSubnet(ctx context.Context, client *ec2.Client, vpcID, subnet, associat
 }
 
 func replaceAssociation(ctx context.Context, client *ec2.Client, associationID, aclID string) error {
-	return whileNew(ctx, aclNotFoundCodes, func() error {
+	return retryWhileNotFound(ctx, aclNotFoundCodes, func() error {
 		_, err := client.ReplaceNetworkAclAssociation(ctx, &ec2.ReplaceNetworkAclAssociationInput{
 			AssociationId: aws.String(associationID), NetworkAclId: aws.String(aclID),
 		})
@@ -593,7 +593,7 @@ func DeleteNetworkACL(ctx context.Context, client *ec2.Client, id, defaultACLID 
 			return err
 		}
 	}
-	err = retryWhen(ctx, timeout, whenCode(codeDependencyViolation), func() error {
+	err = retryWhile(ctx, timeout, anyOfCodes(codeDependencyViolation), func() error {
 		_, err := client.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: aws.String(id)})
 		return err
 	})

@@ -211,7 +211,7 @@ func CreateSecurityGroup(ctx context.Context, client *ec2.Client, in CreateGroup
 	if complete {
 		rules, err = keepDescriptions(ctx, client, id, added, in.Rules)
 	} else {
-		rules, err = readBack(ctx, client, id, in.Rules)
+		rules, err = waitForGroupRules(ctx, client, id, in.Rules)
 	}
 	if err != nil {
 		return group, rules, err
@@ -269,7 +269,7 @@ func revokeDefaultEgress(ctx context.Context, client *ec2.Client, groupID string
 	for i, r := range defaultEgress {
 		permissions[i] = ipPermission(r, false)
 	}
-	err := whileNew(ctx, groupNotFoundCodes, func() error {
+	err := retryWhileNotFound(ctx, groupNotFoundCodes, func() error {
 		_, err := client.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(groupID), IpPermissions: permissions})
 		return err
 	})
@@ -315,7 +315,7 @@ func createKeepingDefaults(ctx context.Context, client *ec2.Client, group *Secur
 	if err := revoke(ctx, client, group.ID, plan.revoke); err != nil {
 		return group, nil, err
 	}
-	rules, err := readBack(ctx, client, group.ID, want)
+	rules, err := waitForGroupRules(ctx, client, group.ID, want)
 	return group, rules, err
 }
 
@@ -355,7 +355,7 @@ func createGroup(ctx context.Context, client *ec2.Client, in CreateGroupInput) (
 	if !hasCode(err, codeGroupDuplicate) {
 		return "", "", fmt.Errorf("creating security group %q: %w", in.Name, err)
 	}
-	id, findErr := findGroupByToken(ctx, client, in.VPCID, in.Name, token)
+	id, findErr := waitForGroupByToken(ctx, client, in.VPCID, in.Name, token)
 	if findErr != nil {
 		return "", "", fmt.Errorf("creating security group %q: a group of that name already exists in %s and was not made by this apply (%w): import it, or choose another name: %w",
 			in.Name, in.VPCID, findErr, err)
@@ -376,11 +376,11 @@ func newCreationToken() (string, error) {
 // with its tags.
 const adoptTimeout = 15 * time.Second
 
-// findGroupByToken finds the group of that name in the VPC that carries
+// waitForGroupByToken finds the group of that name in the VPC that carries
 // the creation token, waiting a little for it to be listed.
-func findGroupByToken(ctx context.Context, client *ec2.Client, vpcID, name, token string) (string, error) {
+func waitForGroupByToken(ctx context.Context, client *ec2.Client, vpcID, name, token string) (string, error) {
 	var id string
-	err := retryWhen(ctx, adoptTimeout, IsNotFound, func() error {
+	err := retryWhile(ctx, adoptTimeout, IsNotFound, func() error {
 		out, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
 			{Name: aws.String("vpc-id"), Values: []string{vpcID}},
 			{Name: aws.String("group-name"), Values: []string{name}},
@@ -424,7 +424,7 @@ func SyncGroupRules(ctx context.Context, client *ec2.Client, groupID string, hav
 		return nil, err
 	}
 	if !complete {
-		return readBack(ctx, client, groupID, want)
+		return waitForGroupRules(ctx, client, groupID, want)
 	}
 	kept := applyDiff(have, ruleDiff{revoke: plan.revoke, describe: plan.describe})
 	added, err = keepDescriptions(ctx, client, groupID, added, plan.authorize)
@@ -452,16 +452,17 @@ func keepDescriptions(ctx context.Context, client *ec2.Client, groupID string, a
 	return applyDiff(added, ruleDiff{describe: fix}), nil
 }
 
-// readBack reads the rules AWS holds after a change (the authorize reply
-// is not to be trusted everywhere) and converges what the first pass could
-// not: a description AWS did not keep, a rule it added on its own.
-func readBack(ctx context.Context, client *ec2.Client, groupID string, want []posture.Rule) ([]GroupRule, error) {
+// waitForGroupRules reads the rules AWS holds after a change until it
+// lists every wanted rule (the authorize reply is not to be trusted
+// everywhere), and converges what the first pass could not: a description
+// AWS did not keep, a rule it added on its own.
+func waitForGroupRules(ctx context.Context, client *ec2.Client, groupID string, want []posture.Rule) ([]GroupRule, error) {
 	var rules []GroupRule
 	var plan ruleDiff
 	// Rules just authorized may take a moment to be listed, and a new
 	// group to be known to the rule listing.
 	retryable := func(err error) bool { return errors.Is(err, errRulesNotListed) || IsNotFound(err) }
-	err := retryWhen(ctx, propagationTimeout, retryable, func() error {
+	err := retryWhile(ctx, propagationTimeout, retryable, func() error {
 		var err error
 		if rules, err = FindGroupRules(ctx, client, groupID); err != nil {
 			return err
@@ -614,7 +615,7 @@ func authorize(ctx context.Context, client *ec2.Client, groupID string, rules []
 				permissions[i] = ipPermission(r, true)
 			}
 			var answer []types.SecurityGroupRule
-			err := whileNew(ctx, groupNotFoundCodes, func() (err error) {
+			err := retryWhileNotFound(ctx, groupNotFoundCodes, func() (err error) {
 				answer, err = calls.authorize(ctx, client, groupID, permissions)
 				return err
 			})
@@ -693,7 +694,7 @@ func revoke(ctx context.Context, client *ec2.Client, groupID string, rules []Gro
 			}
 		}
 		send := func(ids []string, permissions []types.IpPermission) error {
-			return whileNew(ctx, groupNotFoundCodes, func() error { return calls.revoke(ctx, client, groupID, ids, permissions) })
+			return retryWhileNotFound(ctx, groupNotFoundCodes, func() error { return calls.revoke(ctx, client, groupID, ids, permissions) })
 		}
 		if len(ids) > 0 {
 			err := send(ids, nil)
@@ -761,7 +762,7 @@ func modifyDescriptions(ctx context.Context, client *ec2.Client, groupID string,
 		}
 		updates = append(updates, types.SecurityGroupRuleUpdate{SecurityGroupRuleId: aws.String(r.ID), SecurityGroupRule: req})
 	}
-	err := whileNew(ctx, groupNotFoundCodes, func() error {
+	err := retryWhileNotFound(ctx, groupNotFoundCodes, func() error {
 		_, err := client.ModifySecurityGroupRules(ctx, &ec2.ModifySecurityGroupRulesInput{GroupId: aws.String(groupID), SecurityGroupRules: updates})
 		return err
 	})
@@ -777,7 +778,7 @@ func modifyDescriptions(ctx context.Context, client *ec2.Client, groupID string,
 // InvalidGroup.Duplicate. A group already gone (deleted by a repeated
 // call whose first reply was lost) is no error.
 func DeleteSecurityGroup(ctx context.Context, client *ec2.Client, id string, timeout time.Duration) error {
-	err := retryWhen(ctx, timeout, whenCode(codeDependencyViolation, codeGroupInUse), func() error {
+	err := retryWhile(ctx, timeout, anyOfCodes(codeDependencyViolation, codeGroupInUse), func() error {
 		_, err := client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		return err
 	})
@@ -788,7 +789,13 @@ func DeleteSecurityGroup(ctx context.Context, client *ec2.Client, id string, tim
 	default:
 		return fmt.Errorf("deleting security group %s: %w", id, err)
 	}
-	err = retryWhen(ctx, timeout, func(err error) bool { return errors.Is(err, errStillListed) }, func() error {
+	return waitForGroupGone(ctx, client, id, timeout)
+}
+
+// waitForGroupGone reads the group until EC2 no longer lists it, or
+// timeout passes.
+func waitForGroupGone(ctx context.Context, client *ec2.Client, id string, timeout time.Duration) error {
+	err := retryWhile(ctx, timeout, func(err error) bool { return errors.Is(err, errStillListed) }, func() error {
 		_, err := FindSecurityGroupByID(ctx, client, id)
 		switch {
 		case IsNotFound(err):
@@ -830,7 +837,7 @@ func FindNewGroupAndRules(ctx context.Context, client *ec2.Client, id string, cr
 		err := read()
 		return group, rules, err
 	}
-	err := retryWhen(ctx, window, IsNotFound, read)
+	err := retryWhile(ctx, window, IsNotFound, read)
 	return group, rules, err
 }
 
