@@ -9,8 +9,11 @@ var (
 	// portmapper clients bind a port of sunrpc.min_resvport to
 	// sunrpc.max_resvport, 665-1023 by default.
 	LinuxResvport = PortRange{665, 1023}
-	// bindresvport(3) on the BSDs, Solaris and older Linux C libraries
-	// binds from 512-1023 (IPPORT_RESERVED less 512).
+	// bindresvport(3) in glibc and libtirpc, which RPC programs without
+	// the kernel's resvport use, tries 600-1023 and then goes down to
+	// 512 (STARTPORT 600, LOWPORT 512, ENDPORT IPPORT_RESERVED - 1); the
+	// BSDs' low port range, 600-1023 by default (ip(4),
+	// IP_PORTRANGE_LOW), lies within it.
 	OtherResvport = PortRange{512, 1023}
 )
 
