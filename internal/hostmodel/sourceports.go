@@ -36,17 +36,18 @@ var services = []service{
 	{protocol: TCP, port: 2049, sourcePorts: []PortRange{LinuxResvport, OtherResvport}},
 	{protocol: TCP, port: 2052, sourcePorts: []PortRange{LinuxResvport, OtherResvport}},
 	// ntpd in client and symmetric modes sends from its own port 123
-	// (RFC 5905 section 9.1; ntpd(8)); SNTP clients use an ephemeral one.
+	// (RFC 5905, ntpd(8)); SNTP clients may use an ephemeral one (RFC
+	// 4330), which the ephemeral range covers.
 	{protocol: UDP, port: 123, sourcePorts: []PortRange{{123, 123}}},
 	// NetBIOS name service 137 -> 137 and datagram service 138 -> 138
-	// (RFC 1001 section 15, RFC 1002 sections 4 and 5).
+	// (RFC 1001, RFC 1002).
 	{protocol: UDP, port: 137, sourcePorts: []PortRange{{137, 137}}},
 	{protocol: UDP, port: 138, sourcePorts: []PortRange{{138, 138}}},
-	// Syslog over UDP is one-way: no message is acknowledged (RFC 5426
-	// section 3.1, RFC 3164 section 2).
+	// Syslog over UDP is one-way: no message is acknowledged (RFC 5426,
+	// RFC 3164).
 	{protocol: UDP, port: 514, oneWay: true},
 	// SNMP traps are unconfirmed: a Trap-PDU gets no Response-PDU
-	// (RFC 3416 sections 4.2.6 and 2.1).
+	// (RFC 3416, the SNMPv2-Trap-PDU).
 	{protocol: UDP, port: 162, oneWay: true},
 }
 
