@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/ddvelabs/terraform-provider-ddve/internal/hostmodel"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -19,22 +20,16 @@ type Packet struct {
 	SrcPort, DstPort int // ICMP: DstPort is the type, SrcPort the code
 }
 
-// ICMP request types and the type that answers each (RFC 792, RFC 4443).
-// Kept here rather than taken from the compiler, so the oracle does not
-// share the code's assumptions.
-var icmpAnswers = map[int]map[int]int{
-	1:  {8: 0, 13: 14, 15: 16, 17: 18},
-	58: {128: 129},
-}
-
 // Reply is the packet that answers p: addresses swapped, and ports swapped
 // for TCP and UDP. An ICMP request is answered by its reply type with the
 // same code; ok is false for ICMP messages nothing answers (errors,
 // redirects, replies themselves).
 func (p Packet) Reply() (reply Packet, ok bool) {
 	reply = Packet{Src: p.Dst, Dst: p.Src, Protocol: p.Protocol, SrcPort: p.DstPort, DstPort: p.SrcPort}
-	if answers, isICMP := icmpAnswers[p.Protocol]; isICMP {
-		replyType, answered := answers[p.DstPort]
+	// ICMP answers follow the host model rather than the compiler's
+	// table, so the oracle does not share the code's assumptions.
+	if p.Protocol == hostmodel.ICMP || p.Protocol == hostmodel.ICMPv6 {
+		replyType, answered := hostmodel.ICMPReply(p.Protocol, p.DstPort)
 		reply.SrcPort, reply.DstPort = p.SrcPort, replyType
 		return reply, answered
 	}

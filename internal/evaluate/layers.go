@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ddvelabs/terraform-provider-ddve/internal/catalog"
+	"github.com/ddvelabs/terraform-provider-ddve/internal/hostmodel"
 	"github.com/ddvelabs/terraform-provider-ddve/internal/posture"
 )
 
@@ -83,7 +84,7 @@ type LayerOptions struct {
 
 // LinuxEphemeral is Linux's ephemeral range (net.ipv4.ip_local_port_range),
 // DD OS's, where the answers to DDVE's own connections go.
-var LinuxEphemeral = PortRange{From: 32768, To: 60999}
+var LinuxEphemeral = PortRange{From: hostmodel.LinuxEphemeral.From, To: hostmodel.LinuxEphemeral.To}
 
 // CheckLayers compares a group and an ACL, both ways. Three kinds of
 // disagreement are mismatches:
@@ -394,7 +395,7 @@ func icmpReplies(protocol int, prefix netip.Prefix, ranges []ICMPRange) []Space 
 			continue
 		}
 		for t := x.TypeFrom; t <= x.TypeTo; t++ {
-			reply, answered := icmpAnswers[protocol][t]
+			reply, answered := hostmodel.ICMPReply(protocol, t)
 			if !answered {
 				continue
 			}

@@ -100,8 +100,9 @@ func groupWant(flows []posture.Flow, id string) Exposure {
 }
 
 // CheckACL reports whether entries pass exactly the intent's requests and
-// their answers, as the catalog says real clients send them, less what the
-// denies name; in deny-list mode, everything the denies do not name.
+// their answers, as the host model says real clients send them
+// (expectedAnswer), less what the denies name; in deny-list mode,
+// everything the denies do not name.
 func CheckACL(intent posture.Intent, opts posture.ACLOptions, entries []posture.Entry) error {
 	flows, err := posture.Flows(intent)
 	if err != nil {
@@ -166,7 +167,8 @@ func ddveEphemeral(flows []posture.Flow, opts posture.ACLOptions) []catalog.Port
 
 // IntendedACLFlow is what one flow needs from a stateless ACL: its request
 // towards each peer, and the answers back on the ports its clients send
-// from (ICMP: the reply message; other protocols: the same protocol).
+// from (ICMP: the reply message; other protocols: the same protocol), as
+// expectedAnswer has them.
 func IntendedACLFlow(f posture.Flow, prefixLists map[string][]string, ephemeral catalog.PortRange) Exposure {
 	return aclWant([]posture.Flow{f}, newPrefixLists(prefixLists), ephemeral, []catalog.PortRange{ephemeral}, nil, false)
 }
@@ -194,10 +196,11 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 		if f.Inbound {
 			request, reply = &in, &out
 		}
+		clientPorts, icmpReply, answered := expectedAnswer(f)
 		peer := func(p netip.Prefix) {
 			request.add(f.Protocol, p, f.From, f.To, false)
 			switch {
-			case f.Replies.OneWay:
+			case !answered:
 			case posture.HasPorts(f.Protocol):
 				// The builder unites the boxes, so the ephemeral range and
 				// the client ports need no merging first (ReplyPorts).
@@ -213,12 +216,11 @@ func aclWant(flows []posture.Flow, lists prefixLists, ephemeral catalog.PortRang
 						reply.add(f.Protocol, p, r.From, r.To, false)
 					}
 				}
-				for _, r := range f.Replies.ClientPorts {
+				for _, r := range clientPorts {
 					reply.add(f.Protocol, p, r.From, r.To, false)
 				}
 			case posture.IsICMP(f.Protocol):
-				replyType, _ := posture.ICMPReplyType(f.Protocol, f.From)
-				reply.add(f.Protocol, p, replyType, f.To, false)
+				reply.add(f.Protocol, p, icmpReply, f.To, false)
 			default:
 				reply.add(f.Protocol, p, 0, 0, false)
 			}

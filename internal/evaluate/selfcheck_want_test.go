@@ -49,6 +49,9 @@ func generatedFlows(r *rand.Rand) ([]posture.Flow, map[string][]string, []postur
 		if posture.IsICMP(f.Protocol) {
 			f.From, f.To = []int{-1, 0, 3, 8, 128, 300}[r.IntN(6)], []int{-1, 0, 4}[r.IntN(3)]
 		}
+		if r.IntN(2) == 0 {
+			f.Origin = posture.CustomOrigin
+		}
 		switch r.IntN(4) {
 		case 0:
 			f.Replies.OneWay = true
@@ -98,15 +101,15 @@ func referenceACLWant(flows []posture.Flow, lists map[string][]string, ephemeral
 		var request, reply []Space
 		for _, p := range peers {
 			request = append(request, Box(f.Protocol, p, f.From, f.To))
+			clientPorts, icmpReply, answered := expectedAnswer(f)
 			switch {
-			case f.Replies.OneWay:
+			case !answered:
 			case posture.HasPorts(f.Protocol):
-				for _, r := range posture.ReplyPorts(f.Replies, ephemeral) {
+				for _, r := range posture.ReplyPorts(catalog.Replies{ClientPorts: clientPorts}, ephemeral) {
 					reply = append(reply, Box(f.Protocol, p, r.From, r.To))
 				}
 			case posture.IsICMP(f.Protocol):
-				replyType, _ := posture.ICMPReplyType(f.Protocol, f.From)
-				reply = append(reply, Box(f.Protocol, p, replyType, f.To))
+				reply = append(reply, Box(f.Protocol, p, icmpReply, f.To))
 			default:
 				reply = append(reply, Box(f.Protocol, p, 0, 0))
 			}

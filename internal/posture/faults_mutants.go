@@ -25,6 +25,7 @@ var Faults = []string{
 	"DDVE-side return range covering 2049",
 	"numbers not kept on update",
 	"group rule to a security group dropped",
+	"catalog NTP client port edited to 124",
 }
 
 var activeFault string

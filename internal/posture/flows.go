@@ -139,9 +139,15 @@ func intentFlows(in Intent) ([]flow, Problems) {
 			if f.Setting == catalog.RPCDynamicPorts {
 				from, to = rpcDynamic.From, rpcDynamic.To
 			}
+			replies := f.Replies
+			if fault("catalog NTP client port edited to 124") && f.Protocol == catalog.UDP && f.FromPort == 123 {
+				// A wrong reply note in the catalog reaches the flows the
+				// compiler and posture.Flows both read.
+				replies.ClientPorts = []catalog.PortRange{{From: 124, To: 124}}
+			}
 			flows = append(flows, flow{
 				origin: name, at: at, opener: opener, proto: proto,
-				from: from, to: to, purpose: f.Purpose, replies: f.Replies, peers: peers, peerSet: set, ipv4Only: f.IPv4Only,
+				from: from, to: to, purpose: f.Purpose, replies: replies, peers: peers, peerSet: set, ipv4Only: f.IPv4Only,
 			})
 		}
 	}

@@ -1,45 +1,38 @@
 package evaluate_test
 
-// The host model: which source port a real client sends from, and whether
-// it expects an answer, written from the operating systems' and protocols'
-// documentation. It is kept apart from the catalog's reply notes on
-// purpose: the oracle must not share the compiler's picture of a client.
+import "github.com/ddvelabs/terraform-provider-ddve/internal/hostmodel"
+
+// The clients the oracle sends as, drawn from the host model
+// (internal/hostmodel): which source port a real client sends from, and
+// whether it expects an answer. The oracle takes none of it from the
+// catalog's reply notes, which the compiler reads.
 
 // portSpan is an inclusive port range.
 type portSpan struct{ from, to int }
 
+func spanOf(r hostmodel.PortRange) portSpan { return portSpan{r.From, r.To} }
+
 // Ephemeral ranges of the clients DDVE meets.
 var ephemeralRanges = map[string]portSpan{
-	"linux":   {32768, 60999}, // net.ipv4.ip_local_port_range default
-	"windows": {49152, 65535}, // Windows Server 2008 and later
-	"nat":     {1024, 65535},  // NAT gateway, ELB, Lambda (AWS VPC guide)
+	"linux":   spanOf(hostmodel.LinuxEphemeral),
+	"windows": spanOf(hostmodel.WindowsEphemeral),
+	"nat":     spanOf(hostmodel.NATEphemeral),
 }
 
-// Ports some clients send from instead of an ephemeral one.
+// The reserved ports RPC clients bind.
 var (
-	// nfs(5): with resvport, the default, Linux NFS, mountd and portmapper
-	// clients bind sunrpc.min_resvport-max_resvport, 665-1023; other
-	// systems use 512-1023.
-	linuxResvport = portSpan{665, 1023}
-	otherResvport = portSpan{512, 1023}
+	linuxResvport = spanOf(hostmodel.LinuxResvport)
+	otherResvport = spanOf(hostmodel.OtherResvport)
 )
 
 // fixedSourcePorts returns the source ports a service's clients use besides
 // their ephemeral range, and whether the service answers at all.
 func fixedSourcePorts(proto, serverPort int) (ports []portSpan, answered bool) {
-	const tcp, udp = 6, 17
-	switch {
-	case (proto == tcp || proto == udp) && serverPort == 111, // portmapper
-		proto == tcp && (serverPort == 2049 || serverPort == 2052): // NFS, mountd
-		return []portSpan{linuxResvport, otherResvport}, true
-	case proto == udp && serverPort == 123: // ntpd, client and symmetric modes (RFC 5905)
-		return []portSpan{{123, 123}}, true
-	case proto == udp && (serverPort == 137 || serverPort == 138): // NetBIOS (RFC 1001/1002)
-		return []portSpan{{serverPort, serverPort}}, true
-	case proto == udp && (serverPort == 514 || serverPort == 162): // syslog (RFC 5426), SNMP trap (RFC 3416)
-		return nil, false
+	fixed, answered := hostmodel.FixedSourcePorts(proto, serverPort)
+	for _, r := range fixed {
+		ports = append(ports, spanOf(r))
 	}
-	return nil, true
+	return ports, answered
 }
 
 // clientKinds are the clients the generator draws from, each with the
@@ -80,7 +73,7 @@ func clientPort(kind string, proto, serverPort int, pick int) (int, bool) {
 // no IPv6 transport (RFC 1001, RFC 1002), and Windows runs SMB over IPv6
 // on 445 only.
 func ipv4Only(proto, from, to int) bool {
-	const tcp, udp = 6, 17
+	const tcp, udp = hostmodel.TCP, hostmodel.UDP
 	return proto == udp && from >= 137 && to <= 138 || proto == tcp && from == 139 && to == 139
 }
 
