@@ -14,7 +14,7 @@ import (
 // together, with and without path MTU discovery, must still pass it, or
 // every plan of that profile would fail.
 func TestSelfCheckAcceptsEveryProfile(t *testing.T) {
-	peers := posture.Peers{CIDRBlocks: ipv4Pool[:2], IPv6CIDRBlocks: ipv6Pool[:1], PrefixListIDs: []string{listS3}}
+	peers := posture.Peers{CIDRBlocks: []string{"10.0.1.10/32", "10.0.2.0/24"}, IPv6CIDRBlocks: []string{"2001:db8:1::/64"}, PrefixListIDs: []string{listS3}}
 	every := map[string]posture.Peers{}
 	intents := map[string]posture.Intent{}
 	for _, p := range catalog.All() {

@@ -1,4 +1,4 @@
-package evaluate_test
+package posture_test
 
 import (
 	"slices"
@@ -10,8 +10,6 @@ import (
 
 // The oracle is itself tested: each mutant corrupts compiled output the
 // way a compiler bug would, and the property checks must reject it.
-
-func ptr(n int) *int { return &n }
 
 // mutationScenarios: a DDVE subnet with most kinds of flow, the same in
 // deny-list mode, and an outbound profile towards the whole internet.

@@ -1,4 +1,4 @@
-package evaluate_test
+package posture_test
 
 import (
 	"math/rand/v2"

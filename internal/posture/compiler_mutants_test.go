@@ -1,6 +1,6 @@
 //go:build mutants
 
-package evaluate_test
+package posture_test
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package evaluate_test
+package posture_test
 
 import "github.com/ddvelabs/terraform-provider-ddve/internal/hostmodel"
 
