@@ -390,10 +390,6 @@ func parseCIDR(at func() Path, otherField, s string, wantIPv6, refusePublic bool
 	return prefix, true
 }
 
-func (f flow) String() string {
-	return fmt.Sprintf("%s %s %s %d-%d", f.origin, f.opener, protocolLabel(f.proto), f.from, f.to)
-}
-
 // checkICMPFamily refuses ICMP towards IPv6 peers and ICMPv6 towards IPv4
 // ones. AWS reads an ICMPv6 network ACL entry with an IPv4 block as every
 // ICMP type and code, whatever the rule names, so the mismatch would open
