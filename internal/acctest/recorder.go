@@ -81,6 +81,9 @@ func StartRecorder(target string) (*Recorder, error) {
 			awsError(resp, http.StatusBadRequest, "InvalidAssociationID.NotFound")
 			return nil
 		}
+		if resp.StatusCode >= http.StatusBadRequest && resp.StatusCode < http.StatusInternalServerError && strings.Contains(action, "NetworkAcl") {
+			return answerUnknownACLAsAWS(resp)
+		}
 		if resp.StatusCode != http.StatusOK {
 			return nil
 		}
@@ -154,6 +157,23 @@ func StartRecorder(target string) (*Recorder, error) {
 }
 
 // awsError turns a reply into an EC2 error reply.
+// answerUnknownACLAsAWS gives a network ACL call that names an unknown
+// ACL the code AWS answers, InvalidNetworkAclID.NotFound: the emulator
+// answers InvalidRouteTableID.NotFound (it keeps ACLs beside route tables),
+// and the provider knows only AWS's code.
+func answerUnknownACLAsAWS(resp *http.Response) error {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(body, []byte("<Code>InvalidRouteTableID.NotFound</Code>")) {
+		awsError(resp, http.StatusBadRequest, "InvalidNetworkAclID.NotFound")
+		return nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
+}
+
 func awsError(resp *http.Response, status int, code string) {
 	w := httptest.NewRecorder()
 	writeError(w, status, code)

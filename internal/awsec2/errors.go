@@ -24,7 +24,6 @@ const (
 	codePermissionDuplicate  = "InvalidPermission.Duplicate"
 	codeRulesLimitExceeded   = "RulesPerSecurityGroupLimitExceeded"
 	codeACLNotFound          = "InvalidNetworkAclID.NotFound"
-	codeACLNotFoundEmulator  = "InvalidRouteTableID.NotFound" // the emulator's code for an unknown ACL
 	codeEntryAlreadyExists   = "NetworkAclEntryAlreadyExists"
 	codeEntryNotFound        = "InvalidNetworkAclEntry.NotFound"
 	codeEntryLimitExceeded   = "NetworkAclEntryLimitExceeded"
@@ -39,7 +38,7 @@ const (
 // one it does not know (yet).
 var (
 	groupNotFoundCodes = []string{codeGroupNotFound, codeGroupIDNotFound}
-	aclNotFoundCodes   = []string{codeACLNotFound, codeACLNotFoundEmulator}
+	aclNotFoundCodes   = []string{codeACLNotFound}
 )
 
 // ErrNotFound is returned by every finder when the thing does not exist.
