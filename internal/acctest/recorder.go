@@ -156,7 +156,6 @@ func StartRecorder(target string) (*Recorder, error) {
 	return r, nil
 }
 
-// awsError turns a reply into an EC2 error reply.
 // answerUnknownACLAsAWS gives a network ACL call that names an unknown
 // ACL the code AWS answers, InvalidNetworkAclID.NotFound: the emulator
 // answers InvalidRouteTableID.NotFound (it keeps ACLs beside route tables),
@@ -174,6 +173,7 @@ func answerUnknownACLAsAWS(resp *http.Response) error {
 	return nil
 }
 
+// awsError turns a reply into an EC2 error reply.
 func awsError(resp *http.Response, status int, code string) {
 	w := httptest.NewRecorder()
 	writeError(w, status, code)

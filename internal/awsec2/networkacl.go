@@ -57,9 +57,8 @@ const ManagedByTag = "ddve:managed-by"
 // managedByValue is ManagedByTag's value.
 const managedByValue = "ddve_subnet_nacl"
 
-// FindNetworkACLByID returns the ACL, or ErrNotFound. It asks by ID and
-// maps both not-found codes: AWS's, and the one emulators answer (which
-// also lack the network-acl-id filter).
+// FindNetworkACLByID returns the ACL, or ErrNotFound. It asks by ID
+// rather than by the network-acl-id filter, which emulators lack.
 func FindNetworkACLByID(ctx context.Context, client *ec2.Client, id string) (*NetworkACL, error) {
 	out, err := client.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{NetworkAclIds: []string{id}})
 	if err != nil {

@@ -34,7 +34,7 @@ func TestNewerPrefixListsNamesEachNewerList(t *testing.T) {
 	}
 	got := newerPrefixLists(ctx, state, lists)
 	if len(got) != 1 || !strings.Contains(got[0], "pl-11111111 (com.amazonaws.us-east-1.s3) is at version 4") ||
-		!strings.Contains(got[0], "at version 3") || !strings.Contains(got[0], "the 2 CIDRs of version 4") {
+		!strings.Contains(got[0], "resolved from version 3") || !strings.Contains(got[0], "the 2 CIDRs of version 4") {
 		t.Fatalf("warnings: %q", got)
 	}
 	for _, held := range []types.Map{types.MapNull(types.Int64Type), types.MapUnknown(types.Int64Type)} {
@@ -113,4 +113,16 @@ resource "ddve_subnet_nacl" "test" {
 			},
 		},
 	})
+}
+
+// An ACL that names no prefix list has null versions, as state written
+// before the attribute existed has: upgrading plans no change for it.
+func TestPrefixListVersionsNullWithoutLists(t *testing.T) {
+	if v := flattenPrefixListVersions(nil); !v.IsNull() {
+		t.Fatalf("no lists: %v", v)
+	}
+	v := flattenPrefixListVersions(map[string]awsec2.ResolvedPrefixList{"pl-1": {Version: 3}})
+	if v.IsNull() || len(v.Elements()) != 1 || !v.Elements()["pl-1"].Equal(types.Int64Value(3)) {
+		t.Fatalf("one list: %v", v)
+	}
 }

@@ -183,7 +183,7 @@ func subnetNACLSchema(ctx context.Context) schema.Schema {
 				ElementType: types.Int64Type,
 				Description: "The version of each prefix list the entries were resolved from, by list ID. AWS adds ranges to its lists over time " +
 					"and an ACL cannot reference a list, so the entries hold the CIDRs of this version: when a plan finds a newer one, " +
-					"it updates the entries to the new CIDRs and warns, naming the list. Null after an import until the next apply.",
+					"it compiles the entries from the new CIDRs and warns, naming the list. Null when the ACL names no list, and after an import until the next apply.",
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -426,6 +426,9 @@ func (r *subnetNACLResource) Read(ctx context.Context, req resource.ReadRequest,
 		state.DefaultAction = types.StringValue(posture.Deny)
 		state.EntriesPerDirectionQuota = types.Int64Value(posture.DefaultEntriesPerDirectionQuota)
 		state.EphemeralPorts = defaultEphemeralPorts()
+	}
+	if state.PrefixListVersions.IsNull() {
+		r.recordPrefixListVersions(ctx, &state)
 	}
 	state.ARN, state.OwnerID, state.VPCID = types.StringValue(acl.ARN), types.StringValue(acl.OwnerID), types.StringValue(acl.VPCID)
 	state.Tags, state.TagsAll = r.readTags(ctx, acl.Tags, state.Tags, &resp.Diagnostics)
