@@ -93,3 +93,18 @@ func freePort() (int, error) {
 	}
 	return addr.Port, nil
 }
+
+// UseEmulatorCredentials sets the process environment for tests against
+// the emulator: moto takes any credentials, and these keep the SDK and the
+// provider from looking further along the chain (a profile, a session
+// token) or asking the instance metadata service, which lies off loopback.
+func UseEmulatorCredentials() {
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": Region,
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("AWS_PROFILE")
+	os.Unsetenv("AWS_SESSION_TOKEN")
+}

@@ -37,37 +37,11 @@ provider "ddve" {
 `, acctest.Region, rec.URL)
 }
 
-// seedConfig is the seed article's posture (internal/provider's
-// seedPostureConfig): management from the bastion, HTTPS to S3, 5.5.5.5
+// seedConfig is the seed article's posture, as the provider's acceptance
+// tests apply it: management from the bastion, HTTPS to S3, 5.5.5.5
 // denied, and the bastion subnet a deny list.
 func seedConfig(rec *acctest.Recorder, n *acctest.Network) string {
-	return providerBlock(rec) + fmt.Sprintf(`
-resource "ddve_security_group" "ddve" {
-  name   = "ddve-dataplane"
-  vpc_id = %[1]q
-  profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [%[2]q] }
-    object_storage = { prefix_list_ids = [%[3]q] }
-  }
-}
-
-resource "ddve_subnet_nacl" "private" {
-  vpc_id     = %[1]q
-  subnet_ids = [%[4]q]
-  profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"] }
-    object_storage = { prefix_list_ids = [%[3]q] }
-  }
-  deny = [{ cidr_block = "5.5.5.5/32" }]
-}
-
-resource "ddve_subnet_nacl" "bastion" {
-  vpc_id         = %[1]q
-  subnet_ids     = [%[5]q]
-  deny           = [{ cidr_block = "5.5.5.5/32" }]
-  default_action = "allow"
-}
-`, n.VPCID, n.BastionGroupID, n.S3PrefixListID, n.DDVESubnetID, n.BastionSubnetID)
+	return providerBlock(rec) + acctest.SeedResources("ddve-dataplane", n)
 }
 
 // wideProfiles are the profiles of the widest posture, peers as the

@@ -32,15 +32,6 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer backend.Stop()
-	// moto takes any credentials; these keep the SDK and the provider from
-	// looking further along the chain, and off the metadata service.
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": acctest.Region,
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		os.Setenv(k, v)
-	}
-	os.Unsetenv("AWS_PROFILE")
-	os.Unsetenv("AWS_SESSION_TOKEN")
+	acctest.UseEmulatorCredentials()
 	return m.Run()
 }

@@ -19,33 +19,7 @@ import (
 // seedPostureConfig is the seed article's whole posture: the DDVE group,
 // the private subnet's ACL and the bastion subnet's deny-list ACL.
 func seedPostureConfig(rec *acctest.Recorder, n *acctest.Network) string {
-	return providerConfig(rec) + fmt.Sprintf(`
-resource "ddve_security_group" "ddve" {
-  name   = "ddve-seed"
-  vpc_id = %[1]q
-  profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [%[2]q] }
-    object_storage = { prefix_list_ids = [%[3]q] }
-  }
-}
-
-resource "ddve_subnet_nacl" "private" {
-  vpc_id     = %[1]q
-  subnet_ids = [%[4]q]
-  profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"] }
-    object_storage = { prefix_list_ids = [%[3]q] }
-  }
-  deny = [{ cidr_block = "5.5.5.5/32" }]
-}
-
-resource "ddve_subnet_nacl" "bastion" {
-  vpc_id         = %[1]q
-  subnet_ids     = [%[5]q]
-  deny           = [{ cidr_block = "5.5.5.5/32" }]
-  default_action = "allow"
-}
-`, n.VPCID, n.BastionGroupID, n.S3PrefixListID, n.DDVESubnetID, n.BastionSubnetID)
+	return providerConfig(rec) + acctest.SeedResources("ddve-seed", n)
 }
 
 // TestAccSeedPosture_reachability reads back what AWS holds after the apply
