@@ -12,6 +12,7 @@ type services struct {
 	clientKey string            // ssh private key the clients log in with
 	dir       string            // the test's scratch directory
 	logs      map[string]string // by server name: log file
+	upload    string            // pathMTUUpload bytes, which path MTU flows send
 }
 
 // startServices starts, in their namespaces, the real daemons Debian
@@ -25,10 +26,13 @@ func (l *lab) startServices() *services {
 	if err != nil {
 		l.t.Fatal(err)
 	}
+	// The helpers listen on every address of their namespace, IPv4 and
+	// IPv6.
 	helper := func(h *host, name, mode, proto string, port int) {
-		s.logs[name] = l.start(l.ns(h.role), name, []string{helperEnv + "=1"}, exe, mode, fmt.Sprintf("%s:%d", h.addr, port))
+		s.logs[name] = l.start(l.ns(h.role), name, []string{helperEnv + "=1"}, exe, mode, fmt.Sprintf(":%d", port))
 		l.waitListening(l.ns(h.role), proto, port)
 	}
+	s.upload = l.writeFile("upload.bin", strings.Repeat("x", pathMTUUpload))
 
 	s.clientKey = l.startSSHD()
 	// The ssh clients read an empty configuration, and each writes DDVE's
@@ -57,6 +61,8 @@ func (l *lab) startServices() *services {
 	helper(bastion, "bastion-ssh", "serve-tcp", "tcp", 22)
 	helper(partner, "partner-repl", "serve-tcp", "tcp", 2051)
 	helper(s3Host, "s3-https", "serve-tls", "tcp", 443)
+	helper(s3Far, "s3far-https", "serve-tls", "tcp", 443)
+	helper(farPartner, "farpartner-repl", "serve-tls", "tcp", 2051)
 	helper(internet, "internet-https", "serve-tls", "tcp", 443)
 	helper(kmipHost, "kmip-tls", "serve-tls", "tcp", 5696)
 	helper(smtpHost, "smtp", "serve-tcp", "tcp", 25)
@@ -66,7 +72,7 @@ func (l *lab) startServices() *services {
 	helper(snmpMgr, "snmp-traps", "serve-udp-sink", "udp", 162)
 
 	chronyConf := l.writeFile("chrony-server.conf", strings.Join([]string{
-		"allow all", "local stratum 8", "bindaddress " + ntpHost.addr.String(), "cmdport 0",
+		"allow all", "local stratum 8", "bindaddress " + ntpHost.addr.String(), "bindaddress " + ntpHost.addr6.String(), "cmdport 0",
 		"pidfile " + filepath.Join(l.dir, "chrony-server.pid"), "driftfile " + filepath.Join(l.dir, "chrony.drift"),
 	}, "\n")+"\n")
 	// -x: serve time without touching the machine's clock.
@@ -74,7 +80,7 @@ func (l *lab) startServices() *services {
 	l.waitListening(l.ns(ntpHost.role), "udp", 123)
 
 	s.logs["dnsmasq"] = l.start(l.ns(dnsHost.role), "dnsmasq", nil, "dnsmasq", "-k", "-C", l.writeFile("dnsmasq.conf", ""), "--no-resolv", "--no-hosts",
-		"--listen-address="+dnsHost.addr.String(), "--bind-interfaces", "--address=/ddve.test/"+ddve.addr.String(),
+		"--listen-address="+dnsHost.addr.String(), "--listen-address="+dnsHost.addr6.String(), "--bind-interfaces", "--address=/ddve.test/"+ddve.addr.String(),
 		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--user=root", "--log-queries", "--log-facility=-")
 	l.waitListening(l.ns(dnsHost.role), "udp", 53)
 	l.waitListening(l.ns(dnsHost.role), "tcp", 53)
@@ -94,7 +100,7 @@ func (l *lab) startSSHD() string {
 	}
 	authorized := l.writeFile("authorized_keys", string(pub))
 	conf := l.writeFile("sshd_config", strings.Join([]string{
-		"ListenAddress " + ddve.addr.String(), "HostKey " + hostKey, "AuthorizedKeysFile " + authorized,
+		"ListenAddress " + ddve.addr.String(), "ListenAddress " + ddve.addr6.String(), "HostKey " + hostKey, "AuthorizedKeysFile " + authorized,
 		"PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
 		"UsePAM no", "StrictModes no", "PidFile none",
 	}, "\n")+"\n")

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -46,21 +47,35 @@ func seedConfig(rec *acctest.Recorder, n *acctest.Network) string {
 
 // wideProfiles are the profiles of the widest posture, peers as the
 // topology places them; the backup clients' block 10.0.10.16/28 holds
-// the rogue host 10.0.10.30, which the ACL denies.
-const wideProfiles = `
+// the rogue host 10.0.10.30, which the ACL denies. The bastion, the NTP
+// and DNS servers and the far replication partner are reached over IPv6
+// too.
+func wideProfiles() string {
+	return fmt.Sprintf(`
     remote_management = { cidr_blocks = ["10.0.1.10/32"] }
     ddboost           = { cidr_blocks = ["10.0.10.16/28"] }
-    replication       = { cidr_blocks = ["10.0.10.51/32"] }
-    ntp               = { cidr_blocks = ["10.0.10.123/32"] }
-    dns               = { cidr_blocks = ["10.0.10.53/32"] }
+    replication       = { cidr_blocks = ["10.0.10.51/32"], ipv6_cidr_blocks = [%[1]q] }
+    ntp               = { cidr_blocks = ["10.0.10.123/32"], ipv6_cidr_blocks = [%[2]q] }
+    dns               = { cidr_blocks = ["10.0.10.53/32"], ipv6_cidr_blocks = [%[3]q] }
     syslog            = { cidr_blocks = ["10.0.10.14/32"] }
     snmp              = { cidr_blocks = ["10.0.10.161/32"] }
     smtp              = { cidr_blocks = ["10.0.10.25/32"] }
     kmip              = { cidr_blocks = ["10.0.10.56/32"] }
-    directory         = { cidr_blocks = ["10.0.10.88/32"] }`
+    directory         = { cidr_blocks = ["10.0.10.88/32"] }`,
+		hostBlock(farPartner.addr6), hostBlock(ntpHost.addr6), hostBlock(dnsHost.addr6))
+}
 
-const pingRule = `
-  custom_rules = [{ direction = "ingress", protocol = "icmp", from_port = 8, to_port = -1, cidr_blocks = ["10.0.1.10/32"], description = "ping from the bastion" }]`
+// pingRules lets the bastion ping DDVE, over IPv4 and IPv6.
+func pingRules() string {
+	return fmt.Sprintf(`
+  custom_rules = [
+    { direction = "ingress", protocol = "icmp", from_port = 8, to_port = -1, cidr_blocks = ["10.0.1.10/32"], description = "ping from the bastion" },
+    { direction = "ingress", protocol = "icmpv6", from_port = 128, to_port = -1, ipv6_cidr_blocks = [%q], description = "ping from the bastion over IPv6" },
+  ]`, hostBlock(bastion.addr6))
+}
+
+// hostBlock is the one-address block of addr.
+func hostBlock(addr netip.Addr) string { return netip.PrefixFrom(addr, addr.BitLen()).String() }
 
 // wideConfig enables every profile with a peer in the topology, and ping
 // from the bastion.
@@ -70,7 +85,7 @@ resource "ddve_security_group" "ddve" {
   name   = "ddve-dataplane"
   vpc_id = %[1]q
   profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"], security_group_ids = [%[2]q] }
+    management     = { cidr_blocks = ["10.0.1.10/32"], ipv6_cidr_blocks = [%[8]q], security_group_ids = [%[2]q] }
     object_storage = { prefix_list_ids = [%[3]q] }%[6]s
   }%[7]s
 }
@@ -79,10 +94,10 @@ resource "ddve_subnet_nacl" "private" {
   vpc_id     = %[1]q
   subnet_ids = [%[4]q]
   profiles = {
-    management     = { cidr_blocks = ["10.0.1.10/32"] }
+    management     = { cidr_blocks = ["10.0.1.10/32"], ipv6_cidr_blocks = [%[8]q] }
     object_storage = { prefix_list_ids = [%[3]q] }%[6]s
   }%[7]s
-  deny = [{ cidr_block = "5.5.5.5/32" }, { cidr_block = "10.0.10.30/32" }]
+  deny = [{ cidr_block = "5.5.5.5/32" }, { cidr_block = "10.0.10.30/32" }, { ipv6_cidr_block = %[9]q }]
   # One /32 per service host takes more than AWS's default 20 entries per
   # direction; 40 is the most AWS raises it to. DDVE's own connections come
   # back to Linux's ephemeral range, as its namespace's kernel picks them
@@ -94,10 +109,11 @@ resource "ddve_subnet_nacl" "private" {
 resource "ddve_subnet_nacl" "bastion" {
   vpc_id         = %[1]q
   subnet_ids     = [%[5]q]
-  deny           = [{ cidr_block = "5.5.5.5/32" }]
+  deny           = [{ cidr_block = "5.5.5.5/32" }, { ipv6_cidr_block = %[9]q }]
   default_action = "allow"
 }
-`, n.VPCID, n.BastionGroupID, n.S3PrefixListID, n.DDVESubnetID, n.BastionSubnetID, wideProfiles, pingRule)
+`, n.VPCID, n.BastionGroupID, n.S3PrefixListID, n.DDVESubnetID, n.BastionSubnetID, wideProfiles(), pingRules(),
+		hostBlock(bastion.addr6), hostBlock(denied.addr6))
 }
 
 // passes lists the flows a posture must let through; every other flow
@@ -117,11 +133,13 @@ func expectations(passes ...string) map[string]bool {
 }
 
 var (
-	seedPasses = []string{"ssh to DDVE", "https to DDVE", "https to S3", "internet to the bastion"}
+	seedPasses = []string{"ssh to DDVE", "https to DDVE", "https to S3", "upload to S3 over a 1280-byte hop (path MTU)", "internet to the bastion"}
 	widePasses = append(slices.Clone(seedPasses),
 		"REST API 3009", "ping DDVE", "portmapper tcp 111", "portmapper udp 111", "NFS 2049 from a reserved port", "mountd 2052",
 		"replication in 2051", "replication out 2051", "NTP", "DNS over UDP", "DNS over TCP", "syslog (one-way)",
-		"SNMP poll", "SNMP trap (one-way)", "SMTP 25", "KMIP 5696 (TLS)", "LDAP 389", "Kerberos udp 88")
+		"SNMP poll", "SNMP trap (one-way)", "SMTP 25", "KMIP 5696 (TLS)", "LDAP 389", "Kerberos udp 88",
+		"ssh to DDVE over IPv6", "https to DDVE over IPv6", "ping DDVE over IPv6", "NTP over IPv6", "DNS over IPv6",
+		"replication out over IPv6 and a 1280-byte hop (path MTU)")
 )
 
 // TestAccDataplane applies the seed posture and the widest one through
@@ -150,6 +168,9 @@ func TestAccDataplane(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkS3StandIn(t, n)
+	if err := addIPv6(context.Background(), client, n); err != nil {
+		t.Fatal(err)
+	}
 
 	l := newLab(t)
 	l.buildTopology()
@@ -191,15 +212,14 @@ func TestAccDataplane(t *testing.T) {
 	fmt.Printf("\ndata-plane test took %s\n", time.Since(start).Round(time.Millisecond))
 }
 
-// checkS3StandIn holds the S3 stand-in to an address of the prefix list
+// checkS3StandIn holds the S3 stand-ins to addresses of the prefix list
 // moto holds, so that the group's prefix-list rule and the ACL's resolved
-// entries are what admit it.
+// entries are what admit them.
 func checkS3StandIn(t *testing.T, n *acctest.Network) {
 	t.Helper()
-	for _, c := range n.S3PrefixListCIDR {
-		if strings.TrimSpace(c) == s3Host.outside.String() {
-			return
+	for _, h := range []*host{s3Host, s3Far} {
+		if !slices.ContainsFunc(n.S3PrefixListCIDR, func(c string) bool { return strings.TrimSpace(c) == h.outside.String() }) {
+			t.Fatalf("the S3 stand-in's block %s is not in the S3 prefix list %v", h.outside, n.S3PrefixListCIDR)
 		}
 	}
-	t.Fatalf("the S3 stand-in's block %s is not in the S3 prefix list %v", s3Host.outside, n.S3PrefixListCIDR)
 }

@@ -71,6 +71,20 @@ func (rb *readBack) resolver() evaluate.Resolver {
 	return r
 }
 
+// pathMTUError judges the transit router's message to DDVE that a packet
+// of the flow was too big: ICMP "fragmentation needed" (type 3 code 4) or
+// ICMPv6 "packet too big" (type 2 code 0), from the transit router's
+// address. It enters DDVE's subnet, whose ACL judges it; DDVE's group
+// admits it as an error about a connection it tracks (the EC2 guide,
+// "Security group connection tracking"), so the group is not asked.
+func pathMTUError(f *flow, ddveACL evaluate.ACL) labeled {
+	msg := evaluate.Packet{Src: transit.address(f.v6), Dst: f.src(), Protocol: icmp, DstPort: 3, SrcPort: 4}
+	if f.v6 {
+		msg.Protocol, msg.DstPort, msg.SrcPort = icmpv6, 2, 0
+	}
+	return labeled{"ddve subnet ACL (path MTU message)", ddveACL.Filter(msg, false)}
+}
+
 // labeled is a verdict with the layer named as the table and messages
 // name it.
 type labeled struct {
@@ -84,8 +98,8 @@ type labeled struct {
 // model. It returns whether the flow passes and, when it does not, the
 // layer that blocks it and why.
 func (rb *readBack) evaluateFlow(f *flow, srcPort int) (bool, string) {
-	request := evaluate.Packet{Src: f.client.addr, Dst: f.server.addr, Protocol: f.proto, SrcPort: srcPort, DstPort: f.port}
-	if f.proto == icmp {
+	request := evaluate.Packet{Src: f.src(), Dst: f.dst(), Protocol: f.proto, SrcPort: srcPort, DstPort: f.port}
+	if f.proto == icmp || f.proto == icmpv6 {
 		request.SrcPort = 0 // the code
 	}
 	reply, answered := request.Reply()
@@ -114,14 +128,17 @@ func (rb *readBack) evaluateFlow(f *flow, srcPort int) (bool, string) {
 	switch {
 	case f.client == ddve || f.server == ddve:
 		host := evaluate.Host{
-			Addr:  ddve.addr,
+			Addr:  ddve.address(f.v6),
 			Group: evaluate.Group{Rules: postureRules(rb.rules), Resolver: rb.resolver()},
 			ACL:   evaluate.ACL{Entries: postureEntries(rb.acls[ddveSubnet.name])},
-			Local: []netip.Prefix{ddveSubnet.prefix},
+			Local: []netip.Prefix{ddveSubnet.prefix, ddveSubnet.prefix6},
 		}
 		c := host.Connect(request)
 		if f.client == ddve {
 			path = append(ddveSide(c.Request, ""), peerACL(f.server, request, false, "")...)
+			if f.pathMTU {
+				path = append(path, pathMTUError(f, host.ACL))
+			}
 			if answered {
 				path = append(path, peerACL(f.server, reply, true, " (reply)")...)
 				path = append(path, ddveSide(c.Reply, " (reply)")...)

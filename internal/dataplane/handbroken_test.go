@@ -53,6 +53,19 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 	if err != nil {
 		return err
 	}
+	// The path MTU messages in: ICMP 3/4 from 0.0.0.0/0, ICMPv6 2 from ::/0.
+	pmtu4, err := find(func(e types.NetworkAclEntry) bool {
+		return !aws.ToBool(e.Egress) && aws.ToString(e.CidrBlock) == "0.0.0.0/0" && protoIs(e, icmp) && icmpIs(e, 3, 4)
+	}, "inbound ICMP 3/4 entry")
+	if err != nil {
+		return err
+	}
+	pmtu6, err := find(func(e types.NetworkAclEntry) bool {
+		return !aws.ToBool(e.Egress) && aws.ToString(e.Ipv6CidrBlock) == "::/0" && protoIs(e, icmpv6) && icmpIs(e, 2, -1)
+	}, "inbound ICMPv6 2 entry")
+	if err != nil {
+		return err
+	}
 	// After every allow entry (1000-31999) and before nothing: the band
 	// of default_action = "allow"'s allow-all entries, unused here.
 	moved := deny
@@ -73,6 +86,18 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 			},
 			restore: func(ctx context.Context) error {
 				return errors.Join(deleteEntry(ctx, client, aclID, moved), createEntry(ctx, client, aclID, deny))
+			},
+		},
+		{
+			name: fmt.Sprintf("path MTU entries #%d (inbound icmp 3/4 0.0.0.0/0) and #%d (inbound icmpv6 2 ::/0) deleted",
+				aws.ToInt32(pmtu4.RuleNumber), aws.ToInt32(pmtu6.RuleNumber)),
+			flows: map[string]bool{"upload to S3 over a 1280-byte hop (path MTU)": false, "https to S3": true,
+				"replication out over IPv6 and a 1280-byte hop (path MTU)": false, "replication out 2051": true},
+			break_: func(ctx context.Context) error {
+				return errors.Join(deleteEntry(ctx, client, aclID, pmtu4), deleteEntry(ctx, client, aclID, pmtu6))
+			},
+			restore: func(ctx context.Context) error {
+				return errors.Join(createEntry(ctx, client, aclID, pmtu4), createEntry(ctx, client, aclID, pmtu6))
 			},
 		},
 	}
@@ -123,6 +148,11 @@ func (l *lab) runBroken(s *services, client *ec2.Client, n *acctest.Network, gro
 func protoIs(e types.NetworkAclEntry, n int) bool {
 	p, err := parseProto(aws.ToString(e.Protocol))
 	return err == nil && int(p) == n
+}
+
+// icmpIs reports whether an ICMP entry names the type and code (-1: any).
+func icmpIs(e types.NetworkAclEntry, icmpType, code int32) bool {
+	return e.IcmpTypeCode != nil && aws.ToInt32(e.IcmpTypeCode.Type) == icmpType && aws.ToInt32(e.IcmpTypeCode.Code) == code
 }
 
 func deleteEntry(ctx context.Context, client *ec2.Client, aclID string, e types.NetworkAclEntry) error {

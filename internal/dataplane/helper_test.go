@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -93,8 +94,17 @@ func serveTLS(addr string) error {
 		ReadHeaderTimeout: 2 * time.Second,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fmt.Printf("https from %s\n", r.RemoteAddr)
-			fmt.Fprintln(w, "ok")
+			// An upload (a path MTU flow's) is answered with its size.
+			n, err := io.Copy(io.Discard, r.Body)
+			fmt.Printf("https %s from %s, %d bytes in\n", r.Method, r.RemoteAddr, n)
+			switch {
+			case err != nil:
+				http.Error(w, err.Error(), http.StatusBadRequest)
+			case n > 0:
+				fmt.Fprintf(w, "ok %d\n", n)
+			default:
+				fmt.Fprintln(w, "ok")
+			}
 		}),
 	}
 	return srv.ListenAndServeTLS("", "")

@@ -33,7 +33,7 @@ func readPosture(client *ec2.Client, n *acctest.Network, groupID string) (*readB
 		groupID:     groupID,
 		acls:        map[string]types.NetworkAcl{},
 		prefixLists: map[string][]types.PrefixListEntry{},
-		members:     map[string][]netip.Addr{n.BastionGroupID: {bastion.addr}},
+		members:     map[string][]netip.Addr{n.BastionGroupID: {bastion.addr, bastion.addr6}},
 	}
 	pages := ec2.NewDescribeSecurityGroupRulesPaginator(client, &ec2.DescribeSecurityGroupRulesInput{
 		Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},

@@ -50,6 +50,7 @@ func (l *lab) runFlows(s *services, rb *readBack, flows []*flow, want map[string
 	l.t.Helper()
 	router := l.ns(routerRol)
 	l.mustIn(router, "conntrack", "-F")
+	l.forgetPathMTU(flows)
 	results := make([]*result, len(flows))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, flowParallelism)
@@ -97,7 +98,7 @@ func cmpOr(a, b int) int {
 
 // runClient runs the flow's client and decides whether the flow passed.
 func (l *lab) runClient(s *services, f *flow, marker string) (bool, string) {
-	out, err := l.run(flowTimeout, l.ns(f.client.role), f.command(s, marker)...)
+	out, err := l.run(flowTimeout, l.ns(f.client.role), f.command(s, f, marker)...)
 	out = strings.TrimSpace(out)
 	if f.oneWay {
 		if err != nil {
@@ -135,7 +136,7 @@ var (
 // sourcePort finds the flow's original-direction entry in the router's
 // connection table, or the port a helper client printed.
 func sourcePort(table string, r *result) (int, string) {
-	proto := map[int]string{tcp: "tcp", udp: "udp", icmp: "icmp"}[r.f.proto]
+	proto := map[int]string{tcp: "tcp", udp: "udp", icmp: "icmp", icmpv6: "icmpv6"}[r.f.proto]
 	for _, line := range strings.Split(table, "\n") {
 		if !strings.HasPrefix(line, proto+" ") {
 			continue
@@ -146,10 +147,10 @@ func sourcePort(table string, r *result) (int, string) {
 				fields[m[1]] = m[2]
 			}
 		}
-		if fields["src"] != r.f.client.addr.String() || fields["dst"] != r.f.server.addr.String() {
+		if fields["src"] != r.f.src().String() || fields["dst"] != r.f.dst().String() {
 			continue
 		}
-		if r.f.proto == icmp {
+		if r.f.proto == icmp || r.f.proto == icmpv6 {
 			id, _ := strconv.Atoi(fields["id"])
 			return id, "conntrack (icmp id)"
 		}
@@ -169,9 +170,28 @@ func sourcePort(table string, r *result) (int, string) {
 	return 0, ""
 }
 
+// forgetPathMTU empties the route caches of the path MTU flows' clients,
+// where the kernel keeps a path MTU it learned for ten minutes
+// (net.ipv4.route.mtu_expires): a flow that learned it on one posture
+// would otherwise not need the ICMP message on the next.
+func (l *lab) forgetPathMTU(flows []*flow) {
+	l.t.Helper()
+	seen := map[string]bool{}
+	for _, f := range flows {
+		ns := l.ns(f.client.role)
+		if !f.pathMTU || seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		l.mustIn(ns, "ip", "-4", "route", "flush", "cache")
+		l.mustIn(ns, "ip", "-6", "route", "flush", "cache")
+	}
+}
+
 // whereDropped runs the flow alone and names the drop rules whose counters
 // its packets moved, in the router (ACLs) and in DDVE (the group).
 func (l *lab) whereDropped(s *services, f *flow) string {
+	l.forgetPathMTU([]*flow{f})
 	before := l.dropCounters()
 	l.runClient(s, f, "ddvemarkrerun")
 	after := l.dropCounters()
@@ -245,7 +265,7 @@ func verdictWord(pass bool) string {
 func formatTable(title string, results []*result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n", title)
-	fmt.Fprintf(&b, "%-42s %-24s %-10s %-19s %-8s %-8s %-8s\n", "flow", "client", "tool", "source port", "expected", "kernel", "evaluator")
+	fmt.Fprintf(&b, "%-58s %-34s %-10s %-19s %-8s %-8s %-8s\n", "flow", "client", "tool", "source port", "expected", "kernel", "evaluator")
 	for _, r := range results {
 		port := "-"
 		if r.srcPort != 0 {
@@ -255,7 +275,7 @@ func formatTable(title string, results []*result) string {
 		if r.kernel != r.want || r.kernel != r.eval {
 			mark = "  <-- MISMATCH"
 		}
-		fmt.Fprintf(&b, "%-42s %-24s %-10s %-19s %-8s %-8s %-8s%s\n", r.f.name, r.f.client.label(), r.f.tool, port,
+		fmt.Fprintf(&b, "%-58s %-34s %-10s %-19s %-8s %-8s %-8s%s\n", r.f.name, r.f.client.label(r.f.v6), r.f.tool, port,
 			verdictWord(r.want), verdictWord(r.kernel), verdictWord(r.eval), mark)
 	}
 	return b.String()
@@ -270,7 +290,7 @@ func problems(rb *readBack, results []*result) []string {
 			continue
 		}
 		msg := fmt.Sprintf("%s (%s -> %s, %s): expected %s, kernel %s, evaluator %s",
-			r.f.name, r.f.client.label(), r.f.server.label(), r.f.tool, verdictWord(r.want), verdictWord(r.kernel), verdictWord(r.eval))
+			r.f.name, r.f.client.label(r.f.v6), r.f.server.label(r.f.v6), r.f.tool, verdictWord(r.want), verdictWord(r.kernel), verdictWord(r.eval))
 		msg += "\n\tkernel dropped at: " + rb.nameACLs(r.dropped)
 		if !r.eval {
 			msg += "\n\tevaluator blames: " + r.blame
