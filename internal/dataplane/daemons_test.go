@@ -52,6 +52,7 @@ func (l *lab) startServices() *services {
 	s.logs["rpcbind"] = l.start(l.ns(ddve.role), "rpcbind", nil, "rpcbind", "-f", "-w")
 	l.t.Cleanup(func() { os.Remove("/run/rpcbind.sock"); os.Remove("/run/rpcbind.lock") })
 	l.waitListening(l.ns(ddve.role), "tcp", 111)
+	l.startSamba(s)
 	snmpdConf := l.writeFile("snmpd.conf", "rocommunity public default\n")
 	s.logs["snmpd"] = l.start(l.ns(ddve.role), "snmpd", nil, "snmpd", "-f", "-Lo", "-C", "-c", snmpdConf,
 		"-p", filepath.Join(l.dir, "snmpd.pid"), "udp:"+ddve.addr.String()+":161")
@@ -111,6 +112,53 @@ func (l *lab) startSSHD() string {
 	l.start(l.ns(ddve.role), "sshd", nil, "/usr/sbin/sshd", "-D", "-e", "-f", conf)
 	l.waitListening(l.ns(ddve.role), "tcp", 22)
 	return clientKey
+}
+
+// startSamba runs Samba's smbd (SMB on 445, and on 139 behind a NetBIOS
+// session) and nmbd (NetBIOS names on UDP 137 and 138) on DDVE, standing in
+// for DD OS's CIFS server, with a read-only share guests may list. Every
+// file Samba keeps goes under the test's scratch directory.
+func (l *lab) startSamba(s *services) {
+	l.t.Helper()
+	root := filepath.Join(l.dir, "samba")
+	global := []string{
+		"[global]", "workgroup = DDVE", "netbios name = DDVE", "server role = standalone server",
+		"interfaces = " + ddve.addr.String() + "/24 " + ddve.addr6.String() + "/64", "bind interfaces only = yes",
+		"smb ports = 445 139", "disable netbios = no", "map to guest = Bad User", "guest account = nobody",
+		"load printers = no", "printcap name = /dev/null", "disable spoolss = yes",
+		"log file = " + filepath.Join(root, "log.%m"),
+	}
+	for _, dir := range []string{"lock", "state", "cache", "private", "pid", "ncalrpc", "share"} {
+		path := filepath.Join(root, dir)
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			l.t.Fatal(err)
+		}
+		if dir != "share" {
+			global = append(global, dir+" directory = "+path)
+		}
+	}
+	global = append(global, "[backup]", "path = "+filepath.Join(root, "share"), "guest ok = yes", "read only = yes")
+	conf := strings.Join(global, "\n") + "\n"
+	// Samba names two of its directories differently.
+	conf = strings.NewReplacer("private directory", "private dir", "ncalrpc directory", "ncalrpc dir").Replace(conf)
+	if err := os.Chmod(l.writeFile("samba/share/readme.txt", "backup share\n"), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	// The guest account (nobody) must reach the share: open the scratch
+	// directory and its parent, which the testing package makes 0700, to
+	// traversal. The keys in it keep their own 0600.
+	for _, dir := range []string{filepath.Dir(l.dir), l.dir, root} {
+		if err := os.Chmod(dir, 0o711); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	path := l.writeFile("smb.conf", conf)
+	for _, daemon := range []string{"smbd", "nmbd"} {
+		s.logs[daemon] = l.start(l.ns(ddve.role), daemon, nil, daemon, "--foreground", "--no-process-group", "--debug-stdout", "-s", path)
+	}
+	l.waitListening(l.ns(ddve.role), "tcp", 445)
+	l.waitListening(l.ns(ddve.role), "tcp", 139)
+	l.waitListening(l.ns(ddve.role), "udp", 137)
 }
 
 func (l *lab) writeFile(name, content string) string {

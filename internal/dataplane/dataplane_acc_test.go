@@ -61,8 +61,9 @@ func wideProfiles() string {
     snmp              = { cidr_blocks = ["10.0.10.161/32"] }
     smtp              = { cidr_blocks = ["10.0.10.25/32"] }
     kmip              = { cidr_blocks = ["10.0.10.56/32"] }
-    directory         = { cidr_blocks = ["10.0.10.88/32"] }`,
-		hostBlock(farPartner.addr6), hostBlock(ntpHost.addr6), hostBlock(dnsHost.addr6))
+    directory         = { cidr_blocks = ["10.0.10.88/32"] }
+    cifs              = { cidr_blocks = ["10.0.10.16/28"], ipv6_cidr_blocks = [%[4]q] }`,
+		hostBlock(farPartner.addr6), hostBlock(ntpHost.addr6), hostBlock(dnsHost.addr6), hostBlock(backup.addr6))
 }
 
 // pingRules lets the bastion ping DDVE, over IPv4 and IPv6.
@@ -139,6 +140,7 @@ var (
 		"replication in 2051", "replication out 2051", "NTP", "DNS over UDP", "DNS over TCP", "syslog (one-way)",
 		"SNMP poll", "SNMP trap (one-way)", "SMTP 25", "KMIP 5696 (TLS)", "LDAP 389", "Kerberos udp 88",
 		"ssh to DDVE over IPv6", "https to DDVE over IPv6", "ping DDVE over IPv6", "NTP over IPv6", "DNS over IPv6",
+		"SMB 445 (smbclient)", "NetBIOS session 139 (smbclient)", "NetBIOS name query", "NetBIOS name query from port 137", "SMB 445 over IPv6",
 		"replication out over IPv6 and a 1280-byte hop (path MTU)")
 )
 

@@ -154,6 +154,12 @@ func allFlows() []*flow {
 		{name: "KMIP 5696 (TLS)", client: ddve, server: kmipHost, proto: tcp, port: 5696, tool: "curl", command: curlTo, ok: contains("ok")},
 		{name: "LDAP 389", client: ddve, server: dcHost, proto: tcp, port: 389, tool: "helper", command: tcpHelper},
 		{name: "Kerberos udp 88", client: ddve, server: dcHost, proto: udp, port: 88, tool: "helper", command: udpHelper},
+		{name: "SMB 445 (smbclient)", client: backup, server: ddve, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
+		{name: "NetBIOS session 139 (smbclient)", client: backup, server: ddve, proto: tcp, port: 139, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
+		{name: "NetBIOS name query", client: backup, server: ddve, proto: udp, port: 137, tool: "nmblookup", command: nameQuery, ok: contains("DDVE<00>")},
+		{name: "NetBIOS name query from port 137", client: backup, server: ddve, proto: udp, port: 137, srcPort: 137, tool: "helper",
+			command: helperClient("nbns"), ok: contains("DDVE<00> found")},
+		{name: "DNS-only peer to SMB 445", client: dnsHost, server: ddve, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
 
 		// IPv6.
 		{name: "ssh to DDVE over IPv6", client: bastion, server: ddve, v6: true, proto: tcp, port: 22, tool: "ssh", command: sshTo, ok: contains("ok")},
@@ -163,9 +169,23 @@ func allFlows() []*flow {
 		{name: "ssh from a denied IPv6 address", client: denied, server: ddve, v6: true, proto: tcp, port: 22, tool: "ssh", command: sshTo},
 		{name: "NTP over IPv6", client: ddve, server: ntpHost, v6: true, proto: udp, port: 123, tool: "chronyd -Q", command: chronyQuery, ok: contains("System clock wrong by")},
 		{name: "DNS over IPv6", client: ddve, server: dnsHost, v6: true, proto: udp, port: 53, tool: "dig", command: digQuery(""), ok: contains(ddve.addr.String())},
+		{name: "SMB 445 over IPv6", client: backup, server: ddve, v6: true, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
 		{name: "replication out over IPv6 and a 1280-byte hop (path MTU)", client: ddve, server: farPartner, v6: true, proto: tcp, port: 2051, pathMTU: true,
 			tool: "curl -T", command: curlUpload, ok: contains(fmt.Sprintf("ok %d", pathMTUUpload))},
 	}
+}
+
+// smbList lists DDVE's share as a guest, over SMB 445 or a NetBIOS
+// session on 139.
+func smbList(_ *services, f *flow, _ string) []string {
+	return []string{"smbclient", "//" + f.dst().String() + "/backup", "-N", "-p", strconv.Itoa(f.port),
+		"--option=client min protocol=SMB2", "-t", "2", "-c", "ls"}
+}
+
+// nameQuery asks DDVE's nmbd for its NetBIOS name, from an ephemeral
+// port.
+func nameQuery(_ *services, f *flow, _ string) []string {
+	return []string{"nmblookup", "-U", f.dst().String(), "DDVE"}
 }
 
 func chronyQuery(s *services, f *flow, marker string) []string {

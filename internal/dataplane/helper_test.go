@@ -57,6 +57,8 @@ func runHelper(args []string) int {
 		err = askTCP(addr, srcPort)
 	case "udp":
 		err = askUDP(addr, srcPort)
+	case "nbns":
+		err = askNetBIOSName(addr, srcPort, "DDVE")
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
@@ -200,5 +202,48 @@ func askUDP(addr string, srcPort int) error {
 	if strings.TrimSpace(string(buf[:n])) != "ok" {
 		return fmt.Errorf("answer %q", buf[:n])
 	}
+	return nil
+}
+
+// askNetBIOSName sends a NetBIOS name query for name<00> (RFC 1002, 4.2.12)
+// from srcPort, as Windows hosts send theirs from UDP 137, and waits for a
+// positive answer (4.2.13). nmblookup cannot stand in: it sends its
+// queries from an ephemeral port even when told -r.
+func askNetBIOSName(addr string, srcPort int, name string) error {
+	remote, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return err
+	}
+	c, err := net.DialUDP("udp", &net.UDPAddr{Port: srcPort}, remote)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Printf("local %s\n", c.LocalAddr())
+	// Header: transaction ID, flags (a query, recursion desired), one
+	// question; then the name in first-level encoding (RFC 1001, 14.1),
+	// padded with spaces to 15 bytes plus the <00> suffix; type NB, class
+	// IN.
+	query := []byte{0x44, 0x44, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 32}
+	padded := []byte(fmt.Sprintf("%-15s", strings.ToUpper(name)) + "\x00")
+	for _, b := range padded {
+		query = append(query, 'A'+b>>4, 'A'+b&0x0f)
+	}
+	query = append(query, 0, 0x00, 0x20, 0x00, 0x01)
+	_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
+	if _, err := c.Write(query); err != nil {
+		return err
+	}
+	buf := make([]byte, 576)
+	n, err := c.Read(buf)
+	if err != nil {
+		return fmt.Errorf("no answer: %w", err)
+	}
+	// A positive response: the response bit, the query's ID, rcode 0, an
+	// answer record.
+	if n < 12 || buf[0] != 0x44 || buf[1] != 0x44 || buf[2]&0x80 == 0 || buf[3]&0x0f != 0 || (buf[6] == 0 && buf[7] == 0) {
+		return fmt.Errorf("no positive answer: % x", buf[:n])
+	}
+	fmt.Printf("%s<00> found\n", strings.ToUpper(name))
 	return nil
 }

@@ -27,6 +27,7 @@ var requiredTools = []string{
 	"ip", "nft", "conntrack", "ss", "sysctl",
 	"/usr/sbin/sshd", "ssh", "ssh-keygen", "curl", "chronyd", "dnsmasq", "dig",
 	"rpcbind", "rpcinfo", "snmpd", "snmpget", "snmptrap", "logger", "ping",
+	"/usr/sbin/smbd", "/usr/sbin/nmbd", "smbclient", "nmblookup",
 }
 
 // requireDataplane skips the test where it cannot run (not root, tools

@@ -71,7 +71,7 @@ func (l *lab) runFlows(s *services, rb *readBack, flows []*flow, want map[string
 	wg.Wait()
 	table, _ := l.run(0, router, "conntrack", "-L")
 	for _, r := range results {
-		r.srcPort, r.portSrc = sourcePort(table, r)
+		r.srcPort, r.portSrc = sourcePort(table, r, boundElsewhere(r.f, flows))
 		port := r.srcPort
 		if port == 0 {
 			// The flow was dropped before the router recorded it: ask the
@@ -133,9 +133,24 @@ var (
 	helperLocal    = regexp.MustCompile(`local \S+:(\d+)`)
 )
 
+// boundElsewhere lists the source ports other flows between the same
+// addresses and to the same port bind themselves: a connection from one
+// of them is theirs, not f's.
+func boundElsewhere(f *flow, flows []*flow) map[int]bool {
+	out := map[int]bool{}
+	for _, g := range flows {
+		if g != f && g.srcPort != 0 && g.srcPort != f.srcPort && g.src() == f.src() && g.dst() == f.dst() && g.proto == f.proto && g.port == f.port {
+			out[g.srcPort] = true
+		}
+	}
+	return out
+}
+
 // sourcePort finds the flow's original-direction entry in the router's
-// connection table, or the port a helper client printed.
-func sourcePort(table string, r *result) (int, string) {
+// connection table, or the port a helper client printed. A flow that binds
+// its source port takes the entry from that port; other flows skip the
+// entries from ports that other flows bind.
+func sourcePort(table string, r *result, others map[int]bool) (int, string) {
 	proto := map[int]string{tcp: "tcp", udp: "udp", icmp: "icmp", icmpv6: "icmpv6"}[r.f.proto]
 	for _, line := range strings.Split(table, "\n") {
 		if !strings.HasPrefix(line, proto+" ") {
@@ -158,6 +173,9 @@ func sourcePort(table string, r *result) (int, string) {
 			continue
 		}
 		port, _ := strconv.Atoi(fields["sport"])
+		if others[port] || (r.f.srcPort != 0 && port != r.f.srcPort) {
+			continue
+		}
 		return port, "conntrack"
 	}
 	if m := helperLocal.FindStringSubmatch(r.output); m != nil {
