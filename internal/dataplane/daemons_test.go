@@ -13,6 +13,31 @@ type services struct {
 	dir       string            // the test's scratch directory
 	logs      map[string]string // by server name: log file
 	upload    string            // pathMTUUpload bytes, which path MTU flows send
+	// servers names what answers each host's port ("ddve tcp/22"): a
+	// real daemon, or the test binary's listener standing in for one.
+	servers map[string]string
+}
+
+func serverKey(role string, proto, port int) string {
+	return fmt.Sprintf("%s %s/%d", role, map[int]string{tcp: "tcp", udp: "udp"}[proto], port)
+}
+
+// serves records that daemon answers proto/port on h.
+func (s *services) serves(h *host, daemon string, proto int, ports ...int) {
+	for _, port := range ports {
+		s.servers[serverKey(h.role, proto, port)] = daemon
+	}
+}
+
+// server names what answers the flow: the kernel for ICMP echo.
+func (s *services) server(f *flow) string {
+	if f.proto == icmp || f.proto == icmpv6 {
+		return "kernel"
+	}
+	if name, ok := s.servers[serverKey(f.server.role, f.proto, f.port)]; ok {
+		return name
+	}
+	return "nothing"
 }
 
 // startServices starts, in their namespaces, the real daemons Debian
@@ -21,7 +46,7 @@ type services struct {
 // listens.
 func (l *lab) startServices() *services {
 	l.t.Helper()
-	s := &services{logs: map[string]string{}, dir: l.dir}
+	s := &services{logs: map[string]string{}, dir: l.dir, servers: map[string]string{}}
 	exe, err := os.Executable()
 	if err != nil {
 		l.t.Fatal(err)
@@ -31,6 +56,7 @@ func (l *lab) startServices() *services {
 	helper := func(h *host, name, mode, proto string, port int) {
 		s.logs[name] = l.start(l.ns(h.role), name, []string{helperEnv + "=1"}, exe, mode, fmt.Sprintf(":%d", port))
 		l.waitListening(l.ns(h.role), proto, port)
+		s.serves(h, "stand-in "+mode, map[string]int{"tcp": tcp, "udp": udp}[proto], port)
 	}
 	s.upload = l.writeFile("upload.bin", strings.Repeat("x", pathMTUUpload))
 
@@ -40,6 +66,7 @@ func (l *lab) startServices() *services {
 	// scratch directory is written).
 	l.writeFile("ssh_config", "")
 	s.logs["sshd"] = filepath.Join(l.dir, "sshd.log")
+	s.serves(ddve, "OpenSSH sshd", tcp, 22)
 
 	// DDVE's own services.
 	helper(ddve, "ddve-https", "serve-tls", "tcp", 443)
@@ -52,11 +79,14 @@ func (l *lab) startServices() *services {
 	s.logs["rpcbind"] = l.start(l.ns(ddve.role), "rpcbind", nil, "rpcbind", "-f", "-w")
 	l.t.Cleanup(func() { os.Remove("/run/rpcbind.sock"); os.Remove("/run/rpcbind.lock") })
 	l.waitListening(l.ns(ddve.role), "tcp", 111)
+	s.serves(ddve, "rpcbind", tcp, 111)
+	s.serves(ddve, "rpcbind", udp, 111)
 	l.startSamba(s)
 	snmpdConf := l.writeFile("snmpd.conf", "rocommunity public default\n")
 	s.logs["snmpd"] = l.start(l.ns(ddve.role), "snmpd", nil, "snmpd", "-f", "-Lo", "-C", "-c", snmpdConf,
 		"-p", filepath.Join(l.dir, "snmpd.pid"), "udp:"+ddve.addr.String()+":161")
 	l.waitListening(l.ns(ddve.role), "udp", 161)
+	s.serves(ddve, "Net-SNMP snmpd", udp, 161)
 
 	// The peers' services.
 	helper(bastion, "bastion-ssh", "serve-tcp", "tcp", 22)
@@ -69,6 +99,9 @@ func (l *lab) startServices() *services {
 	helper(smtpHost, "smtp", "serve-tcp", "tcp", 25)
 	helper(dcHost, "dc-ldap", "serve-tcp", "tcp", 389)
 	helper(dcHost, "dc-kerberos", "serve-udp-echo", "udp", 88)
+	helper(dcHost, "dc-smb", "serve-tcp", "tcp", 445)
+	helper(dcHost, "dc-epmap", "serve-tcp", "tcp", 135)
+	helper(dcHost, "dc-rpc", "serve-tcp", "tcp", rpcDynamicPort)
 	helper(syslogH, "syslog", "serve-udp-sink", "udp", 514)
 	helper(snmpMgr, "snmp-traps", "serve-udp-sink", "udp", 162)
 
@@ -79,12 +112,15 @@ func (l *lab) startServices() *services {
 	// -x: serve time without touching the machine's clock.
 	s.logs["chronyd"] = l.start(l.ns(ntpHost.role), "chronyd", nil, "chronyd", "-d", "-x", "-u", "root", "-f", chronyConf)
 	l.waitListening(l.ns(ntpHost.role), "udp", 123)
+	s.serves(ntpHost, "chronyd", udp, 123)
 
 	s.logs["dnsmasq"] = l.start(l.ns(dnsHost.role), "dnsmasq", nil, "dnsmasq", "-k", "-C", l.writeFile("dnsmasq.conf", ""), "--no-resolv", "--no-hosts",
 		"--listen-address="+dnsHost.addr.String(), "--listen-address="+dnsHost.addr6.String(), "--bind-interfaces", "--address=/ddve.test/"+ddve.addr.String(),
 		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--user=root", "--log-queries", "--log-facility=-")
 	l.waitListening(l.ns(dnsHost.role), "udp", 53)
 	l.waitListening(l.ns(dnsHost.role), "tcp", 53)
+	s.serves(dnsHost, "dnsmasq", udp, 53)
+	s.serves(dnsHost, "dnsmasq", tcp, 53)
 	return s
 }
 
@@ -159,6 +195,8 @@ func (l *lab) startSamba(s *services) {
 	l.waitListening(l.ns(ddve.role), "tcp", 445)
 	l.waitListening(l.ns(ddve.role), "tcp", 139)
 	l.waitListening(l.ns(ddve.role), "udp", 137)
+	s.serves(ddve, "Samba smbd", tcp, 445, 139)
+	s.serves(ddve, "Samba nmbd", udp, 137)
 }
 
 func (l *lab) writeFile(name, content string) string {

@@ -54,6 +54,7 @@ func wideProfiles() string {
 	return fmt.Sprintf(`
     remote_management = { cidr_blocks = ["10.0.1.10/32"] }
     ddboost           = { cidr_blocks = ["10.0.10.16/28"] }
+    nfs               = { cidr_blocks = ["10.0.10.16/28"] }
     replication       = { cidr_blocks = ["10.0.10.51/32"], ipv6_cidr_blocks = [%[1]q] }
     ntp               = { cidr_blocks = ["10.0.10.123/32"], ipv6_cidr_blocks = [%[2]q] }
     dns               = { cidr_blocks = ["10.0.10.53/32"], ipv6_cidr_blocks = [%[3]q] }
@@ -139,6 +140,7 @@ var (
 		"REST API 3009", "ping DDVE", "portmapper tcp 111", "portmapper udp 111", "NFS 2049 from a reserved port", "mountd 2052",
 		"replication in 2051", "replication out 2051", "NTP", "DNS over UDP", "DNS over TCP", "syslog (one-way)",
 		"SNMP poll", "SNMP trap (one-way)", "SMTP 25", "KMIP 5696 (TLS)", "LDAP 389", "Kerberos udp 88",
+		"Netlogon over SMB 445 to the DC", "RPC endpoint mapper 135 on the DC", "RPC dynamic port on the DC", "NTP from port 123 (ntpd-style)",
 		"ssh to DDVE over IPv6", "https to DDVE over IPv6", "ping DDVE over IPv6", "NTP over IPv6", "DNS over IPv6",
 		"SMB 445 (smbclient)", "NetBIOS session 139 (smbclient)", "NetBIOS name query", "NetBIOS name query from port 137", "SMB 445 over IPv6",
 		"replication out over IPv6 and a 1280-byte hop (path MTU)")

@@ -65,6 +65,11 @@ const (
 	flowTimeout    = 4 * time.Second
 )
 
+// rpcDynamicPort is a port of the domain controller's RPC dynamic range
+// (49152-65535, Microsoft KB 179442), where Netlogon's RPC server listens
+// after the endpoint mapper names it.
+const rpcDynamicPort = 49700
+
 // pathMTUUpload is what a path MTU flow sends: many full-sized segments.
 const pathMTUUpload = 256 << 10
 
@@ -154,6 +159,11 @@ func allFlows() []*flow {
 		{name: "KMIP 5696 (TLS)", client: ddve, server: kmipHost, proto: tcp, port: 5696, tool: "curl", command: curlTo, ok: contains("ok")},
 		{name: "LDAP 389", client: ddve, server: dcHost, proto: tcp, port: 389, tool: "helper", command: tcpHelper},
 		{name: "Kerberos udp 88", client: ddve, server: dcHost, proto: udp, port: 88, tool: "helper", command: udpHelper},
+		{name: "Netlogon over SMB 445 to the DC", client: ddve, server: dcHost, proto: tcp, port: 445, tool: "helper", command: tcpHelper},
+		{name: "RPC endpoint mapper 135 on the DC", client: ddve, server: dcHost, proto: tcp, port: 135, tool: "helper", command: tcpHelper},
+		{name: "RPC dynamic port on the DC", client: ddve, server: dcHost, proto: tcp, port: rpcDynamicPort, tool: "helper", command: tcpHelper},
+		{name: "NTP from port 123 (ntpd-style)", client: ddve, server: ntpHost, proto: udp, port: 123, srcPort: 123, tool: "chronyd -Q",
+			command: chronyQuery, ok: contains("System clock wrong by")},
 		{name: "SMB 445 (smbclient)", client: backup, server: ddve, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
 		{name: "NetBIOS session 139 (smbclient)", client: backup, server: ddve, proto: tcp, port: 139, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
 		{name: "NetBIOS name query", client: backup, server: ddve, proto: udp, port: 137, tool: "nmblookup", command: nameQuery, ok: contains("DDVE<00>")},
@@ -188,10 +198,18 @@ func nameQuery(_ *services, f *flow, _ string) []string {
 	return []string{"nmblookup", "-U", f.dst().String(), "DDVE"}
 }
 
+// chronyQuery asks the NTP server for the time once, without setting the
+// clock. chronyd sends from an ephemeral port; told acquisitionport 123
+// (the flow's srcPort), it sends from 123 as ntpd does (RFC 5905's
+// symmetric and client modes from port 123).
 func chronyQuery(s *services, f *flow, marker string) []string {
 	// chronyd removes its pid file when it exits: give it one of its own.
-	return []string{"chronyd", "-Q", "-t", "2", "-u", "root", "server " + f.dst().String() + " iburst maxsamples 1", "cmdport 0",
+	argv := []string{"chronyd", "-Q", "-t", "2", "-u", "root", "server " + f.dst().String() + " iburst maxsamples 1", "cmdport 0",
 		"pidfile " + filepath.Join(s.dir, marker+".pid")}
+	if f.srcPort != 0 {
+		argv = append(argv, fmt.Sprintf("acquisitionport %d", f.srcPort))
+	}
+	return argv
 }
 
 func digQuery(opt string) func(*services, *flow, string) []string {

@@ -66,6 +66,23 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 	if err != nil {
 		return err
 	}
+	// The answers to clients' fixed ports: NetBIOS name queries from 137
+	// (out to the cifs peers) and NTP from 123 (in from the NTP server),
+	// each in an entry of its own, apart from the ephemeral range.
+	fixedPort := func(egress bool, cidr string, port int32) func(types.NetworkAclEntry) bool {
+		return func(e types.NetworkAclEntry) bool {
+			return aws.ToBool(e.Egress) == egress && aws.ToString(e.CidrBlock) == cidr && e.RuleAction == types.RuleActionAllow && protoIs(e, udp) &&
+				e.PortRange != nil && aws.ToInt32(e.PortRange.From) <= port && port <= aws.ToInt32(e.PortRange.To) && aws.ToInt32(e.PortRange.To) < 1024
+		}
+	}
+	netbiosReturn, err := find(fixedPort(true, "10.0.10.16/28", 137), "outbound udp entry to 10.0.10.16/28 for port 137")
+	if err != nil {
+		return err
+	}
+	ntpReturn, err := find(fixedPort(false, "10.0.10.123/32", 123), "inbound udp entry from 10.0.10.123/32 for port 123")
+	if err != nil {
+		return err
+	}
 	// After every allow entry (1000-31999) and before nothing: the band
 	// of default_action = "allow"'s allow-all entries, unused here.
 	moved := deny
@@ -98,6 +115,19 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 			},
 			restore: func(ctx context.Context) error {
 				return errors.Join(createEntry(ctx, client, aclID, pmtu4), createEntry(ctx, client, aclID, pmtu6))
+			},
+		},
+		{
+			name: fmt.Sprintf("fixed-port return entries #%d (outbound udp to 10.0.10.16/28 %d-%d) and #%d (inbound udp from 10.0.10.123/32 %d-%d) deleted",
+				aws.ToInt32(netbiosReturn.RuleNumber), aws.ToInt32(netbiosReturn.PortRange.From), aws.ToInt32(netbiosReturn.PortRange.To),
+				aws.ToInt32(ntpReturn.RuleNumber), aws.ToInt32(ntpReturn.PortRange.From), aws.ToInt32(ntpReturn.PortRange.To)),
+			flows: map[string]bool{"NetBIOS name query from port 137": false, "NetBIOS name query": true,
+				"NTP from port 123 (ntpd-style)": false, "NTP": true},
+			break_: func(ctx context.Context) error {
+				return errors.Join(deleteEntry(ctx, client, aclID, netbiosReturn), deleteEntry(ctx, client, aclID, ntpReturn))
+			},
+			restore: func(ctx context.Context) error {
+				return errors.Join(createEntry(ctx, client, aclID, netbiosReturn), createEntry(ctx, client, aclID, ntpReturn))
 			},
 		},
 	}

@@ -15,6 +15,7 @@ import (
 // result is one flow's outcome on one posture.
 type result struct {
 	f       *flow
+	server  string // what answers the flow
 	want    bool
 	kernel  bool
 	output  string // the client's output, trimmed, when it failed
@@ -59,7 +60,7 @@ func (l *lab) runFlows(s *services, rb *readBack, flows []*flow, want map[string
 		if !ok {
 			l.t.Fatalf("flow %q has no expectation", f.name)
 		}
-		results[i] = &result{f: f, want: w}
+		results[i] = &result{f: f, want: w, server: s.server(f)}
 		wg.Add(1)
 		go func(r *result, seq int) {
 			defer wg.Done()
@@ -283,17 +284,20 @@ func verdictWord(pass bool) string {
 func formatTable(title string, results []*result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n", title)
-	fmt.Fprintf(&b, "%-58s %-34s %-10s %-19s %-8s %-8s %-8s\n", "flow", "client", "tool", "source port", "expected", "kernel", "evaluator")
+	fmt.Fprintf(&b, "%-58s %-34s %-12s %-22s %-19s %-8s %-8s %-8s\n", "flow", "client", "tool", "server", "source port", "expected", "kernel", "evaluator")
 	for _, r := range results {
 		port := "-"
 		if r.srcPort != 0 {
 			port = fmt.Sprintf("%d (%s)", r.srcPort, r.portSrc)
 		}
 		mark := ""
+		if r.server == "nothing" {
+			mark = "  <-- NO SERVER"
+		}
 		if r.kernel != r.want || r.kernel != r.eval {
 			mark = "  <-- MISMATCH"
 		}
-		fmt.Fprintf(&b, "%-58s %-34s %-10s %-19s %-8s %-8s %-8s%s\n", r.f.name, r.f.client.label(r.f.v6), r.f.tool, port,
+		fmt.Fprintf(&b, "%-58s %-34s %-12s %-22s %-19s %-8s %-8s %-8s%s\n", r.f.name, r.f.client.label(r.f.v6), r.f.tool, r.server, port,
 			verdictWord(r.want), verdictWord(r.kernel), verdictWord(r.eval), mark)
 	}
 	return b.String()
