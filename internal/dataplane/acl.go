@@ -48,6 +48,10 @@ var chainName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 //     IPv6, 32768), written here as the chain's last rules.
 //   - Traffic between two addresses of one subnet never crosses its
 //     boundary: the router bridges it, so these chains never see it.
+//     Neither do the router's own packets (neighbour discovery, router
+//     advertisements), which the VPC router's own, unfiltered traffic
+//     stands for; the ICMP errors of path MTU discovery come from a router
+//     beyond the VPC and are forwarded, so they are judged.
 //   - An entry names one CIDR, IPv4 or IPv6; TCP and UDP entries a
 //     destination port range; ICMP entries a type and code (-1: any).
 //     moto drops an ICMP entry's type and code when it stores it; such an

@@ -220,16 +220,7 @@ func askNetBIOSName(addr string, srcPort int, name string) error {
 	}
 	defer c.Close()
 	fmt.Printf("local %s\n", c.LocalAddr())
-	// Header: transaction ID, flags (a query, recursion desired), one
-	// question; then the name in first-level encoding (RFC 1001, 14.1),
-	// padded with spaces to 15 bytes plus the <00> suffix; type NB, class
-	// IN.
-	query := []byte{0x44, 0x44, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 32}
-	padded := []byte(fmt.Sprintf("%-15s", strings.ToUpper(name)) + "\x00")
-	for _, b := range padded {
-		query = append(query, 'A'+b>>4, 'A'+b&0x0f)
-	}
-	query = append(query, 0, 0x00, 0x20, 0x00, 0x01)
+	query := netbiosNameQuery(0x4444, name)
 	_ = c.SetDeadline(time.Now().Add(helperReadTimeout))
 	if _, err := c.Write(query); err != nil {
 		return err
@@ -241,9 +232,22 @@ func askNetBIOSName(addr string, srcPort int, name string) error {
 	}
 	// A positive response: the response bit, the query's ID, rcode 0, an
 	// answer record.
-	if n < 12 || buf[0] != 0x44 || buf[1] != 0x44 || buf[2]&0x80 == 0 || buf[3]&0x0f != 0 || (buf[6] == 0 && buf[7] == 0) {
+	if n < 12 || buf[0] != query[0] || buf[1] != query[1] || buf[2]&0x80 == 0 || buf[3]&0x0f != 0 || (buf[6] == 0 && buf[7] == 0) {
 		return fmt.Errorf("no positive answer: % x", buf[:n])
 	}
 	fmt.Printf("%s<00> found\n", strings.ToUpper(name))
 	return nil
+}
+
+// netbiosNameQuery is a NetBIOS name service query for name<00>: the
+// header (transaction ID, flags: a query with recursion desired, one
+// question), then the name in first-level encoding (RFC 1001, 14.1: padded
+// with spaces to 15 bytes, the suffix byte, each byte's two halves written
+// as 'A' plus their value), type NB and class IN.
+func netbiosNameQuery(id uint16, name string) []byte {
+	query := []byte{byte(id >> 8), byte(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 32}
+	for _, b := range []byte(fmt.Sprintf("%-15s", strings.ToUpper(name)) + "\x00") {
+		query = append(query, 'A'+b>>4, 'A'+b&0x0f)
+	}
+	return append(query, 0, 0x00, 0x20, 0x00, 0x01)
 }
