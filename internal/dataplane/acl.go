@@ -47,15 +47,19 @@ var chainName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 //     denied by the built-in entries (* for IPv4, numbered 32767, and for
 //     IPv6, 32768), written here as the chain's last rules.
 //   - Traffic between two addresses of one subnet never crosses its
-//     boundary: the router bridges it, so these chains never see it.
-//     Neither do the router's own packets (neighbour discovery, router
+//     boundary, so no ACL judges it: the router bridges it, and where the
+//     kernel hands bridged frames to the IP hooks (br_netfilter's
+//     bridge-nf-call-iptables), the forward chain lets a packet that comes
+//     in and goes out by the same subnet's interface through before any
+//     ACL chain. Neither are judged the router's own packets (neighbour discovery, router
 //     advertisements), which the VPC router's own, unfiltered traffic
 //     stands for; the ICMP errors of path MTU discovery come from a router
 //     beyond the VPC and are forwarded, so they are judged.
 //   - An entry names one CIDR, IPv4 or IPv6; TCP and UDP entries a
-//     destination port range; ICMP entries a type and code (-1: any).
-//     moto drops an ICMP entry's type and code when it stores it; such an
-//     entry is read as any type and code.
+//     destination port range; ICMP entries a type and code (-1: any),
+//     which AWS always returns: an ICMP entry without them is an error
+//     here, not read as any (moto drops them; the tests' recorder puts
+//     them back).
 //
 // Each subnet's chains end an allow with "return", not "accept": accept
 // would end the whole hook, and the other subnet's ACL would never judge
@@ -63,7 +67,7 @@ var chainName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 func ACLRuleset(table string, subnets []Subnet) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "table inet %[1]s\ndelete table inet %[1]s\ntable inet %[1]s {\n", table)
-	var leave, enter []string
+	var within, leave, enter []string
 	for _, s := range subnets {
 		if !chainName.MatchString(s.Name) {
 			return "", fmt.Errorf("subnet name %q: use lower-case letters, digits and underscores", s.Name)
@@ -73,11 +77,12 @@ func ACLRuleset(table string, subnets []Subnet) (string, error) {
 				return "", err
 			}
 		}
+		within = append(within, fmt.Sprintf("iifname %[1]q oifname %[1]q accept comment %[2]s", s.Interface, comment("within subnet "+s.Name+": no ACL")))
 		leave = append(leave, fmt.Sprintf("iifname %q jump %s", s.Interface, aclChain(s, true)))
 		enter = append(enter, fmt.Sprintf("oifname %q jump %s", s.Interface, aclChain(s, false)))
 	}
 	b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
-	for _, l := range append(leave, enter...) {
+	for _, l := range slices.Concat(within, leave, enter) {
 		fmt.Fprintf(&b, "\t\t%s\n", l)
 	}
 	b.WriteString("\t}\n}\n")
@@ -143,7 +148,10 @@ func entryLine(aclID string, e types.NetworkAclEntry) (string, bool, error) {
 	switch {
 	case (pr == protoTCP || pr == protoUDP) && e.PortRange != nil:
 		from, to = int(aws.ToInt32(e.PortRange.From)), int(aws.ToInt32(e.PortRange.To))
-	case (pr == protoICMP || pr == protoICMPv6) && e.IcmpTypeCode != nil:
+	case pr == protoICMP || pr == protoICMPv6:
+		if e.IcmpTypeCode == nil || e.IcmpTypeCode.Type == nil || e.IcmpTypeCode.Code == nil {
+			return "", false, fmt.Errorf("%s entry %d: an ICMP entry without its type and code (AWS always returns them)", aclID, number)
+		}
 		from, to = int(aws.ToInt32(e.IcmpTypeCode.Type)), int(aws.ToInt32(e.IcmpTypeCode.Code))
 	}
 	m, ok := match(pr, peer{prefix}, !aws.ToBool(e.Egress), from, to)

@@ -13,6 +13,7 @@ type services struct {
 	dir       string            // the test's scratch directory
 	logs      map[string]string // by server name: log file
 	upload    string            // pathMTUUpload bytes, which path MTU flows send
+	sftpBatch string            // the sftp clients' commands
 	// servers names what answers each host's port ("ddve tcp/22"): a
 	// real daemon, or the test binary's listener standing in for one.
 	servers map[string]string
@@ -65,6 +66,7 @@ func (l *lab) startServices() *services {
 	// host key to a known_hosts of the test's own (no file outside the
 	// scratch directory is written).
 	l.writeFile("ssh_config", "")
+	s.sftpBatch = l.writeFile("sftp_batch", "pwd\n")
 	s.logs["sshd"] = filepath.Join(l.dir, "sshd.log")
 	s.serves(ddve, "OpenSSH sshd", tcp, 22)
 
@@ -140,6 +142,12 @@ func (l *lab) startSSHD() string {
 		"ListenAddress " + ddve.addr.String(), "ListenAddress " + ddve.addr6.String(), "HostKey " + hostKey, "AuthorizedKeysFile " + authorized,
 		"PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
 		"UsePAM no", "StrictModes no", "PidFile none",
+		// Many clients may log in at once (MaxStartups' default starts
+		// refusing at 10 unauthenticated connections), and no name
+		// service answers here.
+		"MaxStartups 100", "UseDNS no",
+		// sftp in sshd's own process: no shell runs for a login.
+		"Subsystem sftp internal-sftp",
 	}, "\n")+"\n")
 	// sshd's privilege separation directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {

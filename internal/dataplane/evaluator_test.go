@@ -49,12 +49,10 @@ func postureEntries(acl types.NetworkAcl) []posture.Entry {
 		if e.PortRange != nil {
 			pe.FromPort, pe.ToPort = int(aws.ToInt32(e.PortRange.From)), int(aws.ToInt32(e.PortRange.To))
 		}
-		if posture.IsICMP(n) {
-			// moto drops the type and code; read as any, as the translator does.
-			pe.ICMPType, pe.ICMPCode = -1, -1
-			if e.IcmpTypeCode != nil {
-				pe.ICMPType, pe.ICMPCode = int(aws.ToInt32(e.IcmpTypeCode.Type)), int(aws.ToInt32(e.IcmpTypeCode.Code))
-			}
+		if posture.IsICMP(n) && e.IcmpTypeCode != nil {
+			// The translator refuses an ICMP entry without its type and
+			// code, so every entry asked about here has them.
+			pe.ICMPType, pe.ICMPCode = int(aws.ToInt32(e.IcmpTypeCode.Type)), int(aws.ToInt32(e.IcmpTypeCode.Code))
 		}
 		out = append(out, pe)
 	}

@@ -73,10 +73,23 @@ const rpcDynamicPort = 49700
 // pathMTUUpload is what a path MTU flow sends: many full-sized segments.
 const pathMTUUpload = 256 << 10
 
+// sshTo logs in to DDVE's sshd with OpenSSH's sftp client, which asks for
+// sshd's in-process sftp subsystem: a login that runs no shell, so that
+// the account's shell start-up files (slow on some machines) do not count
+// against the client's timeout.
 func sshTo(s *services, f *flow, _ string) []string {
-	return []string{"ssh", "-F", filepath.Join(s.dir, "ssh_config"), "-i", s.clientKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+	return []string{"sftp", "-b", s.sftpBatch, "-F", filepath.Join(s.dir, "ssh_config"), "-i", s.clientKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=" + filepath.Join(s.dir, "known_hosts"), "-o", "ConnectTimeout=" + connectTimeout, "-o", "LogLevel=ERROR",
-		"root@" + f.dst().String(), "echo", "ok"}
+		"root@" + sftpHost(f.dst())}
+}
+
+// sftpHost writes an address as sftp's destination takes it: an IPv6
+// address in brackets, whose colons would otherwise start a path.
+func sftpHost(a netip.Addr) string {
+	if a.Is6() {
+		return "[" + a.String() + "]"
+	}
+	return a.String()
 }
 
 func curlTo(_ *services, f *flow, _ string) []string {
@@ -110,7 +123,7 @@ func allFlows() []*flow {
 	nfsResvPort := 800 // Linux NFS clients send from 665-1023 (nfs(5) resvport)
 	tcpHelper, udpHelper := helperClient("tcp"), helperClient("udp")
 	return []*flow{
-		{name: "ssh to DDVE", client: bastion, server: ddve, proto: tcp, port: 22, tool: "ssh", command: sshTo, ok: contains("ok")},
+		{name: "ssh to DDVE", client: bastion, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo, ok: contains("Remote working directory")},
 		{name: "https to DDVE", client: bastion, server: ddve, proto: tcp, port: 443, tool: "curl", command: curlTo, ok: contains("ok")},
 		{name: "REST API 3009", client: bastion, server: ddve, proto: tcp, port: 3009, tool: "curl", command: curlTo, ok: contains("ok")},
 		{name: "ping DDVE", client: bastion, server: ddve, proto: icmp, port: 8, tool: "ping", command: pingTo},
@@ -118,12 +131,13 @@ func allFlows() []*flow {
 		{name: "upload to S3 over a 1280-byte hop (path MTU)", client: ddve, server: s3Far, proto: tcp, port: 443, pathMTU: true,
 			tool: "curl -T", command: curlUpload, ok: contains(fmt.Sprintf("ok %d", pathMTUUpload))},
 		{name: "https to the internet", client: ddve, server: internet, proto: tcp, port: 443, tool: "curl", command: curlTo},
-		{name: "ssh from the internet", client: internet, server: ddve, proto: tcp, port: 22, tool: "ssh", command: sshTo},
+		{name: "ssh from the internet", client: internet, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
 		{name: "https from the internet", client: internet, server: ddve, proto: tcp, port: 443, tool: "curl", command: curlTo},
-		{name: "ssh from a denied address", client: denied, server: ddve, proto: tcp, port: 22, tool: "ssh", command: sshTo},
+		{name: "ssh from a denied address", client: denied, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
 		{name: "denied address to the bastion", client: denied, server: bastion, proto: tcp, port: 22, tool: "helper", command: tcpHelper},
 		{name: "internet to the bastion", client: internet, server: bastion, proto: tcp, port: 22, tool: "helper", command: tcpHelper},
-		{name: "ssh from another bastion-subnet host", client: bastion2, server: ddve, proto: tcp, port: 22, tool: "ssh", command: sshTo},
+		{name: "ssh from a host in DDVE's subnet (no ACL)", client: neighbour, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo, ok: contains("Remote working directory")},
+		{name: "ssh from another bastion-subnet host", client: bastion2, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
 		{name: "portmapper tcp 111", client: backup, server: ddve, proto: tcp, port: 111, tool: "rpcinfo",
 			command: func(_ *services, f *flow, _ string) []string {
 				return []string{"rpcinfo", "-T", "tcp", f.dst().String(), "100000"}
@@ -134,7 +148,7 @@ func allFlows() []*flow {
 			}, ok: contains("ready")},
 		{name: "NFS 2049 from a reserved port", client: backup, server: ddve, proto: tcp, port: 2049, srcPort: nfsResvPort, tool: "helper", command: tcpHelper},
 		{name: "mountd 2052", client: backup, server: ddve, proto: tcp, port: 2052, tool: "helper", command: tcpHelper},
-		{name: "backup client to ssh", client: backup, server: ddve, proto: tcp, port: 22, tool: "ssh", command: sshTo},
+		{name: "backup client to ssh", client: backup, server: ddve, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
 		{name: "backup client to https", client: backup, server: ddve, proto: tcp, port: 443, tool: "curl", command: curlTo},
 		{name: "DNS-only peer to NFS 2049", client: dnsHost, server: ddve, proto: tcp, port: 2049, tool: "helper", command: tcpHelper},
 		{name: "denied host in the ddboost block to 2049", client: rogue, server: ddve, proto: tcp, port: 2049, tool: "helper", command: tcpHelper},
@@ -172,11 +186,14 @@ func allFlows() []*flow {
 		{name: "DNS-only peer to SMB 445", client: dnsHost, server: ddve, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},
 
 		// IPv6.
-		{name: "ssh to DDVE over IPv6", client: bastion, server: ddve, v6: true, proto: tcp, port: 22, tool: "ssh", command: sshTo, ok: contains("ok")},
+		{name: "ssh to DDVE over IPv6", client: bastion, server: ddve, v6: true, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo, ok: contains("Remote working directory")},
 		{name: "https to DDVE over IPv6", client: bastion, server: ddve, v6: true, proto: tcp, port: 443, tool: "curl", command: curlTo, ok: contains("ok")},
 		{name: "ping DDVE over IPv6", client: bastion, server: ddve, v6: true, proto: icmpv6, port: 128, tool: "ping", command: pingTo},
-		{name: "ssh from the internet over IPv6", client: internet, server: ddve, v6: true, proto: tcp, port: 22, tool: "ssh", command: sshTo},
-		{name: "ssh from a denied IPv6 address", client: denied, server: ddve, v6: true, proto: tcp, port: 22, tool: "ssh", command: sshTo},
+		{name: "ssh from the internet over IPv6", client: internet, server: ddve, v6: true, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
+		{name: "https from the internet over IPv6", client: internet, server: ddve, v6: true, proto: tcp, port: 443, tool: "curl", command: curlTo},
+		{name: "ssh from a denied IPv6 address", client: denied, server: ddve, v6: true, proto: tcp, port: 22, tool: "sftp (ssh)", command: sshTo},
+		{name: "denied IPv6 address to the bastion", client: denied, server: bastion, v6: true, proto: tcp, port: 22, tool: "helper", command: tcpHelper},
+		{name: "internet to the bastion over IPv6", client: internet, server: bastion, v6: true, proto: tcp, port: 22, tool: "helper", command: tcpHelper},
 		{name: "NTP over IPv6", client: ddve, server: ntpHost, v6: true, proto: udp, port: 123, tool: "chronyd -Q", command: chronyQuery, ok: contains("System clock wrong by")},
 		{name: "DNS over IPv6", client: ddve, server: dnsHost, v6: true, proto: udp, port: 53, tool: "dig", command: digQuery(""), ok: contains(ddve.addr.String())},
 		{name: "SMB 445 over IPv6", client: backup, server: ddve, v6: true, proto: tcp, port: 445, tool: "smbclient", command: smbList, ok: contains("readme.txt")},

@@ -25,7 +25,7 @@ const commandTimeout = 10 * time.Second
 // tools the test needs; each is checked before anything is made.
 var requiredTools = []string{
 	"ip", "nft", "conntrack", "ss", "sysctl",
-	"/usr/sbin/sshd", "ssh", "ssh-keygen", "curl", "chronyd", "dnsmasq", "dig",
+	"/usr/sbin/sshd", "sftp", "ssh-keygen", "curl", "chronyd", "dnsmasq", "dig",
 	"rpcbind", "rpcinfo", "snmpd", "snmpget", "snmptrap", "logger", "ping",
 	"/usr/sbin/smbd", "/usr/sbin/nmbd", "smbclient", "nmblookup",
 }

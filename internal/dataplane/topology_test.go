@@ -71,21 +71,24 @@ func (h *host) label(v6 bool) string { return h.role + " " + h.address(v6).Strin
 // public addresses, 5.5.5.5 and 2001:db8:5::5 being the ones the postures
 // deny.
 var (
-	ddve     = &host{role: "ddve", addr: netip.MustParseAddr("10.0.9.5"), subnet: ddveSubnet}
-	bastion  = &host{role: "bastion", addr: netip.MustParseAddr("10.0.1.10"), subnet: bastionSubnet}
-	bastion2 = &host{role: "bastion2", addr: netip.MustParseAddr("10.0.1.99"), subnet: bastionSubnet}
-	backup   = &host{role: "backup", addr: netip.MustParseAddr("10.0.10.20"), subnet: spareSubnet}
-	rogue    = &host{role: "rogue", addr: netip.MustParseAddr("10.0.10.30"), subnet: spareSubnet}
-	partner  = &host{role: "partner", addr: netip.MustParseAddr("10.0.10.51"), subnet: spareSubnet}
-	dnsHost  = &host{role: "dns", addr: netip.MustParseAddr("10.0.10.53"), subnet: spareSubnet}
-	ntpHost  = &host{role: "ntp", addr: netip.MustParseAddr("10.0.10.123"), subnet: spareSubnet}
-	syslogH  = &host{role: "syslog", addr: netip.MustParseAddr("10.0.10.14"), subnet: spareSubnet}
-	snmpMgr  = &host{role: "snmp", addr: netip.MustParseAddr("10.0.10.161"), subnet: spareSubnet}
-	smtpHost = &host{role: "smtp", addr: netip.MustParseAddr("10.0.10.25"), subnet: spareSubnet}
-	kmipHost = &host{role: "kmip", addr: netip.MustParseAddr("10.0.10.56"), subnet: spareSubnet}
-	dcHost   = &host{role: "dc", addr: netip.MustParseAddr("10.0.10.88"), subnet: spareSubnet}
-	s3Host   = &host{role: "s3", addr: netip.MustParseAddr("52.216.0.10"), outside: netip.MustParsePrefix("52.216.0.0/15")}
-	internet = &host{role: "internet", addr: netip.MustParseAddr("198.51.100.7"), outside: netip.MustParsePrefix("198.51.100.0/24"),
+	ddve = &host{role: "ddve", addr: netip.MustParseAddr("10.0.9.5"), subnet: ddveSubnet}
+	// neighbour shares DDVE's subnet: its traffic to DDVE meets DDVE's
+	// group but no ACL.
+	neighbour = &host{role: "neighbour", addr: netip.MustParseAddr("10.0.9.10"), subnet: ddveSubnet}
+	bastion   = &host{role: "bastion", addr: netip.MustParseAddr("10.0.1.10"), subnet: bastionSubnet}
+	bastion2  = &host{role: "bastion2", addr: netip.MustParseAddr("10.0.1.99"), subnet: bastionSubnet}
+	backup    = &host{role: "backup", addr: netip.MustParseAddr("10.0.10.20"), subnet: spareSubnet}
+	rogue     = &host{role: "rogue", addr: netip.MustParseAddr("10.0.10.30"), subnet: spareSubnet}
+	partner   = &host{role: "partner", addr: netip.MustParseAddr("10.0.10.51"), subnet: spareSubnet}
+	dnsHost   = &host{role: "dns", addr: netip.MustParseAddr("10.0.10.53"), subnet: spareSubnet}
+	ntpHost   = &host{role: "ntp", addr: netip.MustParseAddr("10.0.10.123"), subnet: spareSubnet}
+	syslogH   = &host{role: "syslog", addr: netip.MustParseAddr("10.0.10.14"), subnet: spareSubnet}
+	snmpMgr   = &host{role: "snmp", addr: netip.MustParseAddr("10.0.10.161"), subnet: spareSubnet}
+	smtpHost  = &host{role: "smtp", addr: netip.MustParseAddr("10.0.10.25"), subnet: spareSubnet}
+	kmipHost  = &host{role: "kmip", addr: netip.MustParseAddr("10.0.10.56"), subnet: spareSubnet}
+	dcHost    = &host{role: "dc", addr: netip.MustParseAddr("10.0.10.88"), subnet: spareSubnet}
+	s3Host    = &host{role: "s3", addr: netip.MustParseAddr("52.216.0.10"), outside: netip.MustParsePrefix("52.216.0.0/15")}
+	internet  = &host{role: "internet", addr: netip.MustParseAddr("198.51.100.7"), outside: netip.MustParsePrefix("198.51.100.0/24"),
 		addr6: netip.MustParseAddr("2001:db8:100::7"), outside6: netip.MustParsePrefix("2001:db8:100::/64")}
 	denied = &host{role: "denied", addr: netip.MustParseAddr("5.5.5.5"), outside: netip.MustParsePrefix("5.5.5.0/24"),
 		addr6: netip.MustParseAddr("2001:db8:5::5"), outside6: netip.MustParsePrefix("2001:db8:5::/64")}
@@ -95,7 +98,7 @@ var (
 	s3Far      = &host{role: "s3far", addr: netip.MustParseAddr("54.231.0.10"), outside: netip.MustParsePrefix("54.231.0.0/16"), behindTransit: true}
 	farPartner = &host{role: "farpartner", addr: netip.MustParseAddr("203.0.113.51"), outside: netip.MustParsePrefix("203.0.113.0/24"),
 		addr6: netip.MustParseAddr("2001:db8:51::51"), outside6: netip.MustParsePrefix("2001:db8:51::/64"), behindTransit: true}
-	allHosts = []*host{ddve, bastion, bastion2, backup, rogue, partner, dnsHost, ntpHost, syslogH, snmpMgr, smtpHost, kmipHost, dcHost,
+	allHosts = []*host{ddve, neighbour, bastion, bastion2, backup, rogue, partner, dnsHost, ntpHost, syslogH, snmpMgr, smtpHost, kmipHost, dcHost,
 		s3Host, internet, denied, s3Far, farPartner}
 	routerRol = "router"
 )
@@ -141,6 +144,17 @@ func (l *lab) buildTopology() {
 	router := l.ns(routerRol)
 	l.addNamespace(routerRol)
 	l.mustIn(router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+	// Where br_netfilter is loaded, bridged frames would go through the
+	// IP hooks too; a VPC's traffic within a subnet meets no ACL. (The
+	// ACL ruleset lets such packets through as well.)
+	if _, err := l.run(0, router, "test", "-e", "/proc/sys/net/bridge/bridge-nf-call-iptables"); err == nil {
+		l.mustIn(router, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0")
+	}
+	// The connection table keeps a closed or reset connection ten
+	// seconds and a UDP exchange thirty; the source ports are read when
+	// every flow of a run has ended, which can take longer.
+	l.mustIn(router, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_close=300", "net.netfilter.nf_conntrack_udp_timeout=300",
+		"net.netfilter.nf_conntrack_tcp_timeout_syn_sent=300", "net.netfilter.nf_conntrack_icmp_timeout=300", "net.netfilter.nf_conntrack_icmpv6_timeout=300")
 	for _, s := range vpcSubnets {
 		l.must("ip", "-n", router, "link", "add", s.bridge(), "type", "bridge")
 		l.must("ip", "-n", router, "addr", "add", netip.PrefixFrom(s.gateway(), s.prefix.Bits()).String(), "dev", s.bridge())

@@ -86,11 +86,15 @@ func TestGroupRuleset(t *testing.T) {
 // them in, allows return to the hook, denies drop, the built-in denies
 // last, and leaving a subnet judged before entering the next.
 func TestACLRuleset(t *testing.T) {
+	anyICMP := sdkEntry(1010, false, types.RuleActionAllow, "1", "10.0.1.10/32", 0, 0)
+	anyICMP.IcmpTypeCode = &types.IcmpTypeCode{Type: aws.Int32(-1), Code: aws.Int32(-1)}
+	pmtu := sdkEntry(900, false, types.RuleActionAllow, "1", "0.0.0.0/0", 0, 0)
+	pmtu.IcmpTypeCode = &types.IcmpTypeCode{Type: aws.Int32(3), Code: aws.Int32(4)}
 	acl := types.NetworkAcl{NetworkAclId: aws.String("acl-1"), Entries: []types.NetworkAclEntry{
 		sdkEntry(1000, false, types.RuleActionAllow, "6", "10.0.1.10/32", 22, 22),
 		sdkEntry(10, false, types.RuleActionDeny, "-1", "5.5.5.5/32", 0, 0),
 		sdkEntry(1000, true, types.RuleActionAllow, "tcp", "10.0.1.10/32", 1024, 65535), // moto keeps "tcp" as sent
-		sdkEntry(1010, false, types.RuleActionAllow, "1", "10.0.1.10/32", 0, 0),         // ICMP without type: any
+		anyICMP, pmtu,
 		sdkEntry(1020, false, types.RuleActionAllow, "6", "2001:db8::/64", 22, 22),
 	}}
 	other := types.NetworkAcl{NetworkAclId: aws.String("acl-2"), Entries: []types.NetworkAclEntry{
@@ -104,6 +108,7 @@ func TestACLRuleset(t *testing.T) {
 	order := []string{
 		"chain nacl_ddve_in",
 		"ip saddr 5.5.5.5/32 counter drop",
+		"ip saddr 0.0.0.0/0 icmp type 3 icmp code 4 counter return",
 		"ip saddr 10.0.1.10/32 tcp dport 22 counter return",
 		"ip saddr 10.0.1.10/32 meta l4proto icmp counter return",
 		"ip6 saddr 2001:db8::/64 tcp dport 22 counter return",
@@ -111,6 +116,8 @@ func TestACLRuleset(t *testing.T) {
 		"meta nfproto ipv6 counter drop",
 		"chain nacl_ddve_out",
 		"ip daddr 10.0.1.10/32 tcp dport 1024-65535 counter return",
+		`iifname "br-ddve" oifname "br-ddve" accept`,
+		`iifname "br-other" oifname "br-other" accept`,
 		`iifname "br-ddve" jump nacl_ddve_out`,
 		`iifname "br-other" jump nacl_other_out`,
 		`oifname "br-ddve" jump nacl_ddve_in`,
@@ -128,6 +135,12 @@ func TestACLRuleset(t *testing.T) {
 	}
 	checkSyntax(t, got)
 
+	noType := types.NetworkAcl{NetworkAclId: aws.String("acl-3"), Entries: []types.NetworkAclEntry{
+		sdkEntry(1010, false, types.RuleActionAllow, "1", "10.0.1.10/32", 0, 0),
+	}}
+	if _, err := ACLRuleset("n", []Subnet{{Name: "ddve", Interface: "br-ddve", ACL: noType}}); err == nil {
+		t.Error("an ICMP entry without its type and code must be an error, not an entry that matches any ICMP")
+	}
 	if _, err := ACLRuleset("n", []Subnet{{Name: "Bad-Name", Interface: "x", ACL: acl}}); err == nil {
 		t.Error("a name nft cannot take as a chain must be refused")
 	}
