@@ -89,12 +89,8 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 	moved.RuleNumber = aws.Int32(32500)
 
 	cases := []breakage{
-		{
-			name:    fmt.Sprintf("return entry #%d (outbound tcp to 10.0.1.10/32 %d-65535) deleted", aws.ToInt32(ret.RuleNumber), aws.ToInt32(ret.PortRange.From)),
-			flows:   map[string]bool{"ssh to DDVE": false, "https to DDVE": false, "REST API 3009": false, "https to S3": true},
-			break_:  func(ctx context.Context) error { return deleteEntry(ctx, client, aclID, ret) },
-			restore: func(ctx context.Context) error { return createEntry(ctx, client, aclID, ret) },
-		},
+		deleted(client, aclID, fmt.Sprintf("return entry #%d (outbound tcp to 10.0.1.10/32 %d-65535) deleted", aws.ToInt32(ret.RuleNumber), aws.ToInt32(ret.PortRange.From)),
+			map[string]bool{"ssh to DDVE": false, "https to DDVE": false, "REST API 3009": false, "https to S3": true}, ret),
 		{
 			name:  fmt.Sprintf("deny of 10.0.10.30/32 moved from #%d to #32500, after the allows", aws.ToInt32(deny.RuleNumber)),
 			flows: map[string]bool{"denied host in the ddboost block to 2049": true, "NFS 2049 from a reserved port": true},
@@ -105,31 +101,16 @@ func (l *lab) handBroken(s *services, client *ec2.Client, rb *readBack, n *accte
 				return errors.Join(deleteEntry(ctx, client, aclID, moved), createEntry(ctx, client, aclID, deny))
 			},
 		},
-		{
-			name: fmt.Sprintf("path MTU entries #%d (inbound icmp 3/4 0.0.0.0/0) and #%d (inbound icmpv6 2 ::/0) deleted",
-				aws.ToInt32(pmtu4.RuleNumber), aws.ToInt32(pmtu6.RuleNumber)),
-			flows: map[string]bool{"upload to S3 over a 1280-byte hop (path MTU)": false, "https to S3": true,
+		deleted(client, aclID, fmt.Sprintf("path MTU entries #%d (inbound icmp 3/4 0.0.0.0/0) and #%d (inbound icmpv6 2 ::/0) deleted",
+			aws.ToInt32(pmtu4.RuleNumber), aws.ToInt32(pmtu6.RuleNumber)),
+			map[string]bool{"upload to S3 over a 1280-byte hop (path MTU)": false, "https to S3": true,
 				"replication out over IPv6 and a 1280-byte hop (path MTU)": false, "replication out 2051": true},
-			break_: func(ctx context.Context) error {
-				return errors.Join(deleteEntry(ctx, client, aclID, pmtu4), deleteEntry(ctx, client, aclID, pmtu6))
-			},
-			restore: func(ctx context.Context) error {
-				return errors.Join(createEntry(ctx, client, aclID, pmtu4), createEntry(ctx, client, aclID, pmtu6))
-			},
-		},
-		{
-			name: fmt.Sprintf("fixed-port return entries #%d (outbound udp to 10.0.10.16/28 %d-%d) and #%d (inbound udp from 10.0.10.123/32 %d-%d) deleted",
-				aws.ToInt32(netbiosReturn.RuleNumber), aws.ToInt32(netbiosReturn.PortRange.From), aws.ToInt32(netbiosReturn.PortRange.To),
-				aws.ToInt32(ntpReturn.RuleNumber), aws.ToInt32(ntpReturn.PortRange.From), aws.ToInt32(ntpReturn.PortRange.To)),
-			flows: map[string]bool{"NetBIOS name query from port 137": false, "NetBIOS name query": true,
-				"NTP from port 123 (ntpd-style)": false, "NTP": true},
-			break_: func(ctx context.Context) error {
-				return errors.Join(deleteEntry(ctx, client, aclID, netbiosReturn), deleteEntry(ctx, client, aclID, ntpReturn))
-			},
-			restore: func(ctx context.Context) error {
-				return errors.Join(createEntry(ctx, client, aclID, netbiosReturn), createEntry(ctx, client, aclID, ntpReturn))
-			},
-		},
+			pmtu4, pmtu6),
+		deleted(client, aclID, fmt.Sprintf("fixed-port return entries #%d (outbound udp to 10.0.10.16/28 %d-%d) and #%d (inbound udp from 10.0.10.123/32 %d-%d) deleted",
+			aws.ToInt32(netbiosReturn.RuleNumber), aws.ToInt32(netbiosReturn.PortRange.From), aws.ToInt32(netbiosReturn.PortRange.To),
+			aws.ToInt32(ntpReturn.RuleNumber), aws.ToInt32(ntpReturn.PortRange.From), aws.ToInt32(ntpReturn.PortRange.To)),
+			map[string]bool{"NetBIOS name query from port 137": false, "NetBIOS name query": true, "NTP from port 123 (ntpd-style)": false, "NTP": true},
+			netbiosReturn, ntpReturn),
 	}
 	var errs []error
 	for _, c := range cases {
@@ -178,6 +159,23 @@ func (l *lab) runBroken(s *services, client *ec2.Client, n *acctest.Network, gro
 func protoIs(e types.NetworkAclEntry, n int) bool {
 	p, err := parseProto(aws.ToString(e.Protocol))
 	return err == nil && int(p) == n
+}
+
+// deleted is the breakage that deletes entries from the ACL and puts them
+// back.
+func deleted(client *ec2.Client, aclID, name string, flows map[string]bool, entries ...types.NetworkAclEntry) breakage {
+	each := func(ctx context.Context, do func(context.Context, *ec2.Client, string, types.NetworkAclEntry) error) error {
+		var errs []error
+		for _, e := range entries {
+			errs = append(errs, do(ctx, client, aclID, e))
+		}
+		return errors.Join(errs...)
+	}
+	return breakage{
+		name: name, flows: flows,
+		break_:  func(ctx context.Context) error { return each(ctx, deleteEntry) },
+		restore: func(ctx context.Context) error { return each(ctx, createEntry) },
+	}
 }
 
 // icmpIs reports whether an ICMP entry names the type and code (-1: any).
